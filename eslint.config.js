@@ -1,0 +1,42 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use `as const` objects and unions, not enums.' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'handlers/**/*.ts'],
+    ignores: ['src/config.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only src/config.ts reads process.env.' }],
+    },
+  },
+  {
+    // The engine is pure: snapshot in, diagnosis out. It may import only the contract.
+    files: ['src/diagnosis/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/cluster/**', '**/queue/**', '**/slack/**', '**/actions/**', '**/sim/**', '**/handlers/**', '**/alerts/**'], message: 'The engine imports only src/contract.' },
+          { group: ['@kubernetes/*', '@slack/*', 'bullmq', 'ioredis', 'node:*'], message: 'The engine does no I/O.' },
+        ],
+      }],
+      // The engine's only clock is snapshot.observedAt: Date.parse on strings is fine, reading the time is not.
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'Use snapshot.observedAt.' },
+        { object: 'process', property: 'env', message: 'Only src/config.ts reads process.env.' }],
+      'no-restricted-syntax': ['error',
+        { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'Use snapshot.observedAt.' },
+        { selector: 'TSEnumDeclaration', message: 'Use `as const` objects and unions, not enums.' }],
+    },
+  },
+);

@@ -1,0 +1,82 @@
+import type { Diagnosis, Evidence, Finding, Subject } from '../contract/diagnosis.ts';
+import { fullCauseId, type CauseId } from '../contract/scenarios.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../contract/settings.ts';
+import type { Snapshot } from '../contract/snapshot.ts';
+import type { Detector } from './detector.ts';
+import { DETECTORS } from './scenarios/index.ts';
+import { formatDuration, secondsBetween } from './support.ts';
+
+export function subjectOf(snapshot: Snapshot): Subject {
+  const object = snapshot.kind === 'Pod' ? snapshot.pod : snapshot.workload;
+  return {
+    kind: snapshot.kind === 'Pod' ? 'Pod' : snapshot.workload.kind,
+    namespace: object.metadata.namespace ?? '',
+    name: object.metadata.name,
+    uid: object.metadata.uid ?? '',
+  };
+}
+
+/**
+ * Diagnoses one subject: zero or one diagnosis. Detectors run in priority order (see
+ * scenarios/index.ts) and the first finding wins; within a scenario the detector has already
+ * applied the primary-cause rule and listed the other causes that hold.
+ */
+export function diagnose(
+  snapshot: Snapshot,
+  settings: EngineSettings = DEFAULT_ENGINE_SETTINGS,
+  detectors: readonly Detector[] = DETECTORS,
+): Diagnosis | null {
+  for (const detector of detectors) {
+    const finding = detector.detect(snapshot, settings);
+    if (finding) return toDiagnosis(snapshot, finding, settings);
+  }
+  return null;
+}
+
+/** Diagnoses every subject; the result is ordered by namespace, kind, name, so output is stable. */
+export function diagnoseAll(snapshots: readonly Snapshot[], settings: EngineSettings = DEFAULT_ENGINE_SETTINGS): Diagnosis[] {
+  const diagnoses: Diagnosis[] = [];
+  for (const snapshot of snapshots) {
+    const diagnosis = diagnose(snapshot, settings);
+    if (diagnosis) diagnoses.push(diagnosis);
+  }
+  return diagnoses.sort(
+    (a, b) =>
+      a.subject.namespace.localeCompare(b.subject.namespace) ||
+      a.subject.kind.localeCompare(b.subject.kind) ||
+      a.subject.name.localeCompare(b.subject.name),
+  );
+}
+
+function toDiagnosis(snapshot: Snapshot, finding: Finding, settings: EngineSettings): Diagnosis {
+  const scenario = finding.scenario;
+  const cause = fullCauseId(scenario, finding.cause as never);
+  const otherCauses = [...new Set(finding.otherCauses.map((c) => fullCauseId(scenario, c as never)))].filter(
+    (c): c is CauseId => c !== cause,
+  );
+  const evidence = [...finding.evidence];
+  const change = rolloutEvidence(snapshot, settings);
+  if (change) evidence.push(change);
+  return {
+    subject: subjectOf(snapshot),
+    scenario,
+    cause,
+    otherCauses,
+    summary: finding.summary,
+    evidence,
+    remediation: finding.remediation,
+    actions: finding.actions,
+  };
+}
+
+/** "Started N minutes after the rollout of X": only when the rollout is recent enough to be a suspect. */
+function rolloutEvidence(snapshot: Snapshot, settings: EngineSettings): Evidence | null {
+  const rollout = snapshot.rollout;
+  if (!rollout) return null;
+  const sinceRollout = secondsBetween(rollout.changedAt, snapshot.observedAt);
+  if (sinceRollout === null || sinceRollout < 0 || sinceRollout > settings.rolloutContextSeconds) return null;
+  return {
+    kind: 'change',
+    detail: `${rollout.workload} rolled out revision ${rollout.revision} ${formatDuration(sinceRollout)} ago: ${rollout.change}`,
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * Small pure helpers shared by the scenario detectors: time, events, container statuses,
+ * quantities, exit codes. No I/O, no wall clock.
+ */
+import type { Evidence } from '../contract/diagnosis.ts';
+import type { Container, ContainerStatus, KubeEvent, Node, Pod } from '../contract/k8s.ts';
+import type { PodSnapshot, Snapshot } from '../contract/snapshot.ts';
+
+/** Seconds from `from` to `to` (RFC 3339 strings); null if either is missing or unparsable. */
+export function secondsBetween(from: string | undefined | null, to: string | undefined | null): number | null {
+  if (!from || !to) return null;
+  const a = Date.parse(from);
+  const b = Date.parse(to);
+  if (Number.isNaN(a) || Number.isNaN(b)) return null;
+  return Math.round((b - a) / 1000);
+}
+
+/** When an event was last seen, whichever of the core/v1 and events.k8s.io fields it carries. */
+export function eventLastSeen(event: KubeEvent): string | undefined {
+  return event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
+}
+
+export function eventCount(event: KubeEvent): number {
+  return event.series?.count ?? event.count ?? 1;
+}
+
+export function objectRef(kind: string, name: string): string {
+  return `${kind}/${name}`;
+}
+
+export interface EventFilter {
+  kind?: string;
+  name?: string;
+  uid?: string;
+  namespace?: string;
+  reasons?: readonly string[];
+  type?: 'Normal' | 'Warning';
+  /** Drop events last seen more than this many seconds before observedAt. */
+  maxAgeSeconds?: number;
+}
+
+/**
+ * Events matching the filter, newest first. An event matches an object by uid when both carry
+ * one, else by kind + namespace + name (kubectl dumps of old events sometimes lack the uid).
+ */
+export function findEvents(snapshot: Snapshot, filter: EventFilter): KubeEvent[] {
+  const matches = snapshot.events.filter((event) => {
+    const ref = event.involvedObject;
+    if (filter.kind && ref.kind !== filter.kind) return false;
+    if (filter.uid && ref.uid) {
+      if (ref.uid !== filter.uid) return false;
+    } else {
+      if (filter.name && ref.name !== filter.name) return false;
+      if (filter.namespace && ref.namespace && ref.namespace !== filter.namespace) return false;
+    }
+    if (filter.reasons && !filter.reasons.includes(event.reason ?? '')) return false;
+    if (filter.type && event.type !== filter.type) return false;
+    if (filter.maxAgeSeconds !== undefined) {
+      const age = secondsBetween(eventLastSeen(event), snapshot.observedAt);
+      if (age !== null && age > filter.maxAgeSeconds) return false;
+    }
+    return true;
+  });
+  return matches.sort((a, b) => (Date.parse(eventLastSeen(b) ?? '') || 0) - (Date.parse(eventLastSeen(a) ?? '') || 0));
+}
+
+/** Events about the snapshot's Pod (by uid or name), newest first. */
+export function podEvents(snapshot: PodSnapshot, reasons?: readonly string[], maxAgeSeconds?: number): KubeEvent[] {
+  const { metadata } = snapshot.pod;
+  return findEvents(snapshot, { kind: 'Pod', name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, reasons, maxAgeSeconds });
+}
+
+export function eventEvidence(event: KubeEvent, observedAt: string): Evidence {
+  const ref = event.involvedObject;
+  return {
+    kind: 'event',
+    object: objectRef(ref.kind ?? 'Object', ref.name ?? '?'),
+    type: event.type ?? 'Normal',
+    reason: event.reason ?? '',
+    message: event.message ?? '',
+    count: eventCount(event),
+    ageSeconds: secondsBetween(eventLastSeen(event), observedAt),
+  };
+}
+
+/** A container status together with its spec and where it lives in the Pod. */
+export interface ContainerView {
+  name: string;
+  isInit: boolean;
+  spec: Container | undefined;
+  status: ContainerStatus | undefined;
+  /** `status.containerStatuses[app]` or `status.initContainerStatuses[init-db]` */
+  statusPath: string;
+  /** `spec.containers[app]` or `spec.initContainers[init-db]` */
+  specPath: string;
+}
+
+/** Every container of the Pod, init containers first, each with its spec and status. */
+export function containers(pod: Pod): ContainerView[] {
+  const views: ContainerView[] = [];
+  const add = (isInit: boolean, specs: Container[] | undefined, statuses: ContainerStatus[] | undefined) => {
+    const names = new Set<string>([...(specs ?? []).map((c) => c.name), ...(statuses ?? []).map((s) => s.name)]);
+    for (const name of names) {
+      views.push({
+        name,
+        isInit,
+        spec: specs?.find((c) => c.name === name),
+        status: statuses?.find((s) => s.name === name),
+        statusPath: `status.${isInit ? 'initContainerStatuses' : 'containerStatuses'}[${name}]`,
+        specPath: `spec.${isInit ? 'initContainers' : 'containers'}[${name}]`,
+      });
+    }
+  };
+  add(true, pod.spec.initContainers, pod.status?.initContainerStatuses);
+  add(false, pod.spec.containers, pod.status?.containerStatuses);
+  return views;
+}
+
+export function podCondition(pod: Pod, type: string) {
+  return pod.status?.conditions?.find((c) => c.type === type);
+}
+
+export function nodeCondition(node: Node, type: string) {
+  return node.status?.conditions?.find((c) => c.type === type);
+}
+
+/** A node is Ready only when its Ready condition says True. */
+export function isNodeReady(node: Node): boolean {
+  return nodeCondition(node, 'Ready')?.status === 'True';
+}
+
+export function podRef(pod: Pod): string {
+  return objectRef('Pod', pod.metadata.name);
+}
+
+/** `kubectl -n <ns>` prefix for commands in remediation text. */
+export function kubectl(namespace: string | undefined, rest: string): string {
+  return namespace ? `kubectl -n ${namespace} ${rest}` : `kubectl ${rest}`;
+}
+
+const BINARY_SUFFIXES: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL_SUFFIXES: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/**
+ * A Kubernetes resource.Quantity as a number: cores for CPU ("250m" → 0.25), bytes for memory
+ * ("512Mi" → 536870912). Returns null for anything that is not a quantity.
+ */
+export function parseQuantity(value: string | number | undefined | null): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number') return value;
+  const match = /^([+-]?[0-9.]+)(?:[eE]([+-]?[0-9]+))?(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(value.trim());
+  if (!match) return null;
+  const base = Number(match[1]);
+  if (Number.isNaN(base)) return null;
+  const exponent = match[2] ? 10 ** Number(match[2]) : 1;
+  const suffix = match[3] ?? '';
+  const multiplier = BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix] ?? 1;
+  return base * exponent * multiplier;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const rounded = Math.round(value * 10) / 10;
+  return `${rounded}${units[unit]}`;
+}
+
+export function formatCpu(cores: number): string {
+  return cores < 1 ? `${Math.round(cores * 1000)}m` : `${Math.round(cores * 100) / 100}`;
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 90) return `${s}s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)}m`;
+  if (s < 48 * 3600) return `${Math.round((s / 3600) * 10) / 10}h`;
+  return `${Math.round(s / 86400)}d`;
+}
+
+const SIGNALS: Record<number, string> = {
+  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
+  9: 'SIGKILL', 10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM',
+};
+
+/**
+ * What an exit code means. Codes above 128 are 128 + the signal number that killed the process
+ * (shell and container runtime convention); 137 alone does not prove an OOM kill.
+ */
+export function exitCodeMeaning(code: number, reason?: string | null): string {
+  if (reason === 'OOMKilled') return `${code}: killed by the kernel OOM killer (reason OOMKilled)`;
+  switch (code) {
+    case 0: return '0: exited successfully; for a long-running container this means the main process has nothing to do in the foreground';
+    case 1: return '1: general application error (the program reported a failure)';
+    case 2: return '2: misuse of a shell builtin or bad command-line arguments';
+    case 126: return '126: command found but not executable (permissions or wrong binary format)';
+    case 127: return '127: command not found (wrong command/entrypoint or missing binary in the image)';
+    case 128: return '128: invalid exit argument';
+    case 130: return '130 = 128+2 (SIGINT): interrupted';
+    case 134: return '134 = 128+6 (SIGABRT): the process aborted (assertion failure, abort(), JVM/glibc fatal error)';
+    case 137: return '137 = 128+9 (SIGKILL): killed from outside — an OOM kill, a liveness-probe kill after the grace period, or a forced stop';
+    case 139: return '139 = 128+11 (SIGSEGV): segmentation fault (invalid memory access, often a native library bug)';
+    case 143: return '143 = 128+15 (SIGTERM): asked to stop (a probe kill, a rollout, a drain or eviction)';
+    case 255: return '255: exit status out of range or a fatal error before the program could report one';
+  }
+  if (code > 128 && code < 160) {
+    const signal = code - 128;
+    return `${code} = 128+${signal} (${SIGNALS[signal] ?? `signal ${signal}`}): killed by a signal`;
+  }
+  return `${code}: application-defined exit code`;
+}
+
+/** The container's memory limit in bytes, if it sets one. */
+export function memoryLimitBytes(container: Container | undefined): number | null {
+  return parseQuantity(container?.resources?.limits?.memory);
+}
+
+/** Shorten long cluster strings (log lines, messages) for evidence; keeps the start, which carries the meaning. */
+export function clip(text: string, max = 300): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
