@@ -1,0 +1,101 @@
+/**
+ * `podwhy diagnose -f FILE|- [--pod NAME] [-n NAMESPACE] [-o text|json] [--now ISO-8601]`:
+ * diagnoses what `kubectl get … -o json|yaml` printed.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DumpError, parseKubectlDump } from '../cluster/kubectl-dump.ts';
+import { buildSnapshots, classifyObjects, countObjects } from '../cluster/snapshot.ts';
+import type { Snapshot } from '../contract/snapshot.ts';
+import { diagnoseAll } from '../diagnosis/engine.ts';
+import { formatDiagnoses, type OutputFormat } from './format.ts';
+import { EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
+
+export const DIAGNOSE_USAGE = `usage: podwhy diagnose -f FILE|- [--pod NAME] [-n NAMESPACE] [-o text|json] [--now ISO-8601]`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface DiagnoseOptions {
+  file: string;
+  pod?: string;
+  namespace?: string;
+  output: OutputFormat;
+  now?: string;
+}
+
+export function parseDiagnoseArgs(argv: string[]): DiagnoseOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        file: { type: 'string', short: 'f' },
+        pod: { type: 'string' },
+        namespace: { type: 'string', short: 'n' },
+        output: { type: 'string', short: 'o', default: 'text' },
+        now: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  const { file, pod, namespace, output, now } = parsed.values;
+  if (!file) throw new UsageError('missing -f FILE (use -f - to read standard input)');
+  if (output !== 'text' && output !== 'json') throw new UsageError(`unknown output format "${output}" (expected text or json)`);
+  if (now !== undefined && Number.isNaN(Date.parse(now))) throw new UsageError(`--now "${now}" is not an ISO-8601 time`);
+  return { file, pod, namespace, output, now: now === undefined ? undefined : new Date(Date.parse(now)).toISOString() };
+}
+
+export async function diagnoseCommand(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const options = parseDiagnoseArgs(argv);
+    const text = options.file === '-' ? await io.readStdin() : await readInput(options.file);
+    const set = classifyObjects(parseKubectlDump(text));
+    if (countObjects(set) === 0) throw new DumpError('no Kubernetes objects podwhy reads (Pods, Events, Nodes, workloads, quotas, PVCs)');
+    const observedAt = options.now ?? io.now().toISOString();
+    const snapshots = selectSnapshots(buildSnapshots(set, observedAt), options);
+    const diagnoses = diagnoseAll(snapshots);
+    io.stdout(
+      formatDiagnoses(diagnoses, options.output, {
+        pods: snapshots.filter((s) => s.kind === 'Pod').length,
+        workloads: snapshots.filter((s) => s.kind === 'Workload').length,
+      }),
+    );
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof DumpError) {
+      io.stderr(`podwhy diagnose: ${error.message}\n`);
+      if (error instanceof UsageError) io.stderr(`${DIAGNOSE_USAGE}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+async function readInput(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DumpError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${code ?? (error as Error).message}`);
+  }
+}
+
+function selectSnapshots(snapshots: Snapshot[], options: DiagnoseOptions): Snapshot[] {
+  const inNamespace = options.namespace
+    ? snapshots.filter((s) => (s.kind === 'Pod' ? s.pod : s.workload).metadata.namespace === options.namespace)
+    : snapshots;
+  if (!options.pod) return inNamespace;
+  const pods = inNamespace.filter((s) => s.kind === 'Pod' && s.pod.metadata.name === options.pod);
+  if (pods.length === 0) {
+    const names = inNamespace.flatMap((s) => (s.kind === 'Pod' ? [s.pod.metadata.name] : []));
+    const where = options.namespace ? ` in namespace ${options.namespace}` : '';
+    const hint = names.length ? ` (Pods in it: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})` : ' (it holds no Pods)';
+    throw new DumpError(`no Pod named ${options.pod}${where} in the input${hint}`);
+  }
+  return pods;
+}

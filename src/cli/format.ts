@@ -1,0 +1,104 @@
+/**
+ * Output of `podwhy diagnose` and `podwhy why`: JSON is the public contract; text is for a person
+ * in a terminal. Both are pure.
+ */
+import type { Diagnosis, Evidence } from '../contract/diagnosis.ts';
+
+export type OutputFormat = 'text' | 'json';
+
+export interface FormatContext {
+  /** How many Pods and pod-less workloads were examined, for the "nothing found" line. */
+  pods: number;
+  workloads: number;
+}
+
+export function formatDiagnoses(diagnoses: readonly Diagnosis[], format: OutputFormat, context?: FormatContext): string {
+  return format === 'json' ? formatJson(diagnoses) : formatText(diagnoses, context);
+}
+
+/** Exactly {"diagnoses":[{subject,scenario,cause,otherCauses,summary,evidence,remediation,actions}]}, keys in that order. */
+export function formatJson(diagnoses: readonly Diagnosis[]): string {
+  const ordered = diagnoses.map((d) => ({
+    subject: { kind: d.subject.kind, namespace: d.subject.namespace, name: d.subject.name, uid: d.subject.uid },
+    scenario: d.scenario,
+    cause: d.cause,
+    otherCauses: d.otherCauses,
+    summary: d.summary,
+    evidence: d.evidence,
+    remediation: d.remediation,
+    actions: d.actions,
+  }));
+  return `${JSON.stringify({ diagnoses: ordered }, null, 2)}\n`;
+}
+
+export function formatText(diagnoses: readonly Diagnosis[], context?: FormatContext): string {
+  if (diagnoses.length === 0) {
+    const scope = context ? ` in ${plural(context.pods, 'Pod')}${context.workloads ? ` and ${plural(context.workloads, 'workload')}` : ''}` : '';
+    return `No problems found${scope}.\n`;
+  }
+  const blocks = diagnoses.map(formatOne);
+  const header = context ? `${plural(diagnoses.length, 'problem')} in ${plural(context.pods, 'Pod')}${context.workloads ? ` and ${plural(context.workloads, 'workload')}` : ''}\n\n` : '';
+  return `${header}${blocks.join('\n')}`;
+}
+
+function formatOne(d: Diagnosis): string {
+  const lines: string[] = [];
+  const where = d.subject.namespace ? `${d.subject.namespace}/${d.subject.name}` : d.subject.name;
+  lines.push(`${d.subject.kind} ${where}`);
+  lines.push(`  ${d.cause}${d.otherCauses.length ? `   (also: ${d.otherCauses.join(', ')})` : ''}`);
+  lines.push(`  ${d.summary}`);
+  if (d.evidence.length) {
+    lines.push('  Evidence:');
+    for (const e of d.evidence) lines.push(`    - ${formatEvidence(e)}`);
+  }
+  if (d.remediation.length) {
+    lines.push('  What to do:');
+    d.remediation.forEach((r, i) => {
+      lines.push(`    ${i + 1}. ${r.text}`);
+      if (r.command) lines.push(`       $ ${r.command}`);
+      if (r.docsUrl) lines.push(`       ${r.docsUrl}`);
+    });
+  }
+  if (d.actions.length) {
+    lines.push(`  One-click fixes: ${d.actions.map((a) => `${a.action} (${a.reason})`).join('; ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line per evidence item; shared by every text surface. */
+export function formatEvidence(e: Evidence): string {
+  switch (e.kind) {
+    case 'status':
+      return `${e.field} = ${e.value}`;
+    case 'spec':
+      return `${e.field} = ${e.value}${e.note ? ` (${e.note})` : ''}`;
+    case 'event': {
+      const age = e.ageSeconds === null ? '' : `, ${formatAge(e.ageSeconds)} ago`;
+      return `event ${e.type} ${e.reason} on ${e.object} (x${e.count}${age}): ${e.message}`;
+    }
+    case 'exit-code': {
+      const ran = e.ranForSeconds === null ? '' : ` after running ${formatAge(e.ranForSeconds)}`;
+      return `container ${e.container} exited ${e.exitCode}${e.reason ? ` (${e.reason})` : ''}${ran}: ${e.meaning}`;
+    }
+    case 'node':
+      return `node ${e.node}: ${e.detail}`;
+    case 'quota':
+      return `quota ${e.quota}: ${e.resource} used ${e.used} of ${e.hard}${e.requested ? `, this Pod asks ${e.requested}` : ''}`;
+    case 'log':
+      return `log ${e.container}${e.previous ? ' (previous run)' : ''}: ${e.line}`;
+    case 'change':
+      return `change: ${e.detail}`;
+  }
+}
+
+function formatAge(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 90) return `${s}s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)}m`;
+  if (s < 48 * 3600) return `${Math.round(s / 360) / 10}h`;
+  return `${Math.round(s / 86400)}d`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
