@@ -1,0 +1,58 @@
+/**
+ * Configuration: one zod schema, validated at start-up, failing with every problem listed.
+ * The only module that reads process.env.
+ */
+import { z } from 'zod';
+import { PodwhyError } from './errors.ts';
+
+const commaList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+
+const seconds = (fallback: number) => z.coerce.number().int().min(0).max(86_400).default(fallback);
+
+export const Config = z.object({
+  /** Names this agent's cluster in every job id, incident key and metric label. No ':' (BullMQ ids). */
+  CLUSTER_NAME: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and dashes').default('default'),
+  /** kubeconfig file; unset: the standard KUBECONFIG / ~/.kube/config, or the in-cluster service account. */
+  KUBECONFIG: z.string().optional(),
+  KUBE_CONTEXT: z.string().optional(),
+  /** Namespaces to watch, comma-separated; empty watches the whole cluster. */
+  WATCH_NAMESPACES: commaList,
+  /** Unset: one process, in-memory queue and incidents. Set: BullMQ queues and incidents on Redis. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { }').default('podwhy'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Port for /healthz, /readyz and /metrics. */
+  HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Namespace → channel routes, e.g. `shop=C0SHOP,team-a-*=C0TEAMA`; unmatched namespaces go to DEFAULT_CHANNEL. */
+  CHANNEL_ROUTES: commaList,
+  DEFAULT_CHANNEL: z.string().default('alerts'),
+  /** How long a candidate failure must persist before it is diagnosed (per-scenario windows derive from it). */
+  STABILIZE_SECONDS: seconds(60),
+  /** An incident whose Pods are all healthy or gone this long is resolved. */
+  RESOLVE_AFTER_SECONDS: seconds(120),
+  /** A recurrence within this window re-opens the incident in the same thread. */
+  REOPEN_WINDOW_SECONDS: seconds(3_600),
+  /** More new incidents than this per minute for one channel become a digest. */
+  STORM_THRESHOLD_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** Whether one-click fixes that mutate the cluster (delete, force-delete, remove finalizer) are offered. */
+  ACTIONS_ENABLED: z.stringbool().default(false),
+});
+export type Config = z.infer<typeof Config>;
+
+/** Parses the environment; throws PodwhyError('config-invalid') listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // `KEY=` lines (as in a copied .env.example) mean "unset", not "the empty string".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = Config.safeParse(present);
+  if (!result.success) {
+    throw new PodwhyError('config-invalid', `invalid configuration:\n${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
+
+/** The keys of the schema, for .env.example and its test. */
+export const CONFIG_KEYS = Object.keys(Config.shape);

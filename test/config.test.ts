@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_KEYS, loadConfig } from '../src/config.ts';
+import { isPodwhyError } from '../src/errors.ts';
+import { createLogger } from '../src/log.ts';
+
+describe('loadConfig', () => {
+  it('gives a single process against the kubeconfig when nothing is set', () => {
+    const config = loadConfig({});
+
+    expect(config).toMatchObject({ CLUSTER_NAME: 'default', WATCH_NAMESPACES: [], ACTIONS_ENABLED: false, HTTP_PORT: 9464 });
+    expect(config.REDIS_URL).toBeUndefined();
+  });
+
+  it('accepts .env.example as it is: empty values mean unset', () => {
+    const text = readFileSync(join(import.meta.dirname, '..', '.env.example'), 'utf8');
+    const env = Object.fromEntries(text.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]));
+
+    const config = loadConfig(env);
+
+    expect(config.REDIS_URL).toBeUndefined();
+    expect(config.KUBECONFIG).toBeUndefined();
+  });
+
+  it('reads "false" as false, never as a truthy string', () => {
+    expect(loadConfig({ ACTIONS_ENABLED: 'false' }).ACTIONS_ENABLED).toBe(false);
+    expect(loadConfig({ ACTIONS_ENABLED: 'true' }).ACTIONS_ENABLED).toBe(true);
+  });
+
+  it('splits comma lists and trims them', () => {
+    expect(loadConfig({ WATCH_NAMESPACES: ' shop, payments ,,' }).WATCH_NAMESPACES).toEqual(['shop', 'payments']);
+  });
+
+  it('lists every problem at once', () => {
+    let caught: unknown;
+
+    try {
+      loadConfig({ CLUSTER_NAME: 'Prod:EU', REDIS_URL: 'http://x', HTTP_PORT: '70000', ACTIONS_ENABLED: 'maybe' });
+    } catch (error) {
+      caught = error;
+    }
+
+    expect(isPodwhyError(caught, 'config-invalid')).toBe(true);
+    const message = (caught as Error).message;
+    for (const key of ['CLUSTER_NAME', 'REDIS_URL', 'HTTP_PORT', 'ACTIONS_ENABLED']) expect(message).toContain(key);
+  });
+
+  it('.env.example lists exactly the schema keys', () => {
+    const text = readFileSync(join(import.meta.dirname, '..', '.env.example'), 'utf8');
+
+    const keys = text.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split('=')[0]);
+
+    expect([...keys].sort()).toEqual([...CONFIG_KEYS].sort());
+  });
+});
+
+describe('createLogger', () => {
+  it('never writes tokens, the signing secret, authorization headers or response_urls', () => {
+    let written = '';
+    const destination = new Writable({ write(chunk, _enc, done) { written += String(chunk); done(); } });
+    const log = createLogger({ destination });
+
+    log.info({ token: 'xoxb-secret-1', headers: { authorization: 'Bearer abc-secret-2' }, payload: { response_url: 'https://hooks.slack.com/secret-3' }, config: { SLACK_SIGNING_SECRET: 'secret-4', REDIS_URL: 'redis://:pw-secret-5@r:6379' } }, 'request');
+
+    expect(written).toContain('[redacted]');
+    for (const secret of ['secret-1', 'secret-2', 'secret-3', 'secret-4', 'secret-5']) expect(written).not.toContain(secret);
+  });
+});
