@@ -129,6 +129,9 @@ function buildIndexes(set: ObjectSet): Indexes {
 }
 
 function eventsFor(indexes: Indexes, kind: string, namespace: string | undefined, name: string, uid: string | undefined): KubeEvent[] {
+  // kubelet's node events carry the node *name* as involvedObject.uid (pkg/kubelet/kubelet.go nodeRef),
+  // so Nodes are matched by name alone.
+  if (kind === 'Node') return indexes.eventsByName.get(nameKey('Node', '', name)) ?? [];
   const byName = indexes.eventsByName.get(nameKey(kind, kind === 'Node' ? '' : namespace, name)) ?? [];
   const byUid = uid ? (indexes.eventsByUid.get(uid) ?? []) : [];
   // Events carrying another uid belong to an earlier object of the same name (e.g. a re-created StatefulSet Pod).

@@ -196,7 +196,7 @@ export function exitCodeMeaning(code: number, reason?: string | null): string {
   switch (code) {
     case 0: return '0: exited successfully; for a long-running container this means the main process has nothing to do in the foreground';
     case 1: return '1: general application error (the program reported a failure)';
-    case 2: return '2: misuse of a shell builtin or bad command-line arguments';
+    case 2: return '2: bad command-line arguments or shell builtin misuse; also the exit code of an unrecovered Go panic';
     case 126: return '126: command found but not executable (permissions or wrong binary format)';
     case 127: return '127: command not found (wrong command/entrypoint or missing binary in the image)';
     case 128: return '128: invalid exit argument';

@@ -10,7 +10,7 @@ import { FIXTURE_NOW, FIXTURE_ROOT, listFixtures } from '../support/fixtures.ts'
 
 const REPO = join(import.meta.dirname, '..', '..');
 const failing = listFixtures().filter((f) => f.expectedCause !== null);
-const healthy = listFixtures().filter((f) => f.expectedCause === null);
+const healthyPod = { path: 'healthy/running-deployment-pod.yaml' };
 const sample = failing[0];
 const fixturePath = (path: string) => join(FIXTURE_ROOT, path);
 
@@ -43,7 +43,7 @@ describe('podwhy diagnose', () => {
   });
 
   it('reads standard input with -f - and says when nothing is wrong', async () => {
-    const io = captureIo({ stdin: readFileSync(fixturePath(healthy[0]!.path), 'utf8') });
+    const io = captureIo({ stdin: readFileSync(fixturePath(healthyPod.path), 'utf8') });
 
     const code = await runCli(['diagnose', '-f', '-', '--now', FIXTURE_NOW], io);
 
@@ -87,7 +87,7 @@ describe('podwhy diagnose', () => {
   it('says which Pods exist when --pod names none of them', async () => {
     const io = captureIo();
 
-    const code = await runCli(['diagnose', '-f', fixturePath(healthy[0]!.path), '--pod', 'nope'], io);
+    const code = await runCli(['diagnose', '-f', fixturePath(healthyPod.path), '--pod', 'nope'], io);
 
     expect(code).toBe(2);
     expect(io.err).toMatch(/no Pod named nope in the input \(Pods in it: /);
@@ -96,7 +96,7 @@ describe('podwhy diagnose', () => {
   it('runs as ./bin/podwhy from the repository root on Node 24', async () => {
     const run = promisify(execFile);
 
-    const { stdout } = await run(join(REPO, 'bin', 'podwhy'), ['diagnose', '-f', fixturePath(healthy[0]!.path), '-o', 'json'], { cwd: REPO });
+    const { stdout } = await run(join(REPO, 'bin', 'podwhy'), ['diagnose', '-f', fixturePath(healthyPod.path), '-o', 'json'], { cwd: REPO });
 
     expect(JSON.parse(stdout)).toEqual({ diagnoses: [] });
   });

@@ -1,0 +1,217 @@
+/**
+ * What the unschedulable detector can work out from the Pod's spec and the Nodes alone: the Pod's total
+ * requests, which taints it does not tolerate, which nodes its nodeSelector / required node affinity match,
+ * and which nodes are not ready. The snapshot holds no other Pods, so free capacity per node is unknown:
+ * only allocatable is.
+ */
+import type { Node, Pod, Taint, Toleration } from '../../contract/k8s.ts';
+import { formatBytes, isNodeReady, nodeCondition, parseQuantity } from '../support.ts';
+import { isReadinessTaint } from './unschedulable-message.ts';
+
+/**
+ * The Pod's effective requests, the way the scheduler counts them: the sum of the app containers plus the
+ * restartable (sidecar) init containers, and at least the largest "init container + sidecars started
+ * before it".
+ * source: kubernetes/kubernetes staging/src/k8s.io/component-helpers/resource/helpers.go — PodRequests();
+ *         pkg/scheduler/framework/plugins/noderesources/fit.go — computePodResourceRequest().
+ */
+export function podRequests(pod: Pod): Map<string, number> {
+  const reqs = new Map<string, number>();
+  const add = (into: Map<string, number>, from: Record<string, string> | undefined) => {
+    for (const [name, raw] of Object.entries(from ?? {})) {
+      const value = parseQuantity(raw);
+      if (value !== null) into.set(name, (into.get(name) ?? 0) + value);
+    }
+  };
+  for (const c of pod.spec.containers) add(reqs, c.resources?.requests);
+  const sidecars = new Map<string, number>();
+  const initPeak = new Map<string, number>();
+  for (const c of pod.spec.initContainers ?? []) {
+    let current: Map<string, number>;
+    if (c.restartPolicy === 'Always') {
+      add(reqs, c.resources?.requests);
+      add(sidecars, c.resources?.requests);
+      current = sidecars;
+    } else {
+      current = new Map(sidecars);
+      add(current, c.resources?.requests);
+    }
+    for (const [name, value] of current) initPeak.set(name, Math.max(initPeak.get(name) ?? 0, value));
+  }
+  for (const [name, value] of initPeak) reqs.set(name, Math.max(reqs.get(name) ?? 0, value));
+  return reqs;
+}
+
+/** A quantity in the unit people read for that resource: cores, bytes, or a plain count. */
+export function formatResource(resource: string, value: number): string {
+  const name = resource.replace(/^(requests|limits)\./, '');
+  if (name === 'cpu') {
+    // Millicores unless whole cores: "3920m", "6", "500m" (the form kubectl and the scheduler print).
+    const milli = Math.round(value * 1000);
+    return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
+  }
+  if (name === 'memory' || name === 'ephemeral-storage' || name === 'storage' || name.startsWith('hugepages-')) return formatBytes(value);
+  return Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000);
+}
+
+/**
+ * Whether a toleration tolerates a taint.
+ * source: kubernetes/kubernetes staging/src/k8s.io/api/core/v1/toleration.go — ToleratesTaint().
+ */
+export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
+  if (toleration.effect && toleration.effect !== taint.effect) return false;
+  if (toleration.key && toleration.key !== taint.key) return false;
+  switch (toleration.operator ?? 'Equal') {
+    case 'Exists':
+      return true;
+    case 'Equal':
+    case '':
+      return (toleration.value ?? '') === (taint.value ?? '');
+    default:
+      return false;
+  }
+}
+
+/**
+ * The first NoSchedule/NoExecute taint of the node the Pod does not tolerate, as the scheduler finds it.
+ * source: kubernetes/kubernetes staging/src/k8s.io/component-helpers/scheduling/corev1/helpers.go —
+ *         FindMatchingUntoleratedTaint(); pkg/scheduler/framework/plugins/helper/taint.go — DoNotScheduleTaintsFilterFunc.
+ */
+export function firstUntoleratedTaint(node: Node, tolerations: readonly Toleration[]): Taint | null {
+  for (const taint of node.spec?.taints ?? []) {
+    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
+    if (!tolerations.some((t) => toleratesTaint(t, taint))) return taint;
+  }
+  return null;
+}
+
+export function taintText(taint: { key: string; value?: string; effect?: string }): string {
+  return `${taint.key}${taint.value ? `=${taint.value}` : ''}${taint.effect ? `:${taint.effect}` : ''}`;
+}
+
+/** The toleration that lets the Pod onto a node with this taint, as YAML for spec.tolerations. */
+export function tolerationYaml(taint: { key: string; value?: string; effect?: string }): string {
+  const lines = ['tolerations:', `  - key: "${taint.key}"`];
+  if (taint.value) lines.push('    operator: "Equal"', `    value: "${taint.value}"`);
+  else lines.push('    operator: "Exists"');
+  if (taint.effect) lines.push(`    effect: "${taint.effect}"`);
+  return lines.join('\n');
+}
+
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms, if any. */
+export function requiredNodeAffinityTerms(pod: Pod): NodeSelectorTerm[] {
+  const nodeAffinity = pod.spec.affinity?.nodeAffinity;
+  if (!isRecord(nodeAffinity)) return [];
+  const required = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+  if (!isRecord(required) || !Array.isArray(required.nodeSelectorTerms)) return [];
+  return required.nodeSelectorTerms.filter(isRecord) as NodeSelectorTerm[];
+}
+
+/** Required pod (anti-)affinity terms, for evidence: `topologyKey=…, labelSelector …`. */
+export function requiredPodAffinityTerms(pod: Pod, kind: 'podAffinity' | 'podAntiAffinity'): Record<string, unknown>[] {
+  const section = pod.spec.affinity?.[kind];
+  if (!isRecord(section)) return [];
+  const terms = section.requiredDuringSchedulingIgnoredDuringExecution;
+  return Array.isArray(terms) ? terms.filter(isRecord) : [];
+}
+
+export function describePodAffinityTerm(term: Record<string, unknown>): string {
+  const selector = isRecord(term.labelSelector) ? term.labelSelector : {};
+  const parts: string[] = [];
+  if (isRecord(selector.matchLabels)) {
+    for (const [k, v] of Object.entries(selector.matchLabels)) parts.push(`${k}=${String(v)}`);
+  }
+  if (Array.isArray(selector.matchExpressions)) {
+    for (const e of selector.matchExpressions.filter(isRecord)) {
+      parts.push(`${String(e.key)} ${String(e.operator)}${Array.isArray(e.values) ? ` [${e.values.join(', ')}]` : ''}`);
+    }
+  }
+  return `topologyKey=${String(term.topologyKey ?? '?')}, labelSelector ${parts.length > 0 ? parts.join(', ') : '(empty)'}`;
+}
+
+export function describeRequirement(r: NodeSelectorRequirement): string {
+  return `${r.key} ${r.operator}${r.values && r.values.length > 0 ? ` [${r.values.join(', ')}]` : ''}`;
+}
+
+/**
+ * One node selector requirement against a label set.
+ * source: kubernetes/kubernetes staging/src/k8s.io/apimachinery/pkg/labels/selector.go — Requirement.Matches()
+ *         (NotIn and DoesNotExist match when the label is absent; Gt/Lt compare integers).
+ */
+export function requirementMatches(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
+  const has = Object.hasOwn(labels, r.key);
+  const value = labels[r.key];
+  const values = r.values ?? [];
+  switch (r.operator) {
+    case 'In':
+      return has && values.includes(value ?? '');
+    case 'NotIn':
+      return !has || !values.includes(value ?? '');
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+    case 'Gt':
+    case 'Lt': {
+      const left = Number.parseInt(value ?? '', 10);
+      const right = Number.parseInt(values[0] ?? '', 10);
+      if (!has || Number.isNaN(left) || Number.isNaN(right)) return false;
+      return r.operator === 'Gt' ? left > right : left < right;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Terms are ORed; inside a term every expression and field must match; an empty term matches nothing.
+ * source: kubernetes/kubernetes staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go.
+ */
+export function nodeMatchesTerms(node: Node, terms: readonly NodeSelectorTerm[]): boolean {
+  const labels = node.metadata.labels ?? {};
+  const fields = { 'metadata.name': node.metadata.name };
+  return terms.some((term) => {
+    const expressions = term.matchExpressions ?? [];
+    const matchFields = term.matchFields ?? [];
+    if (expressions.length === 0 && matchFields.length === 0) return false;
+    return expressions.every((r) => requirementMatches(r, labels)) && matchFields.every((r) => requirementMatches(r, fields));
+  });
+}
+
+export function nodeMatchesSelector(node: Node, selector: Record<string, string>): boolean {
+  const labels = node.metadata.labels ?? {};
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** Why a node cannot take any Pod right now (NotReady, cordoned, pressure); null when it can. */
+export function nodeReadinessProblem(node: Node): string | null {
+  const problems: string[] = [];
+  const ready = nodeCondition(node, 'Ready');
+  if (!isNodeReady(node)) {
+    const detail = ready ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ''})` : ''}` : 'no Ready condition';
+    problems.push(`NotReady: ${detail}`);
+  }
+  if (node.spec?.unschedulable) problems.push('cordoned (spec.unschedulable=true)');
+  for (const taint of node.spec?.taints ?? []) {
+    if ((taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && isReadinessTaint(taint.key)) {
+      const text = `taint ${taintText(taint)}`;
+      if (!problems.includes(text)) problems.push(text);
+    }
+  }
+  return problems.length > 0 ? problems.join('; ') : null;
+}
