@@ -185,6 +185,8 @@ function podSnapshot(pod: Pod, set: ObjectSet, indexes: Indexes, observedAt: str
     .filter((claim): claim is string => typeof claim === 'string')
     .map((claim) => indexes.pvcsByName.get(nameKey('PersistentVolumeClaim', namespace, claim)))
     .filter((pvc): pvc is PersistentVolumeClaim => pvc !== undefined);
+  // ProvisioningFailed / FailedBinding live on the claim, not the Pod.
+  for (const pvc of pvcs) events.push(...eventsFor(indexes, 'PersistentVolumeClaim', namespace, pvc.metadata.name, pvc.metadata.uid));
   const snapshot: PodSnapshot = {
     kind: 'Pod',
     observedAt,

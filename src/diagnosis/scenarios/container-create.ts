@@ -86,13 +86,14 @@ const NO_COMMAND = 'no command specified';
 // `exec: "/app/server": stat /app/server: no such file or directory`); libcontainer/system/linux.go Exec
 // (&os.PathError{Op: "exec"} → `exec /app/server: exec format error`); runc wraps them in
 // "unable to start container process: …" (libcontainer/process_linux.go).
-const EXEC_NOT_FOUND_IN_PATH = /exec: "([^"]+)": executable file not found in \$PATH/;
-const EXEC_GO_ERROR = /exec:? "?([^":\s]+)"?: (?:stat [^:]+: )?(permission denied|no such file or directory|exec format error)/;
+// CRI-O relays runc's logrus line (msg="…"), which escapes the quotes: exec: \"foo\": …, hence the optional backslashes.
+const EXEC_NOT_FOUND_IN_PATH = /exec: \\?"([^"\\]+)\\?": executable file not found in \$PATH/;
+const EXEC_GO_ERROR = /exec:? \\?"?([^"\\:\s]+)\\?"?: (?:stat [^:]+: )?(permission denied|no such file or directory|exec format error)/;
 // source: containers/crun src/libcrun/linux.c ("executable file `%s` not found in $PATH")
 const CRUN_NOT_FOUND_IN_PATH = /executable file `([^`]+)` not found in \$PATH/;
 // source: opencontainers/runc libcontainer/rootfs_linux.go ("error mounting %q to rootfs at %q"):
 // mount failures are dependency.mount-config, not ours.
-const RUNTIME_MOUNT_ERROR = /error mounting "|to rootfs at "|cannot be mounted because it is inside \/proc/;
+const RUNTIME_MOUNT_ERROR = /error mounting \\?"|to rootfs at \\?"|cannot be mounted because it is (?:inside \/proc|not of type proc)/;
 
 // source: kubernetes staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go (forbiddenMessage):
 // `User %q cannot %s resource %q in API group %q in the namespace %q` / `… at the cluster scope`

@@ -53,6 +53,8 @@ const ERR_REASON_BIND_CONFLICT = "node(s) didn't find available persistent volum
 const ERR_REASON_NODE_CONFLICT = 'node(s) had volume node affinity conflict';
 const ERR_REASON_NOT_ENOUGH_SPACE = 'node(s) did not have enough free storage';
 const ERR_REASON_PV_NOT_EXIST = 'node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)';
+// source: kubernetes pkg/scheduler/framework/plugins/volumezone/volume_zone.go (ErrReasonConflict)
+const ERR_REASON_VOLUME_ZONE = 'node(s) had no available volume zone';
 
 // source: kubernetes pkg/controller/volume/attachdetach/reconciler/reconciler.go (reportMultiAttachError,
 // event reason FailedAttachVolume; kubelet events.FailedAttachVolume in pkg/kubelet/events/event.go)
@@ -101,8 +103,9 @@ const CONTAINER_CANNOT_RUN = 'ContainerCannotRun';
 const CRASH_LOOP_BACK_OFF = 'CrashLoopBackOff';
 // source: opencontainers/runc libcontainer/rootfs_linux.go (mountToRootfs: "error mounting %q to rootfs at %q: %w";
 // checkProcMount: "%q cannot be mounted because it is inside /proc"; createMountpoint mkdir errors)
-const RUNTIME_MOUNT_ERROR = /error mounting "([^"]*)" to rootfs at "([^"]+)"/;
-const INSIDE_PROC = 'cannot be mounted because it is inside /proc';
+// (CRI-O relays runc's logrus line, which escapes the quotes: error mounting \"…\".)
+const RUNTIME_MOUNT_ERROR = /error mounting \\?"([^"\\]*)\\?" to rootfs at \\?"([^"\\]+)\\?"/;
+const INSIDE_PROC = /cannot be mounted because it is (?:inside \/proc|not of type proc)/;
 const READ_ONLY_FS = 'read-only file system';
 const NOT_A_DIRECTORY = 'not a directory';
 
@@ -200,7 +203,7 @@ function schedulingHits(snapshot: PodSnapshot, settings: EngineSettings): Hit[] 
   const lost = PVC_LOST.exec(message);
   const deleting = PVC_BEING_DELETED.exec(message);
   const ephemeral = EPHEMERAL_PENDING.exec(message);
-  const reasons = [UNBOUND_IMMEDIATE, ERR_REASON_BIND_CONFLICT, ERR_REASON_NODE_CONFLICT, ERR_REASON_NOT_ENOUGH_SPACE, ERR_REASON_PV_NOT_EXIST].filter((r) => message.includes(r));
+  const reasons = [UNBOUND_IMMEDIATE, ERR_REASON_BIND_CONFLICT, ERR_REASON_NODE_CONFLICT, ERR_REASON_VOLUME_ZONE, ERR_REASON_NOT_ENOUGH_SPACE, ERR_REASON_PV_NOT_EXIST].filter((r) => message.includes(r));
   if (reasons.length === 0 && !lost && !deleting && !ephemeral) return [];
 
   addClaimEvidence(snapshot, evidence, claims, settings);
@@ -228,7 +231,7 @@ function schedulingHits(snapshot: PodSnapshot, settings: EngineSettings): Hit[] 
         ? { text: `Check that StorageClass ${classes.join(', ')} exists and its provisioner (CSI controller) is running.`, command: `kubectl get storageclass ${classes.join(' ')} && kubectl get pods -A | grep -i csi` }
         : { text: 'The claim has no storageClassName and there is no default StorageClass: set storageClassName, mark a class default, or create a matching PersistentVolume.', command: 'kubectl get storageclass; kubectl get pv' },
     );
-  } else if (reasons.includes(ERR_REASON_NODE_CONFLICT)) {
+  } else if (reasons.includes(ERR_REASON_NODE_CONFLICT) || reasons.includes(ERR_REASON_VOLUME_ZONE)) {
     summary = `Pod ${pod.metadata.name} cannot be scheduled${since}: the PersistentVolume of ${claimList} is pinned to a zone or node where the Pod cannot run.`;
     remediation.push(
       { text: 'Compare the volume\'s nodeAffinity (its zone) with where the Pod may run; the Pod\'s nodeSelector/affinity or taints must allow a node in that zone, or the volume must be moved (snapshot and restore).', command: kubectl(ns, `get pv $(${kubectl(ns, `get pvc ${claimNames[0] ?? '<claim>'} -o jsonpath='{.spec.volumeName}'`)}) -o jsonpath='{.spec.nodeAffinity}'`), docsUrl: PV_DOCS },
@@ -677,7 +680,7 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
   const field = target ? `${target.field}.mountPath` : `${view.specPath}.volumeMounts`;
   const fixAt = whereToFix(pod, snapshot.owners, field);
 
-  if (failure.message.includes(INSIDE_PROC)) {
+  if (INSIDE_PROC.test(failure.message)) {
     return {
       cause: 'mount-config',
       stage: STAGE.runtime,

@@ -126,7 +126,7 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'evicted'
   const status = snapshot.pod.status;
   if (status?.phase === 'Failed' && status.reason === REASON_EVICTED) return kubeletEviction(snapshot, settings);
   const disruption = findDisruption(snapshot, settings);
-  return disruption ? disruptionFinding(snapshot, disruption) : null;
+  return disruption ? disruptionFinding(snapshot, disruption, settings) : null;
 }
 
 // ---------------------------------------------------------------- kubelet eviction (phase Failed, reason Evicted)
@@ -222,7 +222,7 @@ function evictionSummary(snapshot: PodSnapshot, parsed: Parsed): string {
   const pod = snapshot.pod.metadata.name;
   const node = nodeName(snapshot);
   const blame = parsed.usages.length > 0
-    ? `; container ${parsed.usages.map((u) => `${u.container} used ${bytesOf(u.usage)} against a request of ${u.request === '0' ? 'none' : u.request}`).join(', ')}`
+    ? `; container ${parsed.usages.map((u) => `${u.container} used ${bytesOf(u.usage)} against ${u.request === '0' ? 'no request' : `a request of ${u.request}`}`).join(', ')}`
     : '';
   if (parsed.containerEphemeral) {
     return `Pod ${pod} was evicted from node ${node} because container ${parsed.containerEphemeral.container} exceeded its ephemeral-storage limit of ${parsed.containerEphemeral.limit}.`;
@@ -235,7 +235,10 @@ function evictionSummary(snapshot: PodSnapshot, parsed: Parsed): string {
   }
   if (parsed.resource) {
     const what = parsed.resource === 'pids' ? 'process IDs' : parsed.resource;
-    return `Pod ${pod} was evicted from node ${node}, which ran low on ${what}${parsed.threshold ? ` (available ${parsed.threshold.available}, threshold ${parsed.threshold.quantity})` : ''}${blame}.`;
+    const threshold = parsed.threshold
+      ? ` (available ${amount(parsed.resource, parsed.threshold.available)}, threshold ${amount(parsed.resource, parsed.threshold.quantity)})`
+      : '';
+    return `Pod ${pod} was evicted from node ${node}, which ran low on ${what}${threshold}${blame}.`;
   }
   if (parsed.admissionConditions.length > 0) {
     return `Pod ${pod} was rejected by the kubelet on node ${node}, which had ${parsed.admissionConditions.join(' and ')} when the Pod arrived.`;
@@ -317,6 +320,11 @@ function pressureEvidence(snapshot: PodSnapshot): Evidence[] {
   return out;
 }
 
+/** A threshold amount as a reader wants it: bytes humanized for memory and disk, counts (pids, inodes) as printed. */
+function amount(resource: string | null, quantity: string): string {
+  return resource === 'memory' || resource === 'ephemeral-storage' ? bytesOf(quantity) : quantity;
+}
+
 function bytesOf(quantity: string): string {
   const bytes = parseQuantity(quantity);
   return bytes === null ? quantity : formatBytes(bytes);
@@ -344,7 +352,7 @@ function evictionRemediation(snapshot: PodSnapshot, parsed: Parsed): Remediation
       });
     }
     out.push({
-      text: `Find what filled node ${node}'s memory${parsed.threshold ? ` (${parsed.threshold.available} left against an eviction threshold of ${parsed.threshold.quantity})` : ''}: compare the requests allocated on it with real usage.`,
+      text: `Find what filled node ${node}'s memory${parsed.threshold ? ` (${bytesOf(parsed.threshold.available)} left against an eviction threshold of ${bytesOf(parsed.threshold.quantity)})` : ''}: compare the requests allocated on it with real usage.`,
       command: `kubectl describe node ${node}; kubectl top pods -A --sort-by=memory`,
     });
   } else if (parsed.cause === 'disk') {
@@ -365,7 +373,7 @@ function evictionRemediation(snapshot: PodSnapshot, parsed: Parsed): Remediation
       });
     } else {
       out.push({
-        text: `Node ${node} ran low on disk${parsed.resource === 'inodes' ? ' inodes' : ''} (nodefs or imagefs)${parsed.threshold ? `: ${parsed.threshold.available} left against a threshold of ${parsed.threshold.quantity}` : ''}. Free space on it (unused images, old logs), and set resources.requests and limits.ephemeral-storage on containers so the scheduler and the kubelet account for disk.`,
+        text: `Node ${node} ran low on disk${parsed.resource === 'inodes' ? ' inodes' : ''} (nodefs or imagefs)${parsed.threshold ? `: ${amount(parsed.resource, parsed.threshold.available)} left against a threshold of ${amount(parsed.resource, parsed.threshold.quantity)}` : ''}. Free space on it (unused images, old logs), and set resources.requests and limits.ephemeral-storage on containers so the scheduler and the kubelet account for disk.`,
         command: `kubectl describe node ${node}; crictl rmi --prune; df -h /var/lib/kubelet /var/lib/containerd`,
         docsUrl: DOCS_NODE_PRESSURE,
       });
@@ -380,15 +388,26 @@ function evictionRemediation(snapshot: PodSnapshot, parsed: Parsed): Remediation
     });
   }
 
-  if (qos === 'BestEffort' && parsed.cause !== 'other') {
+  if (qos === 'BestEffort' && parsed.cause === 'disk') {
     out.push({ text: 'Give every container resource requests: BestEffort Pods (no requests) are the first the kubelet evicts under pressure.', docsUrl: DOCS_NODE_PRESSURE });
   }
-  const owner = controllerRef(pod);
   out.push({
-    text: `Evicted Pods stay as Failed objects until you delete them (or the cluster passes --terminated-pod-gc-threshold, 12,500 by default)${owner ? `; ${owner} has already started a replacement` : '; this Pod has no controller, so recreate it from its manifest'}. To clean up every Failed Pod in the namespace (failed Job Pods included, and with them their logs):`,
+    text: `Evicted Pods stay as Failed objects until you delete them (or the cluster passes --terminated-pod-gc-threshold, 12,500 by default); ${replacementNote(pod)}. To clean up every Failed Pod in the namespace (failed Job Pods included, and with them their logs):`,
     command: kubectl(ns, 'delete pod --field-selector=status.phase==Failed'),
   });
   return out;
+}
+
+function replacementNote(pod: PodSnapshot['pod']): string {
+  const owner = controllerRef(pod);
+  switch (controllerKind(pod)) {
+    case null:
+      return 'this Pod has no controller, so nothing recreates it: recreate it from its manifest';
+    case 'Job':
+      return `${owner} counts it as a failed attempt and retries while its backoffLimit allows (a podFailurePolicy rule on the DisruptionTarget condition can make disruptions not count)`;
+    default:
+      return `${owner} has already started a replacement`;
+  }
 }
 
 /**
@@ -402,7 +421,7 @@ function evictionActions(snapshot: PodSnapshot): SuggestedAction[] {
   if (kind !== 'ReplicaSet' && kind !== 'ReplicationController') return [];
   return [{
     action: 'restart-pod',
-    reason: `Deletes this Failed Pod object only; ${controllerRef(snapshot.pod)} already runs a replacement, and the next eviction is prevented by fixing requests and limits, not by this.`,
+    reason: `Deletes this Failed Pod object only: ${controllerRef(snapshot.pod)} already runs a replacement, and deleting the object does nothing to prevent the next eviction.`,
   }];
 }
 
@@ -433,7 +452,7 @@ function findDisruption(snapshot: PodSnapshot, settings: EngineSettings): Disrup
   return null;
 }
 
-function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption): Finding<'evicted'> {
+function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settings: EngineSettings): Finding<'evicted'> {
   const pod = snapshot.pod;
   const name = pod.metadata.name;
   const node = nodeName(snapshot);
@@ -443,9 +462,15 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption): Findi
   let summary: string;
 
   switch (disruption.kind) {
-    case 'kubelet-preemption':
+    case 'kubelet-preemption': {
       evidence.push({ kind: 'status', field: 'status.reason', value: REASON_KUBELET_PREEMPTING });
       if (pod.status?.message) evidence.push({ kind: 'status', field: 'status.message', value: pod.status.message });
+      const qos = pod.status?.qosClass;
+      // pkg/kubelet/preemption/preemption.go (getPodsToPreempt): BestEffort, then Burstable, then Guaranteed Pods,
+      // choosing the fewest Pods whose requests free what the critical Pod needs.
+      if (qos) evidence.push({ kind: 'status', field: 'status.qosClass', value: `${qos} (the kubelet preempts BestEffort Pods first, then Burstable, then Guaranteed, picking the fewest whose requests free enough room)` });
+      const preemptEvent = podEvents(snapshot, [REASON_KUBELET_PREEMPTING], settings.eventStaleSeconds)[0];
+      if (preemptEvent) evidence.push(eventEvidence(preemptEvent, snapshot.observedAt));
       summary = `Pod ${name} was preempted by the kubelet on node ${node} to make room for a critical Pod (system-node-critical or system-cluster-critical) that did not fit.`;
       remediation.push({
         text: `Leave headroom on node ${node} for critical Pods (DaemonSets, node agents), or give this workload a PriorityClass and resource requests that match its real usage so the scheduler places it where it fits.`,
@@ -453,6 +478,7 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption): Findi
         docsUrl: DOCS_PREEMPTION,
       });
       break;
+    }
     case 'node-shutdown':
       evidence.push({ kind: 'status', field: 'status.reason', value: REASON_NODE_SHUTDOWN });
       evidence.push({ kind: 'status', field: 'status.message', value: MESSAGE_NODE_SHUTDOWN });
@@ -501,7 +527,10 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption): Findi
       break;
     }
   }
-  evidence.push(...qosEvidence(snapshot));
+  const disruptionCondition = podCondition(pod, CONDITION_DISRUPTION_TARGET);
+  if ((disruption.kind === 'kubelet-preemption' || disruption.kind === 'node-shutdown') && disruptionCondition?.status === 'True') {
+    evidence.push(conditionEvidence(disruptionCondition));
+  }
   return {
     scenario: 'evicted',
     cause: 'other',

@@ -25,6 +25,7 @@ import type { Detector } from '../detector.ts';
 import {
   clip,
   containers,
+  eventCount,
   eventEvidence,
   eventLastSeen,
   exitCodeMeaning,
@@ -162,7 +163,9 @@ function summary(cause: Cause, facts: Facts): string {
     }
     case 'unresponsive': {
       if (running.length > 0) {
-        return `${head}: container ${running.map((c) => c.name).join(', ')} is still running on node ${node?.name ?? '?'} long after SIGTERM and the SIGKILL due when the grace period ended.`;
+        const preStop = eventsSinceDeletion(snapshot, [EVENT_FAILED_PRE_STOP_HOOK], facts.settings).length > 0 ? ' Its preStop hook failed.' : '';
+        const kill = killEvents[0] ? ` The kubelet reports it cannot kill the Pod (FailedKillPod ×${eventCount(killEvents[0])}).` : '';
+        return `${head}: container ${running.map((c) => c.name).join(', ')} is still running on node ${node?.name ?? '?'} long after SIGTERM and the SIGKILL due when the grace period ended.${kill}${preStop}`;
       }
       const kill = killEvents[0];
       if (kill) return `${head}: the kubelet on node ${node?.name ?? '?'} failed to kill it (${clip(kill.message ?? '', 160)}).`;
@@ -192,7 +195,8 @@ function evidence(cause: Cause, facts: Facts): Evidence[] {
     });
   }
   if (node) out.push(...node.evidence);
-  if (cause === 'node-lost') {
+  if (isNodeLost(node)) {
+    // The container states were last reported before the node was lost: stale, so not shown as facts.
     out.push(...podNodeLossEvidence(snapshot, settings.eventStaleSeconds));
   } else {
     out.push(...containerEvidence(facts));
@@ -248,11 +252,16 @@ function forceDeleteCommand(facts: Facts): string {
   return kubectl(pod.metadata.namespace, `delete pod ${pod.metadata.name} --grace-period=0 --force`);
 }
 
-function statefulSetWarning(facts: Facts, nodeName: string): Remediation | null {
+function statefulSetWarning(facts: Facts, nodeName: string, context: 'node-lost' | 'unresponsive'): Remediation | null {
   const pod = facts.snapshot.pod;
   if (controllerKind(pod) !== 'StatefulSet') return null;
+  const name = pod.metadata.name;
+  const risk = context === 'node-lost'
+    ? `if ${name} is in fact still running on ${nodeName} (a network partition rather than a dead machine), the StatefulSet controller starts a second ${name}`
+    : `the old ${name} is still running on ${nodeName}, so the StatefulSet controller would start a second ${name} next to it`;
+  const check = context === 'node-lost' ? 'Confirm the machine is powered off first.' : `Make sure the old container is really gone from ${nodeName} first.`;
   return {
-    text: `Pod ${pod.metadata.name} belongs to ${controllerRef(pod)}. A force delete does not wait for the kubelet: if ${pod.metadata.name} is in fact still running on ${nodeName} (a network partition rather than a dead machine), the StatefulSet controller starts a second ${pod.metadata.name} with the same identity and volume, breaking the StatefulSet's at-most-one-Pod-per-identity guarantee. Confirm the machine is powered off first.`,
+    text: `Pod ${name} belongs to ${controllerRef(pod)}. A force delete does not wait for the kubelet: ${risk} with the same identity and volume, breaking the StatefulSet's at-most-one-Pod-per-identity guarantee. ${check}`,
     docsUrl: DOCS_FORCE_DELETE,
   };
 }
@@ -278,7 +287,7 @@ function nodeLostRemediation(facts: Facts): Remediation[] {
     });
     out.push({ text: 'Force-delete the Pod object (the kubelet cannot confirm; the API server removes it at once).', command: forceDeleteCommand(facts), docsUrl: DOCS_FORCE_DELETE });
   }
-  const warning = statefulSetWarning(facts, node.name);
+  const warning = statefulSetWarning(facts, node.name, 'node-lost');
   if (warning) out.push(warning);
   if (facts.finalizers.length > 0) {
     out.push({
@@ -310,6 +319,12 @@ function finalizerHint(finalizer: string, facts: Facts): string {
 function finalizerRemediation(facts: Facts): Remediation[] {
   const pod = facts.snapshot.pod;
   const out: Remediation[] = facts.finalizers.map((finalizer) => ({ text: finalizerHint(finalizer, facts), docsUrl: DOCS_FINALIZERS }));
+  if (isNodeLost(facts.node)) {
+    out.push({
+      text: `Node ${facts.node.name} is lost as well, so nothing confirms the containers stopped: if it may come back, make sure whatever the finalizer guards (connections, registrations, volumes) is not still in use there.`,
+      command: `kubectl describe node ${facts.node.name}`,
+    });
+  }
   const first = facts.finalizers[0] ?? '';
   // A JSON Patch with a `test` op fails instead of removing a finalizer that changed meanwhile.
   const patch = JSON.stringify([{ op: 'test', path: '/metadata/finalizers/0', value: first }, { op: 'remove', path: '/metadata/finalizers/0' }]);
@@ -347,7 +362,7 @@ function unresponsiveRemediation(facts: Facts): Remediation[] {
     command: forceDeleteCommand(facts),
     docsUrl: DOCS_FORCE_DELETE,
   });
-  const warning = statefulSetWarning(facts, nodeName);
+  const warning = statefulSetWarning(facts, nodeName, 'unresponsive');
   if (warning) out.push(warning);
   return out;
 }
@@ -368,7 +383,7 @@ function actions(cause: Cause, facts: Facts): SuggestedAction[] {
     case 'finalizer':
       return [{
         action: 'remove-finalizer',
-        reason: `Removes ${facts.finalizers.map((f) => `"${f}"`).join(', ')} from the Pod. Only when the controller that owns it is gone and its cleanup is done: ${FINALIZER_WARNING}`,
+        reason: `Removes ${facts.finalizers.map((f) => `"${f}"`).join(', ')} from the Pod. Use it only when the controller that owns it is gone and its cleanup is done. ${FINALIZER_WARNING}`,
       }];
     case 'unresponsive':
       return [

@@ -25,6 +25,7 @@ import {
   controllerKind,
   controllerRef,
   isNodeLost,
+  noExecuteToleration,
   podNodeLossEvidence,
   taintEvictionEvidence,
   type NodeState,
@@ -120,18 +121,33 @@ function remediation(snapshot: PodSnapshot, state: NodeState): Remediation[] {
     });
     return out;
   }
-  out.push({
-    text: `Find out why node ${state.name} stopped reporting: a powered-off or crashed machine, a network partition, a stopped kubelet or container runtime, or an expired kubelet client certificate. Check its conditions and recent events, and the instance in your cloud console.`,
-    command: `kubectl describe node ${state.name}`,
-  });
-  out.push({
-    text: `If the machine is up, read the kubelet and runtime logs on it (SSH or the cloud serial console).`,
-    command: 'journalctl -u kubelet --since "1 hour ago" && systemctl status kubelet containerd',
-  });
-  out.push({
-    text: `Pods tolerate node.kubernetes.io/unreachable and node.kubernetes.io/not-ready (NoExecute) for ${DEFAULT_TOLERATION_SECONDS} s by default (DefaultTolerationSeconds admission plugin); then the taint manager deletes them and their controllers start replacements on healthy nodes. Shorten spec.tolerations[].tolerationSeconds for faster failover. When every node of a zone is NotReady the controller stops evicting, so Pods stay put.`,
-    docsUrl: DOCS_TAINT_BASED_EVICTIONS,
-  });
+  if (state.health === 'not-ready') {
+    const ready = state.node?.status?.conditions?.find((c) => c.type === 'Ready');
+    out.push({
+      text: `The kubelet on node ${state.name} is still posting status but reports it cannot run Pods${ready?.message ? ` ("${ready.message}")` : ''}: fix that on the node, most often the container runtime, the CNI plugin or a stalled PLEG.`,
+      command: `kubectl describe node ${state.name}`,
+    });
+    out.push({
+      text: 'On the machine (SSH or the cloud serial console), read the kubelet and runtime logs.',
+      command: 'journalctl -u kubelet -u containerd --since "1 hour ago"; systemctl status containerd; crictl info',
+    });
+  } else {
+    out.push({
+      text: `Find out why node ${state.name} stopped reporting: a powered-off or crashed machine, a network partition, a stopped kubelet, or an expired kubelet client certificate. Check its conditions and recent events, and the instance in your cloud console.`,
+      command: `kubectl describe node ${state.name}`,
+    });
+    out.push({
+      text: 'If the machine is up, read the kubelet and runtime logs on it (SSH or the cloud serial console).',
+      command: 'journalctl -u kubelet --since "1 hour ago"; systemctl status kubelet containerd',
+    });
+  }
+  const lossTaint = state.lossTaints.find((t) => t.effect === 'NoExecute');
+  if (!lossTaint || noExecuteToleration(pod, lossTaint) !== 'forever') {
+    out.push({
+      text: `Pods tolerate node.kubernetes.io/unreachable and node.kubernetes.io/not-ready (NoExecute) for ${DEFAULT_TOLERATION_SECONDS} s by default (DefaultTolerationSeconds admission plugin); then the taint manager deletes them and their controllers start replacements on healthy nodes. Shorten spec.tolerations[].tolerationSeconds for faster failover. When every node of a zone is NotReady the controller stops evicting, so Pods stay put.`,
+      docsUrl: DOCS_TAINT_BASED_EVICTIONS,
+    });
+  }
   out.push({
     text: `If ${state.name} is gone for good, drain and delete it: deleting the Node lets the pod garbage collector remove its Pods. If it was shut down without draining and runs StatefulSet Pods or attached volumes, mark it out of service so they can move.`,
     command: `kubectl drain ${state.name} --ignore-daemonsets --delete-emptydir-data --timeout=2m; kubectl taint nodes ${state.name} ${TAINT_OUT_OF_SERVICE}=nodeshutdown:NoExecute`,

@@ -129,6 +129,23 @@ describe('dependency detector', () => {
     expect(finding?.remediation[0]?.text).toContain('subPath: default.conf');
   });
 
+  it('reads CRI-O\'s escaped runc mount error from a CreateContainerError', () => {
+    const snapshot = podSnapshot(INSIDE_PROC);
+    const status = snapshot.pod.status?.containerStatuses?.[0];
+    if (!status) throw new Error('fixture changed');
+    status.state = {
+      waiting: {
+        reason: 'CreateContainerError',
+        message: 'container create failed: time="2026-11-20T11:59:00Z" level=error msg="runc create failed: unable to start container process: error during container init: error mounting \\"/var/lib/netd/tuning\\" to rootfs at \\"/proc/sys/net/custom\\": \\"/var/lib/containers/storage/overlay/3f1e/merged/proc/sys/net/custom\\" cannot be mounted because it is inside /proc"',
+      },
+    };
+    delete status.lastState;
+
+    const finding = dependency.detect(snapshot, DEFAULT_ENGINE_SETTINGS);
+
+    expect(finding).toMatchObject({ cause: 'mount-config', summary: 'Container netd cannot start: volume mount at /proc/sys/net/custom is inside /proc, which the runtime refuses.' });
+  });
+
   it('points at the read-only parent mount of a nested mount point', () => {
     const snapshot = podSnapshot(READ_ONLY_PARENT);
 
@@ -224,7 +241,7 @@ describe('dependency detector', () => {
       [OPTIONAL_CM, 'a missing optional ConfigMap on a Ready Pod'],
       [PVC_JUST_CREATED, 'an unbound claim 8s after the Pod was created'],
       ['healthy/running-deployment-pod.yaml', 'a healthy Pod'],
-    ] as const)('on %s (%s)', (path) => {
+    ] as const)('on %s (%s)', (path, _why) => {
       const snapshots = loadFixture(path);
 
       const findings = snapshots.map((s) => dependency.detect(s, DEFAULT_ENGINE_SETTINGS));
