@@ -1,0 +1,385 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConsoleNotifier } from '../../src/alerts/console-notifier.ts';
+import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
+import { RedisIncidentStore } from '../../src/alerts/incident-store-redis.ts';
+import { IncidentManager, incidentKeyOf, incidentOwnerOf, type IncidentSettings, type IncidentStore, type NotifyCommand, type Observation, type PostedMessage } from '../../src/alerts/incidents.ts';
+import type { Notifier } from '../../src/alerts/notifier.ts';
+import type { Diagnosis } from '../../src/contract/diagnosis.ts';
+
+// Every test runs against both stores. Redis: 127.0.0.1:6379, one key prefix per test, all deleted in afterAll.
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const PREFIX = `podwhy-test-incidents-${randomUUID().slice(0, 8)}`;
+const T0 = Date.parse('2026-11-20T12:00:00Z');
+const SETTINGS: Partial<IncidentSettings> = {
+  minUpdateIntervalMs: 10_000,
+  resolveAfterMs: 5 * 60_000,
+  reopenWindowMs: 60 * 60_000,
+  stormThresholdPerMinute: 5,
+};
+
+const connections: Redis[] = [];
+afterAll(async () => {
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`${PREFIX}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+  await Promise.all(connections.map((c) => c.quit()));
+});
+
+interface StoreKind {
+  name: string;
+  /** A store; `sameAs` gives a second handle on the same data (another process's view). */
+  create(now: () => number, sameAs?: IncidentStore): IncidentStore;
+}
+
+let prefixSeq = 0;
+const redisPrefixes = new WeakMap<IncidentStore, string>();
+const STORES: StoreKind[] = [
+  {
+    name: 'memory',
+    // One process: "another manager on the same store" shares the object.
+    create: (now, sameAs) => sameAs ?? new MemoryIncidentStore({ now }),
+  },
+  {
+    name: 'redis',
+    create: (_now, sameAs) => {
+      const redis = new Redis(REDIS_URL);
+      connections.push(redis);
+      prefixSeq += 1;
+      const prefix = (sameAs && redisPrefixes.get(sameAs)) ?? `${PREFIX}-${prefixSeq}`;
+      const store = new RedisIncidentStore({ redis, prefix });
+      redisPrefixes.set(store, prefix);
+      return store;
+    },
+  },
+];
+
+function crashLoop(name: string, uid: string, restarts = 5, namespace = 'shop'): Diagnosis {
+  return {
+    subject: { kind: 'Pod', namespace, name, uid },
+    scenario: 'container-exit',
+    cause: 'container-exit.after-running',
+    otherCauses: [],
+    summary: `Container app of Pod ${name} exits with code 1 after running; it has restarted ${restarts} times`,
+    evidence: [
+      // source: kubernetes pkg/kubelet/container/sync_result.go (ErrCrashLoopBackOff = "CrashLoopBackOff")
+      { kind: 'status', field: 'status.containerStatuses[app].state.waiting.reason', value: 'CrashLoopBackOff' },
+      // source: containerd/containerd internal/cri/server/helpers.go (errorExitReason = "Error")
+      { kind: 'exit-code', container: 'app', exitCode: 1, reason: 'Error', meaning: 'the application exited with an error', ranForSeconds: 40 + (restarts % 7), finishedAt: '2026-11-20T11:59:50Z' },
+      // source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_manager.go (doBackOff, format.Pod = name_namespace(uid))
+      { kind: 'event', object: `Pod/${name}`, type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container app in pod ${name}_${namespace}(${uid})`, count: restarts * 3, ageSeconds: 4 },
+    ],
+    remediation: [{ text: 'Read the log of the previous instance', command: `kubectl -n ${namespace} logs ${name} -c app --previous` }],
+    actions: [{ action: 'show-logs', reason: 'The previous instance log shows why it exited' }],
+  };
+}
+
+function nodeLost(name: string, uid: string, node: string, namespace = 'shop'): Diagnosis {
+  return {
+    subject: { kind: 'Pod', namespace, name, uid },
+    scenario: 'unknown',
+    cause: 'unknown.node-lost',
+    otherCauses: [],
+    summary: `Pod ${name} is Unknown because its node ${node} stopped reporting`,
+    evidence: [
+      // source: kubernetes pkg/util/node/node.go (NodeUnreachablePodReason, NodeUnreachablePodMessage)
+      { kind: 'status', field: 'status.reason', value: 'NodeLost' },
+      { kind: 'status', field: 'status.message', value: `Node ${node} which was running pod ${name} is unresponsive` },
+      // source: kubernetes pkg/controller/nodelifecycle/node_lifecycle_controller.go (NodeStatusUnknown)
+      { kind: 'node', node, detail: 'Ready=Unknown (NodeStatusUnknown): Kubelet stopped posting node status.' },
+    ],
+    remediation: [{ text: `Check the node: kubectl describe node ${node}` }],
+    actions: [],
+  };
+}
+
+function observation(diagnosis: Diagnosis, extra: Partial<Observation> = {}): Observation {
+  return {
+    cluster: 'prod',
+    diagnosis,
+    owner: { kind: 'Deployment', name: 'web' },
+    channel: 'C0ALERTS',
+    observedAt: '2026-11-20T12:00:00Z',
+    ...extra,
+  };
+}
+
+interface Sent {
+  at: number;
+  command: NotifyCommand;
+  posted?: PostedMessage;
+}
+
+/** The manager, its clock, and what the (console) notifier delivered. */
+function setup(store: StoreKind, settings: Partial<IncidentSettings> = SETTINGS) {
+  const clock = { now: T0 };
+  const now = () => clock.now;
+  const incidentStore = store.create(now);
+  const manager = new IncidentManager({ store: incidentStore, settings, now });
+  const printed: string[] = [];
+  const consoleNotifier = new ConsoleNotifier({ out: { write: (text: string) => printed.push(text) }, now });
+  const sent: Sent[] = [];
+  const notifier: Notifier = {
+    async deliver(command) {
+      const posted = await consoleNotifier.deliver(command);
+      sent.push(posted ? { at: clock.now, command, posted } : { at: clock.now, command });
+      return posted;
+    },
+  };
+  async function send(commands: NotifyCommand | (NotifyCommand | null)[] | null, via: IncidentManager = manager): Promise<void> {
+    for (const command of [commands].flat()) if (command) await via.deliver(command, notifier);
+  }
+  function another(): IncidentManager {
+    return new IncidentManager({ store: store.create(now, incidentStore), settings, now });
+  }
+  return { clock, manager, sent, printed, send, another };
+}
+
+function types(sent: Sent[]): string[] {
+  return sent.map((s) => s.command.type);
+}
+
+/** The message a command created or refers to. */
+function threadOf(s: Sent): string | undefined {
+  if (s.command.type === 'open') return s.posted?.ts;
+  if (s.command.type === 'digest') return s.command.target?.ts ?? s.posted?.ts;
+  return s.command.target.ts;
+}
+
+describe.each(STORES)('IncidentManager with the $name store', (store) => {
+  it('turns 100 failing replicas of one Deployment into one incident: one open, then one coalesced update with the count', async () => {
+    const { clock, manager, sent, send } = setup(store);
+
+    for (let batch = 0; batch < 10; batch += 1) {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => {
+          const n = batch * 10 + i;
+          return manager.record(observation(crashLoop(`web-7d9f8b6c5-${n}`, `uid-${n}`)));
+        }),
+      );
+      await send(results);
+      clock.now += 200;
+    }
+    const beforeFlush = types(sent);
+    clock.now = T0 + 10_000;
+    await send(await manager.flushDue('prod'));
+    clock.now = T0 + 30_000;
+    await send(await manager.flushDue('prod'));
+
+    expect(beforeFlush).toEqual(['open']);
+    expect(types(sent)).toEqual(['open', 'update']);
+    const update = sent[1]?.command;
+    expect(update).toMatchObject({ type: 'update', pods: { failing: 100, total: 100 }, target: { ts: sent[0]?.posted?.ts } });
+    expect((await manager.listOpen('prod')).map((i) => i.id)).toEqual(['prod/shop/Deployment/web/container-exit.after-running']);
+  });
+
+  it('never lets two managers on one store both open the same incident', async () => {
+    const { manager, sent, send, another } = setup(store);
+    const other = another();
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => (n % 2 === 0 ? manager : other).record(observation(crashLoop(`web-${n}`, `uid-${n}`)))),
+    );
+    await send(results);
+
+    expect(types(sent)).toEqual(['open']);
+    expect((await manager.get('prod', 'prod/shop/Deployment/web/container-exit.after-running'))?.pods).toSatisfy(
+      (pods: object) => Object.keys(pods).length === 20,
+    );
+  });
+
+  it('makes the 50 pods of a lost node one node incident, not 50 pod alerts', async () => {
+    const { clock, manager, sent, send } = setup(store);
+    const workloads = ['web', 'api', 'cart', 'search', 'mail'];
+
+    for (let n = 0; n < 50; n += 1) {
+      const owner = { kind: 'Deployment', name: workloads[n % 5] as string };
+      await send(await manager.record(observation(nodeLost(`${owner.name}-${n}`, `uid-${n}`, 'node-3'), { owner, node: 'node-3' })));
+    }
+    await send(await manager.record(observation(nodeLost('web-x', 'uid-x', 'node-4'), { node: 'node-4' })));
+    clock.now += 10_000;
+    await send(await manager.flushDue('prod'));
+
+    expect(types(sent)).toEqual(['open', 'open', 'update']);
+    expect(sent[0]?.command).toMatchObject({ type: 'open', incident: { id: 'prod/_node/node-3/node-lost', scope: 'node', namespace: null, subject: { kind: 'Node', name: 'node-3' } } });
+    expect(sent[1]?.command).toMatchObject({ type: 'open', incident: { id: 'prod/_node/node-4/node-lost' } });
+    expect(sent[2]?.command).toMatchObject({ type: 'update', pods: { failing: 50, total: 50 }, target: { ts: sent[0]?.posted?.ts } });
+    expect((await manager.listOpen('prod')).map((i) => i.id)).toEqual(['prod/_node/node-3/node-lost', 'prod/_node/node-4/node-lost']);
+  });
+
+  it('keeps an hour of crash-looping to one open, at most one update per 10 s, all in one thread, and does not resolve on brief recoveries', async () => {
+    const { clock, manager, sent, send } = setup(store);
+
+    for (let second = 0; second <= 3_600; second += 1) {
+      clock.now = T0 + second * 1_000;
+      // The restart count changes every 30 s (new evidence); the BackOff event count changes every look (not evidence).
+      if (second % 5 === 0) await send(await manager.record(observation(crashLoop('web-1', 'uid-1', 1 + Math.floor(second / 30)), { owner: { kind: 'Deployment', name: 'web' } })));
+      // Between crashes the container runs for a moment and the pipeline sees the Pod healthy.
+      if (second % 60 === 2) await send(await manager.podHealthy('prod', 'uid-1'));
+      await send(await manager.flushDue('prod'));
+    }
+
+    const opens = sent.filter((s) => s.command.type === 'open');
+    const updates = sent.filter((s) => s.command.type === 'update');
+    const gaps = updates.slice(1).map((u, i) => u.at - (updates[i] as Sent).at);
+    expect(opens).toHaveLength(1);
+    expect(types(sent).filter((t) => t !== 'open' && t !== 'update')).toEqual([]);
+    expect(updates.length).toBeGreaterThan(100);
+    expect(updates[0]!.at - opens[0]!.at).toBeGreaterThanOrEqual(10_000);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(10_000);
+    expect(new Set(sent.map(threadOf))).toEqual(new Set([opens[0]?.posted?.ts]));
+  });
+
+  it('after a restart (a new manager on the same store) updates the posted message instead of opening a second thread', async () => {
+    const { clock, manager, sent, send, another } = setup(store);
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+
+    const restarted = another();
+    clock.now += 15_000;
+    await send(await restarted.record(observation(crashLoop('web-2', 'uid-2'))), restarted);
+
+    expect(types(sent)).toEqual(['open', 'update']);
+    expect(sent[1]?.command).toMatchObject({ type: 'update', pods: { failing: 2 }, target: { channel: 'C0ALERTS', ts: sent[0]?.posted?.ts } });
+  });
+
+  it('resolves once every pod has been healthy or gone for resolveAfterMs, re-opens a recurrence within the window in the same thread, and opens a new thread after it', async () => {
+    const { clock, manager, sent, send } = setup(store);
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+    await send(await manager.record(observation(crashLoop('web-2', 'uid-2'))));
+    const thread = sent[0]?.posted?.ts;
+
+    clock.now += 60_000;
+    await send(await manager.podHealthy('prod', 'uid-1'));
+    await send(await manager.resolvePod('prod', 'uid-2'));
+    const allClearAt = clock.now;
+    clock.now = allClearAt + 5 * 60_000 - 1;
+    await send(await manager.flushDue('prod'));
+    const beforeWindow = types(sent);
+    clock.now = allClearAt + 5 * 60_000;
+    await send(await manager.flushDue('prod'));
+    const afterResolve = types(sent);
+    clock.now += 20 * 60_000;
+    await send(await manager.record(observation(crashLoop('web-3', 'uid-3'))));
+    const reopen = sent.at(-1)?.command;
+    clock.now += 60_000;
+    await send(await manager.resolvePod('prod', 'uid-3'));
+    clock.now += 5 * 60_000;
+    await send(await manager.flushDue('prod'));
+    clock.now += 60 * 60_000 + 1;
+    await send(await manager.record(observation(crashLoop('web-4', 'uid-4'))));
+
+    // Pods turning healthy or gone change the count on the message (coalesced updates); 'update' is left out here.
+    const withoutUpdates = (list: string[]) => list.filter((t) => t !== 'update');
+    expect(withoutUpdates(beforeWindow)).toEqual(['open']);
+    expect(withoutUpdates(afterResolve)).toEqual(['open', 'resolve']);
+    expect(sent.find((s) => s.command.type === 'resolve')?.command).toMatchObject({
+      type: 'resolve',
+      pods: { failing: 0, healthy: 1, gone: 1 },
+      target: { ts: thread },
+    });
+    expect(reopen).toMatchObject({ type: 'reopen', incident: { occurrence: 2, status: 'open' }, target: { ts: thread } });
+    expect(withoutUpdates(types(sent))).toEqual(['open', 'resolve', 'reopen', 'resolve', 'open']);
+    expect(new Set(sent.slice(0, -1).map(threadOf))).toEqual(new Set([thread]));
+    expect(sent.at(-1)?.posted?.ts).not.toBe(thread);
+    expect(sent.at(-1)?.command).toMatchObject({ type: 'open', incident: { occurrence: 1 }, pods: { failing: 1, total: 1 } });
+  });
+
+  it('does not resolve when a pod fails again before resolveAfterMs', async () => {
+    const { clock, manager, sent, send } = setup(store);
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+
+    clock.now += 60_000;
+    await send(await manager.podHealthy('prod', 'uid-1'));
+    clock.now += 4 * 60_000;
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+    clock.now += 10 * 60_000;
+    await send(await manager.flushDue('prod'));
+
+    expect(types(sent).filter((t) => t === 'resolve')).toEqual([]);
+    expect((await manager.listOpen('prod')).length).toBe(1);
+  });
+
+  it('snoozes a workload or a namespace: incidents are tracked but silent, and post once the snooze ends', async () => {
+    const { clock, manager, sent, send } = setup(store);
+    await manager.snooze({ cluster: 'prod', namespace: 'shop', workload: { kind: 'Deployment', name: 'web' }, untilMs: T0 + 30 * 60_000 });
+    await manager.snooze({ cluster: 'prod', namespace: 'batch', untilMs: T0 + 60 * 60_000 });
+
+    const snoozed = await manager.record(observation(crashLoop('web-1', 'uid-1')));
+    const inSnoozedNamespace = await manager.record(observation(crashLoop('etl-1', 'uid-e1', 5, 'batch'), { owner: { kind: 'CronJob', name: 'etl' } }));
+    await send(await manager.record(observation(crashLoop('api-1', 'uid-a1'), { owner: { kind: 'Deployment', name: 'api' } })));
+    await manager.record(observation(crashLoop('web-2', 'uid-2')));
+    const tracked = await manager.get('prod', 'prod/shop/Deployment/web/container-exit.after-running');
+    clock.now = T0 + 30 * 60_000 - 1;
+    await send(await manager.flushDue('prod'));
+    const duringSnooze = types(sent);
+    clock.now = T0 + 30 * 60_000;
+    await send(await manager.flushDue('prod'));
+
+    expect(snoozed).toBeNull();
+    expect(inSnoozedNamespace).toBeNull();
+    expect(Object.keys(tracked?.pods ?? {}).sort()).toEqual(['uid-1', 'uid-2']);
+    expect(duringSnooze).toEqual(['open']);
+    expect(sent[0]?.command).toMatchObject({ incident: { subject: { name: 'api' } } });
+    expect(sent[1]?.command).toMatchObject({ type: 'open', incident: { subject: { name: 'web' } }, pods: { failing: 2 } });
+    expect(sent).toHaveLength(2);
+  });
+
+  it('during a storm lists further new incidents in one digest message instead of posting each, per channel', async () => {
+    const { clock, manager, sent, send } = setup(store);
+
+    for (let n = 0; n < 12; n += 1) {
+      const owner = { kind: 'Deployment', name: `svc-${n}` };
+      await send(await manager.record(observation(crashLoop(`svc-${n}-abc`, `uid-${n}`), { owner })));
+      clock.now += 2_000;
+    }
+    await send(await manager.record(observation(crashLoop('billing-1', 'uid-b1', 5, 'billing'), { owner: { kind: 'Deployment', name: 'billing' }, channel: 'C0BILLING' })));
+    clock.now = T0 + 40_000;
+    await send(await manager.flushDue('prod'));
+    clock.now = T0 + 3 * 60_000;
+    await send(await manager.record(observation(crashLoop('late-1', 'uid-l1'), { owner: { kind: 'Deployment', name: 'late' } })));
+
+    const opens = sent.filter((s) => s.command.type === 'open').map((s) => (s.command.type === 'open' ? s.command.incident.subject.name : ''));
+    const digests = sent.filter((s) => s.command.type === 'digest');
+    expect(opens).toEqual(['svc-0', 'svc-1', 'svc-2', 'svc-3', 'svc-4', 'billing', 'late']);
+    const [first, ...edits] = digests;
+    expect(first?.command).toMatchObject({ type: 'digest', digest: { channel: 'C0ALERTS', total: 1 } });
+    expect(first?.command).not.toHaveProperty('target');
+    expect(edits.length).toBeGreaterThanOrEqual(1);
+    expect(edits.every((e) => e.command.type === 'digest' && e.command.target?.ts === first?.posted?.ts)).toBe(true);
+    expect(edits.slice(1).every((e, i) => e.at - (edits[i] as Sent).at >= 10_000)).toBe(true);
+    const last = edits.at(-1)?.command;
+    expect(last).toMatchObject({ type: 'digest', digest: { total: 7 } });
+    expect(last?.type === 'digest' ? last.digest.entries.map((e) => e.subject) : []).toEqual(
+      ['svc-5', 'svc-6', 'svc-7', 'svc-8', 'svc-9', 'svc-10', 'svc-11'].map((name) => `Deployment/${name}`),
+    );
+  });
+});
+
+describe('incidentKeyOf', () => {
+  it('keys on the top owner, the Pod itself when ownerless, the workload subject, or the node for node loss', () => {
+    const owner = incidentOwnerOf([
+      { kind: 'ReplicaSet', metadata: { name: 'web-7d9f8b6c5' } },
+      { kind: 'Deployment', metadata: { name: 'web' } },
+    ]);
+    const quota: Diagnosis = { ...crashLoop('web-7d9f8b6c5', 'uid-rs'), subject: { kind: 'ReplicaSet', namespace: 'shop', name: 'web-7d9f8b6c5', uid: 'uid-rs' }, cause: 'unschedulable.quota-exceeded' };
+
+    const keys = [
+      incidentKeyOf(observation(crashLoop('web-1', 'uid-1'), owner ? { owner } : {})),
+      incidentKeyOf({ ...observation(crashLoop('debug', 'uid-2')), owner: undefined }),
+      incidentKeyOf({ ...observation(quota), owner: undefined }),
+      incidentKeyOf(observation(nodeLost('web-1', 'uid-1', 'node-3'))),
+      incidentKeyOf({ ...observation({ ...nodeLost('web-1', 'uid-1', 'node-3'), cause: 'terminating.node-lost' }), node: 'node-3' }),
+    ].map((key) => `${key.scope} ${key.id}`);
+
+    expect(owner).toEqual({ kind: 'Deployment', name: 'web' });
+    expect(keys).toEqual([
+      'workload prod/shop/Deployment/web/container-exit.after-running',
+      'pod prod/shop/Pod/debug/container-exit.after-running',
+      'workload prod/shop/ReplicaSet/web-7d9f8b6c5/unschedulable.quota-exceeded',
+      'node prod/_node/node-3/node-lost',
+      'node prod/_node/node-3/node-lost',
+    ]);
+  });
+});
