@@ -63,7 +63,7 @@ const EMPTY_DIR_RE = /Usage of EmptyDir volume "([^"]*)" exceeds the limit "([^"
 // internal resourceInodes / resourcePids in pkg/kubelet/eviction/helpers.go). The signal-style names
 // are what kubelets before 1.9 printed ("The node was low on resource: nodefsInodes.").
 const MEMORY_RESOURCES: readonly string[] = ['memory'];
-const DISK_RESOURCES: readonly string[] = ['ephemeral-storage', 'inodes', 'storage', 'nodefs', 'imagefs', 'nodefsInodes', 'imagefsInodes'];
+const DISK_RESOURCES: readonly string[] = ['ephemeral-storage', 'inodes', 'nodefs', 'imagefs', 'nodefsInodes', 'imagefsInodes'];
 // Node condition types: staging/src/k8s.io/api/core/v1/types.go (NodeMemoryPressure, NodeDiskPressure, NodePIDPressure).
 const PRESSURE_CONDITIONS = ['MemoryPressure', 'DiskPressure', 'PIDPressure'] as const;
 

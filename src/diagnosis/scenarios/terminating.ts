@@ -342,6 +342,12 @@ function unresponsiveRemediation(facts: Facts): Remediation[] {
   const nodeName = node?.name ?? '?';
   const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
   const out: Remediation[] = [];
+  if (node?.health === 'no-data') {
+    out.push({
+      text: `The snapshot holds no Node objects, so node ${nodeName} could not be checked: if it is NotReady or gone, no kubelet will ever confirm this deletion and the fix is the node (or a force delete), not the application.`,
+      command: `kubectl get node ${nodeName}`,
+    });
+  }
   out.push({
     text: `The kubelet sends SIGTERM, waits the grace period (${grace}s here) and then has the runtime SIGKILL the container. A container alive long after that means the kill itself failed: a process stuck in uninterruptible I/O (D state, often a hung NFS or disk mount), or a hung container runtime. Read the kubelet log for this Pod on ${nodeName} and inspect the container there.`,
     command: `journalctl -u kubelet | grep ${pod.metadata.uid ?? pod.metadata.name}; crictl ps --name ${running[0]?.name ?? '<container>'}; crictl inspect <container-id>`,
