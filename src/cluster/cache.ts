@@ -1,0 +1,579 @@
+/**
+ * ClusterCache: what the informers saw, normalized and slimmed, indexed the ways the collector
+ * asks. Objects are keyed by uid, never by name: a StatefulSet Pod deleted and re-created under
+ * the same name is a different object, with different events (client-node's own cache is keyed by
+ * namespace/name, PLATFORM.md §2.2). Building one Pod's snapshot reads only that Pod's slice:
+ * its events, owners, node and namespace quotas, through the indexes below.
+ */
+import type { KubeEvent, Node, ObjectMeta, PersistentVolumeClaim, Pod, ResourceQuota, Workload } from '../contract/k8s.ts';
+import { isRecord, normalizeObject } from './normalize.ts';
+import { emptyObjectSet, toCoreEvent, type ObjectSet } from './snapshot.ts';
+import {
+  listAll,
+  ResilientInformer,
+  type InformerStats,
+  type InformerTimings,
+  type ListerWatcher,
+  type ResilientInformerOptions,
+} from './watch/resilient-informer.ts';
+
+export interface ResourceInfo {
+  kind: string;
+  apiVersion: string;
+  namespaced: boolean;
+}
+
+/** The resource types podwhy caches: what the engine reads (PLATFORM.md §2.6). */
+export const RESOURCES = {
+  pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true },
+  events: { kind: 'Event', apiVersion: 'v1', namespaced: true },
+  nodes: { kind: 'Node', apiVersion: 'v1', namespaced: false },
+  replicasets: { kind: 'ReplicaSet', apiVersion: 'apps/v1', namespaced: true },
+  deployments: { kind: 'Deployment', apiVersion: 'apps/v1', namespaced: true },
+  statefulsets: { kind: 'StatefulSet', apiVersion: 'apps/v1', namespaced: true },
+  daemonsets: { kind: 'DaemonSet', apiVersion: 'apps/v1', namespaced: true },
+  jobs: { kind: 'Job', apiVersion: 'batch/v1', namespaced: true },
+  cronjobs: { kind: 'CronJob', apiVersion: 'batch/v1', namespaced: true },
+  resourcequotas: { kind: 'ResourceQuota', apiVersion: 'v1', namespaced: true },
+  persistentvolumeclaims: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespaced: true },
+} as const satisfies Record<string, ResourceInfo>;
+
+export type ResourceName = keyof typeof RESOURCES;
+export const RESOURCE_NAMES = Object.keys(RESOURCES) as ResourceName[];
+const WORKLOAD_RESOURCES: readonly ResourceName[] = ['replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'];
+
+/** Gives an informer its way to the API server (src/cluster/client-node.ts implements it). */
+export interface ListerWatcherFactory {
+  /** `namespace` undefined: cluster-wide (or a cluster-scoped resource). */
+  listerWatcher(resource: ResourceName, namespace?: string): ListerWatcher;
+}
+
+type Cached = Record<string, unknown> & { metadata: ObjectMeta };
+
+/**
+ * Normalizes one object of `resource` (Date → RFC 3339 string, managedFields and
+ * last-applied-configuration dropped, via normalizeObject) and removes what the engine never reads
+ * but costs memory (a Node's image list). Sets kind/apiVersion, which LIST items lack.
+ * test/cluster/cache.test.ts proves, fixture by fixture, that the engine sees no difference.
+ */
+export function slimObject(resource: ResourceName, raw: unknown): Cached | null {
+  if (!isRecord(raw) || !isRecord(raw.metadata) || typeof raw.metadata.name !== 'string') return null;
+  const info = RESOURCES[resource];
+  const object = { ...normalizeObject<Record<string, unknown>>(raw), kind: info.kind, apiVersion: info.apiVersion } as unknown as Cached;
+  switch (resource) {
+    case 'pods':
+      // Env values stay: detectors read some (oom reads JAVA_TOOL_OPTIONS' -Xmx); redaction is the renderers' job.
+      if (!isRecord(object.spec)) object.spec = { containers: [] };
+      else if (!Array.isArray(object.spec.containers)) object.spec = { ...object.spec, containers: [] };
+      return object;
+    case 'nodes':
+      if (isRecord(object.status)) {
+        // status.images alone is often 10–50 KB per node; none of these is read by a detector.
+        const { images: _images, nodeInfo: _nodeInfo, daemonEndpoints: _daemon, volumesInUse: _inUse, volumesAttached: _attached, config: _config, ...status } = object.status;
+        object.status = status;
+      }
+      return object;
+    case 'events':
+      return toCoreEvent(object) as unknown as Cached;
+    default:
+      return object;
+  }
+}
+
+export function objectKey(object: { kind?: unknown; metadata: ObjectMeta }): string {
+  return object.metadata.uid ?? `${String(object.kind ?? '')}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
+function nameKey(kind: string | undefined, namespace: string | undefined, name: string | undefined): string {
+  return `${kind ?? ''}/${namespace ?? ''}/${name ?? ''}`;
+}
+
+/** Node events are recorded in the default namespace but are about a cluster-scoped object. */
+function involvedKey(kind: string | undefined, namespace: string | undefined, name: string | undefined): string {
+  return nameKey(kind, kind === 'Node' ? '' : namespace, name);
+}
+
+interface IndexDefinition<T> {
+  keys(object: T): string[];
+}
+
+/** Objects by key plus secondary indexes (index key → object keys), maintained on every change. */
+class Table<T extends { metadata: ObjectMeta }> {
+  readonly objects = new Map<string, T>();
+  readonly #definitions: Record<string, IndexDefinition<T>>;
+  readonly #indexes = new Map<string, Map<string, Set<string>>>();
+
+  constructor(definitions: Record<string, IndexDefinition<T>>) {
+    this.#definitions = definitions;
+    for (const name of Object.keys(definitions)) this.#indexes.set(name, new Map());
+  }
+
+  upsert(key: string, object: T): void {
+    const old = this.objects.get(key);
+    if (old) this.#unindex(key, old);
+    this.objects.set(key, object);
+    for (const [name, definition] of Object.entries(this.#definitions)) {
+      const index = this.#indexes.get(name);
+      if (!index) continue;
+      for (const k of definition.keys(object)) {
+        let set = index.get(k);
+        if (!set) index.set(k, (set = new Set()));
+        set.add(key);
+      }
+    }
+  }
+
+  remove(key: string): void {
+    const old = this.objects.get(key);
+    if (!old) return;
+    this.#unindex(key, old);
+    this.objects.delete(key);
+  }
+
+  lookup(index: string, key: string): T[] {
+    const keys = this.#indexes.get(index)?.get(key);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const k of keys) {
+      const object = this.objects.get(k);
+      if (object) out.push(object);
+    }
+    return out;
+  }
+
+  /** The newest object under a name key (normally there is one; two briefly while a name is re-used). */
+  newest(index: string, key: string): T | undefined {
+    const found = this.lookup(index, key);
+    if (found.length <= 1) return found[0];
+    return found.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0];
+  }
+
+  #unindex(key: string, object: T): void {
+    for (const [name, definition] of Object.entries(this.#definitions)) {
+      const index = this.#indexes.get(name);
+      if (!index) continue;
+      for (const k of definition.keys(object)) {
+        const set = index.get(k);
+        set?.delete(key);
+        if (set?.size === 0) index.delete(k);
+      }
+    }
+  }
+}
+
+const ownerKeys = (o: { metadata: ObjectMeta }): string[] => (o.metadata.ownerReferences ?? []).map((r) => r.uid);
+
+export interface ClusterCacheOptions {
+  /** Namespaces to watch; empty or absent: cluster-wide. Nodes are always cluster-wide. */
+  namespaces?: readonly string[];
+  /** Resource types to cache (default: all of RESOURCES). */
+  resources?: readonly ResourceName[];
+  timings?: Partial<InformerTimings>;
+  onError?: ResilientInformerOptions<Cached>['onError'];
+  random?: () => number;
+}
+
+export type CacheChangeType = 'add' | 'update' | 'delete';
+
+/** One change the cache applied, after its indexes were updated (the object is normalized and slimmed). */
+export interface CacheChange {
+  resource: ResourceName;
+  type: CacheChangeType;
+  object: unknown;
+}
+
+/** What `loadOnce` could not list: the caller decides which resource types it can do without. */
+export interface LoadFailure {
+  resource: ResourceName;
+  namespace?: string;
+  error: unknown;
+}
+
+export class ClusterCache {
+  readonly namespaces: readonly string[];
+  readonly resources: readonly ResourceName[];
+  readonly #factory: ListerWatcherFactory;
+  readonly #options: ClusterCacheOptions;
+  readonly #informers: { resource: ResourceName; namespace?: string; informer: ResilientInformer<Cached> }[] = [];
+  #nodesArray: Node[] | undefined;
+  #loadedOnce = false;
+  readonly #listeners = new Set<(change: CacheChange) => void>();
+
+  readonly #pods = new Table<Pod>({
+    name: { keys: (p) => [nameKey('Pod', p.metadata.namespace, p.metadata.name)] },
+    namespace: { keys: (p) => [p.metadata.namespace ?? ''] },
+    owner: { keys: ownerKeys },
+    node: { keys: (p) => (p.spec.nodeName ? [p.spec.nodeName] : []) },
+  });
+  readonly #workloads = new Table<Workload>({
+    name: { keys: (w) => [nameKey(w.kind, w.metadata.namespace, w.metadata.name)] },
+    namespace: { keys: (w) => [w.metadata.namespace ?? ''] },
+    owner: { keys: ownerKeys },
+  });
+  readonly #events = new Table<KubeEvent>({
+    uid: { keys: (e) => (e.involvedObject.uid ? [e.involvedObject.uid] : []) },
+    name: { keys: (e) => [involvedKey(e.involvedObject.kind, e.involvedObject.namespace, e.involvedObject.name)] },
+  });
+  readonly #nodes = new Table<Node>({ name: { keys: (n) => [n.metadata.name] } });
+  readonly #quotas = new Table<ResourceQuota>({ namespace: { keys: (q) => [q.metadata.namespace ?? ''] } });
+  readonly #pvcs = new Table<PersistentVolumeClaim>({ name: { keys: (p) => [nameKey('PersistentVolumeClaim', p.metadata.namespace, p.metadata.name)] } });
+
+  constructor(factory: ListerWatcherFactory, options: ClusterCacheOptions = {}) {
+    this.#factory = factory;
+    this.#options = options;
+    this.namespaces = [...new Set(options.namespaces ?? [])];
+    this.resources = options.resources ?? RESOURCE_NAMES;
+  }
+
+  /** One (resource, namespace) pair per informer: one per resource type cluster-wide, or per watched namespace. */
+  scopes(): { resource: ResourceName; namespace?: string }[] {
+    return this.resources.flatMap((resource) =>
+      RESOURCES[resource].namespaced && this.namespaces.length > 0 ? this.namespaces.map((namespace) => ({ resource, namespace })) : [{ resource }],
+    );
+  }
+
+  /** Starts one informer per scope (idempotent). */
+  start(): void {
+    if (this.#informers.length > 0) return;
+    for (const { resource, namespace } of this.scopes()) {
+      const informer = new ResilientInformer<Cached>({
+        source: this.#factory.listerWatcher(resource, namespace),
+        transform: (raw) => slimObject(resource, raw),
+        keyOf: objectKey,
+        resourceVersionOf: (o) => o.metadata.resourceVersion,
+        handler: {
+          add: (o) => this.#apply(resource, 'add', o),
+          update: (o) => this.#apply(resource, 'update', o),
+          delete: (o) => this.#apply(resource, 'delete', o),
+        },
+        timings: this.#options.timings,
+        onError: this.#options.onError,
+        random: this.#options.random,
+      });
+      this.#informers.push({ resource, namespace, informer });
+      informer.start();
+    }
+  }
+
+  /** Resolves when every informer has listed once; rejects after `timeoutMs` with the first informer's last error. */
+  async waitForSync(timeoutMs = 60_000): Promise<void> {
+    await Promise.all(this.#informers.map(({ informer }) => informer.waitForSync(timeoutMs)));
+  }
+
+  /** Informers have all listed once, or loadOnce ran: a cache miss now means "does not exist". */
+  get hasSynced(): boolean {
+    return this.#loadedOnce || (this.#informers.length > 0 && this.#informers.every(({ informer }) => informer.hasSynced));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#informers.map(({ informer }) => informer.stop()));
+  }
+
+  /** Per informer: `pods` or `pods@shop` → its counters (LISTs, WATCHes, watchdog restarts, …). */
+  informerStats(): Record<string, InformerStats> {
+    return Object.fromEntries(this.#informers.map(({ resource, namespace, informer }) => [namespace ? `${resource}@${namespace}` : resource, informer.stats()]));
+  }
+
+  /**
+   * Fills the cache with one LIST per scope and no watch: for one-shot callers (`podwhy why`).
+   * Pods are listed first so an unreachable server or a missing `list pods` fails fast with one
+   * request; the other types are listed in parallel and their failures are returned, not thrown.
+   */
+  async loadOnce(pageSize?: number): Promise<LoadFailure[]> {
+    const scopes = this.scopes();
+    const [first, ...rest] = [...scopes.filter((s) => s.resource === 'pods'), ...scopes.filter((s) => s.resource !== 'pods')];
+    if (!first) return [];
+    await this.#loadScope(first.resource, first.namespace, pageSize);
+    const results = await Promise.allSettled(rest.map((s) => this.#loadScope(s.resource, s.namespace, pageSize)));
+    this.#loadedOnce = true;
+    const failures: LoadFailure[] = [];
+    results.forEach((result, i) => {
+      const scope = rest[i];
+      if (result.status === 'rejected' && scope) failures.push({ ...scope, error: result.reason });
+    });
+    return failures;
+  }
+
+  async #loadScope(resource: ResourceName, namespace: string | undefined, pageSize?: number): Promise<void> {
+    const { items } = await listAll(this.#factory.listerWatcher(resource, namespace), pageSize);
+    this.ingest(resource, items);
+  }
+
+  /** Adds or updates raw objects of one type (list or watch dialect), as an informer would. */
+  ingest(resource: ResourceName, items: readonly unknown[]): void {
+    for (const raw of items) {
+      const object = slimObject(resource, raw);
+      if (object) this.#apply(resource, this.#has(resource, object) ? 'update' : 'add', object);
+    }
+  }
+
+  /**
+   * Calls `listener` after each change the cache applies (informer add/update/delete, relist
+   * reconciliation, ingest). Returns the unsubscribe function. A throwing listener does not stop
+   * the others or the informer.
+   */
+  onChange(listener: (change: CacheChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #apply(resource: ResourceName, type: CacheChangeType, object: Cached): void {
+    if (type === 'delete') this.#remove(resource, object);
+    else this.#upsert(resource, object);
+    for (const listener of this.#listeners) {
+      try {
+        listener({ resource, type, object });
+      } catch (error) {
+        this.#options.onError?.(error, { phase: 'handler', retryInMs: 0, source: resource });
+      }
+    }
+  }
+
+  #has(resource: ResourceName, object: Cached): boolean {
+    const key = objectKey(object);
+    switch (resource) {
+      case 'pods':
+        return this.#pods.objects.has(key);
+      case 'events':
+        return this.#events.objects.has(key);
+      case 'nodes':
+        return this.#nodes.objects.has(key);
+      case 'resourcequotas':
+        return this.#quotas.objects.has(key);
+      case 'persistentvolumeclaims':
+        return this.#pvcs.objects.has(key);
+      default:
+        return this.#workloads.objects.has(key);
+    }
+  }
+
+  /** True when Pods of `namespace` are watched (cluster-wide or listed in `namespaces`). */
+  watchesNamespace(namespace: string): boolean {
+    return this.resources.includes('pods') && (this.namespaces.length === 0 || this.namespaces.includes(namespace));
+  }
+
+  #upsert(resource: ResourceName, object: Cached): void {
+    const key = objectKey(object);
+    switch (resource) {
+      case 'pods':
+        this.#pods.upsert(key, object as unknown as Pod);
+        break;
+      case 'events':
+        this.#events.upsert(key, object as unknown as KubeEvent);
+        break;
+      case 'nodes':
+        this.#nodes.upsert(key, object as unknown as Node);
+        this.#nodesArray = undefined;
+        break;
+      case 'resourcequotas':
+        this.#quotas.upsert(key, object as unknown as ResourceQuota);
+        break;
+      case 'persistentvolumeclaims':
+        this.#pvcs.upsert(key, object as unknown as PersistentVolumeClaim);
+        break;
+      default:
+        if (WORKLOAD_RESOURCES.includes(resource)) this.#workloads.upsert(key, object as unknown as Workload);
+    }
+  }
+
+  #remove(resource: ResourceName, object: Cached): void {
+    const key = objectKey(object);
+    switch (resource) {
+      case 'pods':
+        this.#pods.remove(key);
+        break;
+      case 'events':
+        this.#events.remove(key);
+        break;
+      case 'nodes':
+        this.#nodes.remove(key);
+        this.#nodesArray = undefined;
+        break;
+      case 'resourcequotas':
+        this.#quotas.remove(key);
+        break;
+      case 'persistentvolumeclaims':
+        this.#pvcs.remove(key);
+        break;
+      default:
+        if (WORKLOAD_RESOURCES.includes(resource)) this.#workloads.remove(key);
+    }
+  }
+
+  // ---- getters -------------------------------------------------------------------------------
+
+  pod(uid: string): Pod | undefined {
+    return this.#pods.objects.get(uid);
+  }
+
+  podByName(namespace: string, name: string): Pod | undefined {
+    return this.#pods.newest('name', nameKey('Pod', namespace, name));
+  }
+
+  /** Pods of one namespace, or all Pods. */
+  pods(namespace?: string): Pod[] {
+    return namespace === undefined ? [...this.#pods.objects.values()] : this.#pods.lookup('namespace', namespace);
+  }
+
+  /** Pods whose ownerReferences name `ownerUid`. */
+  podsOwnedBy(ownerUid: string): Pod[] {
+    return this.#pods.lookup('owner', ownerUid);
+  }
+
+  /** Pods of a workload, through intermediate owners (Deployment → ReplicaSet → Pod, CronJob → Job → Pod). */
+  podsOfWorkload(uid: string): Pod[] {
+    const pods = new Map<string, Pod>();
+    const queue = [uid];
+    const seen = new Set<string>();
+    while (queue.length > 0 && seen.size < 1000) {
+      const current = queue.shift() as string;
+      if (seen.has(current)) continue;
+      seen.add(current);
+      for (const pod of this.podsOwnedBy(current)) pods.set(objectKey(pod), pod);
+      for (const child of this.workloadsOwnedBy(current)) if (child.metadata.uid) queue.push(child.metadata.uid);
+    }
+    return [...pods.values()];
+  }
+
+  podsOnNode(nodeName: string): Pod[] {
+    return this.#pods.lookup('node', nodeName);
+  }
+
+  workload(uid: string): Workload | undefined {
+    return this.#workloads.objects.get(uid);
+  }
+
+  workloadByName(kind: string, namespace: string, name: string): Workload | undefined {
+    return this.#workloads.newest('name', nameKey(kind, namespace, name));
+  }
+
+  workloads(namespace?: string): Workload[] {
+    return namespace === undefined ? [...this.#workloads.objects.values()] : this.#workloads.lookup('namespace', namespace);
+  }
+
+  workloadsOwnedBy(ownerUid: string): Workload[] {
+    return this.#workloads.lookup('owner', ownerUid);
+  }
+
+  node(name: string): Node | undefined {
+    return this.#nodes.newest('name', name);
+  }
+
+  /** All nodes (the same array until a node changes). */
+  nodes(): Node[] {
+    this.#nodesArray ??= [...this.#nodes.objects.values()];
+    return this.#nodesArray;
+  }
+
+  /**
+   * Events about one object: by its uid, plus by name those that carry no uid or the same uid (as
+   * snapshot.ts does). Node events are matched by name alone: the kubelet puts the node's name in
+   * involvedObject.uid (snapshot.ts eventsFor).
+   */
+  eventsFor(kind: string, namespace: string | undefined, name: string, uid?: string): KubeEvent[] {
+    if (kind === 'Node') return this.#events.lookup('name', involvedKey(kind, namespace, name));
+    const byUid = uid ? this.#events.lookup('uid', uid) : [];
+    const byName = this.#events.lookup('name', involvedKey(kind, namespace, name)).filter(
+      (e) => !e.involvedObject.uid || !uid || e.involvedObject.uid === uid,
+    );
+    return [...new Set([...byUid, ...byName])];
+  }
+
+  /** Every event that may be about the object (by uid or by name, unfiltered): buildSnapshots applies its own matching rules. */
+  #candidateEvents(kind: string, namespace: string | undefined, name: string, uid?: string): KubeEvent[] {
+    const byUid = uid ? this.#events.lookup('uid', uid) : [];
+    return [...byUid, ...this.#events.lookup('name', involvedKey(kind, namespace, name))];
+  }
+
+  quotas(namespace: string): ResourceQuota[] {
+    return this.#quotas.lookup('namespace', namespace);
+  }
+
+  pvc(namespace: string, name: string): PersistentVolumeClaim | undefined {
+    return this.#pvcs.newest('name', nameKey('PersistentVolumeClaim', namespace, name));
+  }
+
+  /** Owner chain, nearest first (by uid, else by kind/name in the same namespace), at most 5 deep. */
+  ownerChain(meta: ObjectMeta): Workload[] {
+    const chain: Workload[] = [];
+    const seen = new Set<string>();
+    let refs = meta.ownerReferences;
+    while (refs && refs.length > 0 && chain.length < 5) {
+      const ref = refs.find((r) => r.controller) ?? refs[0];
+      if (!ref || seen.has(ref.uid)) break;
+      seen.add(ref.uid);
+      const owner = this.workload(ref.uid) ?? this.workloadByName(ref.kind, meta.namespace ?? '', ref.name);
+      if (!owner) break;
+      chain.push(owner);
+      refs = owner.metadata.ownerReferences;
+    }
+    return chain;
+  }
+
+  /** Everything cached, as the engine's ObjectSet (e.g. for `buildSnapshots` over a whole namespace). */
+  objectSet(): ObjectSet {
+    return {
+      pods: [...this.#pods.objects.values()],
+      events: [...this.#events.objects.values()],
+      nodes: this.nodes(),
+      workloads: [...this.#workloads.objects.values()],
+      quotas: [...this.#quotas.objects.values()],
+      pvcs: [...this.#pvcs.objects.values()],
+    };
+  }
+
+  /**
+   * The slice of the cache one Pod's snapshot needs: the Pod, its events, its owner chain and the
+   * owning Deployment's other ReplicaSets (for the rollout context), its node and the node's
+   * events, its PVCs and their events, the namespace's quotas, and all nodes (for scheduling
+   * analysis). Events are a superset (by uid and by name); buildSnapshots picks as it does for a dump.
+   * Cost: O(the Pod's events + its owners' events + revisions), plus a shared reference to nodes.
+   */
+  podObjectSet(pod: Pod): ObjectSet {
+    const { namespace, name, uid } = pod.metadata;
+    const set = emptyObjectSet();
+    set.pods.push(pod);
+    const owners = this.ownerChain(pod.metadata);
+    set.workloads.push(...this.#withRevisions(owners));
+    const events = new Set(this.#candidateEvents('Pod', namespace, name, uid));
+    for (const owner of owners) for (const e of this.#candidateEvents(owner.kind, namespace, owner.metadata.name, owner.metadata.uid)) events.add(e);
+    const node = pod.spec.nodeName ? this.node(pod.spec.nodeName) : undefined;
+    if (node) for (const e of this.#candidateEvents('Node', undefined, node.metadata.name, node.metadata.uid)) events.add(e);
+    for (const volume of pod.spec.volumes ?? []) {
+      const claim = volume.persistentVolumeClaim?.claimName;
+      const pvc = claim ? this.pvc(namespace ?? '', claim) : undefined;
+      if (!pvc) continue;
+      set.pvcs.push(pvc);
+      // ProvisioningFailed / FailedBinding are recorded on the claim.
+      for (const e of this.#candidateEvents('PersistentVolumeClaim', namespace, pvc.metadata.name, pvc.metadata.uid)) events.add(e);
+    }
+    set.events = [...events];
+    set.nodes = this.nodes();
+    set.quotas = this.quotas(namespace ?? '');
+    return set;
+  }
+
+  /** The slice for a pod-less workload's snapshot (quota or admission FailedCreate). */
+  workloadObjectSet(workload: Workload): ObjectSet {
+    const { namespace } = workload.metadata;
+    const set = emptyObjectSet();
+    const owners = this.ownerChain(workload.metadata);
+    set.workloads.push(...this.#withRevisions([workload, ...owners]));
+    const events = new Set<KubeEvent>();
+    for (const w of [workload, ...owners]) for (const e of this.#candidateEvents(w.kind, namespace, w.metadata.name, w.metadata.uid)) events.add(e);
+    set.events = [...events];
+    set.nodes = this.nodes();
+    set.quotas = this.quotas(namespace ?? '');
+    return set;
+  }
+
+  /** Adds a Deployment's ReplicaSets to a chain that contains it, so rolloutContext can find the previous revision. */
+  #withRevisions(chain: readonly Workload[]): Workload[] {
+    const out = new Map<string, Workload>(chain.map((w) => [objectKey(w), w]));
+    for (const w of chain) {
+      if (w.kind !== 'Deployment' || !w.metadata.uid) continue;
+      for (const rs of this.workloadsOwnedBy(w.metadata.uid)) out.set(objectKey(rs), rs);
+    }
+    return [...out.values()];
+  }
+}

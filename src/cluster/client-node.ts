@@ -1,0 +1,457 @@
+/**
+ * Kubernetes access behind two small interfaces (STYLE.md §4): ClusterReader (lists, watches,
+ * GETs, log tails) and ClusterActor (delete and finalizer removal, both with preconditions), with
+ * their @kubernetes/client-node v2 implementation. Only this file and src/cluster/watch/ import
+ * client-node. Every failure leaves here as a PodwhyError whose message a person can act on:
+ * 403 names the verb and the resource, an unreachable server names its address.
+ */
+import {
+  ApiException,
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  Observable,
+  PatchStrategy,
+  Watch,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import type { Pod } from '../contract/k8s.ts';
+import { PodwhyError, type ErrorCode } from '../errors.ts';
+import { RESOURCES, slimObject, type ListerWatcherFactory, type ResourceName } from './cache.ts';
+import { isRecord } from './normalize.ts';
+import type { ListerWatcher, ListPage, ListRequest, WatchHandle, WatchRequest } from './watch/resilient-informer.ts';
+
+export interface PodRef {
+  namespace: string;
+  name: string;
+}
+
+export interface LogTailRequest {
+  /** The previous (crashed) instance, as `kubectl logs --previous`. */
+  previous: boolean;
+  tailLines: number;
+  limitBytes: number;
+}
+
+/** Read access: what informers, the collector and `podwhy why` need. */
+export interface ClusterReader extends ListerWatcherFactory {
+  /** The API server's address, for messages. */
+  readonly server: string;
+  /** Counts of requests sent, by verb and resource. */
+  readonly requests: RequestCounter;
+  /** A Pod by name (normalized, slimmed); null when it does not exist. */
+  getPod(ref: PodRef): Promise<Pod | null>;
+  /** Pods of one namespace or of all (one LIST, all pages). */
+  listPods(namespace?: string): Promise<Pod[]>;
+  /** true/false; null when we may not read namespaces (the question stays open). */
+  namespaceExists(name: string): Promise<boolean | null>;
+  /** A bounded tail of one container's log. */
+  readLogTail(ref: PodRef, container: string, request: LogTailRequest): Promise<string>;
+}
+
+/** Mutations for one-click fixes; each is bound to the Pod's uid so a re-created Pod is never hit. */
+export interface ClusterActor {
+  /** Deletes with preconditions.uid (409 `conflict` when the Pod was replaced); force: grace period 0. */
+  deletePod(ref: PodRef, options: { uid: string; force?: boolean; resourceVersion?: string }): Promise<void>;
+  /**
+   * Removes the named finalizers with a JSON Patch that first tests the uid and each finalizer's
+   * position in `current` (the list as read), so a concurrent change fails the patch instead of
+   * removing someone else's finalizer (PLATFORM.md §2.5).
+   */
+  removeFinalizers(ref: PodRef, options: { uid: string; current: readonly string[]; remove: readonly string[]; resourceVersion?: string }): Promise<void>;
+}
+
+/** Requests sent, by `verb resource` (e.g. `list pods`, `get pods/log`). */
+export class RequestCounter {
+  readonly #counts = new Map<string, number>();
+
+  count(verb: string, resource: string): void {
+    const key = `${verb} ${resource}`;
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+  }
+
+  /** Total, or only those matching `verb` and/or `resource`. */
+  total(filter: { verb?: string; resource?: string } = {}): number {
+    let sum = 0;
+    for (const [key, n] of this.#counts) {
+      const [verb, resource] = key.split(' ');
+      if ((filter.verb === undefined || filter.verb === verb) && (filter.resource === undefined || filter.resource === resource)) sum += n;
+    }
+    return sum;
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.#counts].sort(([a], [b]) => a.localeCompare(b)));
+  }
+}
+
+export interface RequestInfo {
+  verb: string;
+  /** `pods`, `pods/log`, `namespaces`, … */
+  resource: string;
+  namespace?: string;
+  name?: string;
+  server: string;
+}
+
+/** Socket, DNS and TLS failures that mean "we never got an answer from the API server". */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
+
+/** Maps a client-node failure (ApiException, a watch's HTTP error, a fetch/socket error) to a PodwhyError. */
+export function toPodwhyError(error: unknown, info: RequestInfo): PodwhyError {
+  if (error instanceof PodwhyError) return error;
+  const status = httpStatusOf(error);
+  const body = statusBodyOf(error);
+  const serverSaid = body?.message ? ` (the API server said: ${body.message})` : '';
+  const target = describeTarget(info);
+  const details = { ...info, status, reason: body?.reason };
+  const make = (code: ErrorCode, message: string): PodwhyError => new PodwhyError(code, message, details, { cause: error });
+  if (status !== undefined) {
+    switch (status) {
+      case 401:
+        return make('forbidden', `the API server at ${info.server} rejected the credentials (401 Unauthorized): check the kubeconfig user or token`);
+      case 403:
+        return make(
+          'forbidden',
+          `forbidden: cannot ${info.verb} ${info.resource}${scopeOf(info)}: grant the "${info.verb}" verb on "${info.resource}"${serverSaid}`,
+        );
+      case 404:
+        if (info.resource === 'pods' && info.name) return make('pod-not-found', `Pod ${info.namespace}/${info.name} not found`);
+        if (info.resource === 'namespaces' && info.name) return make('namespace-not-found', `namespace "${info.name}" not found`);
+        return make('api-error', `${target} not found${serverSaid}`);
+      case 409:
+        return make('conflict', `${target} changed or was replaced (409 Conflict)${serverSaid}`);
+      case 410:
+        return make('gone', `${target}: resource version expired (410 Gone)${serverSaid}`);
+      case 422:
+        return make(info.verb === 'patch' ? 'conflict' : 'bad-input', `${target}: the API server rejected the request (422)${serverSaid}`);
+      case 502:
+      case 503:
+      case 504:
+        return make('api-unreachable', `the Kubernetes API server at ${info.server} is unavailable (${status}) while trying to ${info.verb} ${info.resource}${serverSaid}`);
+      default:
+        return make('api-error', `cannot ${info.verb} ${target}: HTTP ${status}${serverSaid}`);
+    }
+  }
+  if (error instanceof Error && /HTTP protocol is not allowed/.test(error.message)) {
+    // client-node 2 refuses http:// servers unless the cluster sets insecure-skip-tls-verify (config.js createDispatcherOptions).
+    return make('config-invalid', `the kubeconfig server ${info.server} is plain HTTP; client-node only allows that with insecure-skip-tls-verify: true`);
+  }
+  const code = connectionCodeOf(error);
+  if (code) return make('api-unreachable', `cannot reach the Kubernetes API server at ${info.server} (${code})`);
+  const message = error instanceof Error ? error.message : String(error);
+  return make('api-error', `cannot ${info.verb} ${target}: ${message}`);
+}
+
+function describeTarget(info: RequestInfo): string {
+  if (info.name) return `${info.resource} ${info.namespace ? `${info.namespace}/` : ''}${info.name}`;
+  return `${info.resource}${scopeOf(info)}`;
+}
+
+function scopeOf(info: RequestInfo): string {
+  if (info.namespace) return ` in namespace "${info.namespace}"`;
+  return info.resource === 'nodes' || info.resource === 'namespaces' ? '' : ' cluster-wide';
+}
+
+/** ApiException.code; a watch's `statusCode`; a PodwhyError-free number otherwise undefined. */
+export function httpStatusOf(error: unknown): number | undefined {
+  if (error instanceof ApiException) return error.code;
+  if (isRecord(error) || error instanceof Error) {
+    const record = error as unknown as Record<string, unknown>;
+    if (typeof record.statusCode === 'number') return record.statusCode;
+  }
+  return undefined;
+}
+
+function statusBodyOf(error: unknown): { message?: string; reason?: string } | undefined {
+  if (!(error instanceof ApiException)) {
+    if (error instanceof Error && isRecord((error as unknown as Record<string, unknown>).status)) {
+      const s = (error as unknown as { status: Record<string, unknown> }).status;
+      return { message: typeof s.message === 'string' ? s.message : undefined, reason: typeof s.reason === 'string' ? s.reason : undefined };
+    }
+    return undefined;
+  }
+  let body: unknown = error.body;
+  if (typeof body === 'string') {
+    const text = body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return text.length > 0 ? { message: text.slice(0, 500) } : undefined;
+    }
+  }
+  if (!isRecord(body)) return undefined;
+  return {
+    message: typeof body.message === 'string' ? body.message : undefined,
+    reason: typeof body.reason === 'string' ? body.reason : undefined,
+  };
+}
+
+function connectionCodeOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (!isRecord(current) && !(current instanceof Error)) break;
+    const record = current as unknown as Record<string, unknown>;
+    if (typeof record.code === 'string' && CONNECTION_CODES.has(record.code)) return record.code;
+    if (record.name === 'TimeoutError') return 'timed out';
+    if (record.name === 'AbortError' && depth === 0) return 'request aborted';
+    current = record.cause;
+  }
+  if (error instanceof TypeError && /fetch failed|terminated/.test(error.message)) return error.message;
+  return undefined;
+}
+
+export interface ClientNodeClusterOptions {
+  /** Per-request timeout for GETs, log tails and mutations (default 15 s). */
+  requestTimeoutMs?: number;
+  /** Per-page timeout for LISTs (default 60 s: LIST p99 SLO is ≤ 30 s, PLATFORM.md §2.4). */
+  listTimeoutMs?: number;
+}
+
+interface ListResult {
+  items: unknown[];
+  metadata?: { resourceVersion?: string; _continue?: string };
+}
+
+/** Middleware that gives each request an AbortSignal.timeout (the generated client has none), optionally tied to a caller's signal. */
+function timeoutOptions(ms: number, signal?: AbortSignal): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (context: RequestContext) => {
+          context.setSignal(signal ? AbortSignal.any([AbortSignal.timeout(ms), signal]) : AbortSignal.timeout(ms));
+          return new Observable(Promise.resolve(context));
+        },
+        post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    // 'append' keeps client-node's own User-Agent middleware (config.js makeApiClient).
+    middlewareMergeStrategy: 'append',
+  };
+}
+
+export class ClientNodeCluster implements ClusterReader, ClusterActor {
+  readonly server: string;
+  readonly requests = new RequestCounter();
+  readonly #kc: KubeConfig;
+  readonly #core: CoreV1Api;
+  readonly #apps: AppsV1Api;
+  readonly #batch: BatchV1Api;
+  readonly #requestTimeoutMs: number;
+  readonly #listTimeoutMs: number;
+
+  constructor(kubeConfig: KubeConfig, options: ClientNodeClusterOptions = {}) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new PodwhyError('config-invalid', 'kubeconfig has no current cluster');
+    this.server = cluster.server;
+    this.#kc = kubeConfig;
+    this.#core = kubeConfig.makeApiClient(CoreV1Api);
+    this.#apps = kubeConfig.makeApiClient(AppsV1Api);
+    this.#batch = kubeConfig.makeApiClient(BatchV1Api);
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.#listTimeoutMs = options.listTimeoutMs ?? 60_000;
+  }
+
+  listerWatcher(resource: ResourceName, namespace?: string): ListerWatcher {
+    const scoped = RESOURCES[resource].namespaced ? namespace : undefined;
+    return {
+      description: scoped ? `${resource} in namespace ${scoped}` : resource,
+      list: (request) => this.#list(resource, scoped, request),
+      watch: (request, onEvent, onDone) => this.#watch(resource, scoped, request, onEvent, onDone),
+    };
+  }
+
+  async #list(resource: ResourceName, namespace: string | undefined, request: ListRequest): Promise<ListPage> {
+    this.requests.count('list', resource);
+    const params = { limit: request.limit, _continue: request.continue };
+    try {
+      const result = await this.#listCall(resource, namespace, params, timeoutOptions(this.#listTimeoutMs, request.signal));
+      return {
+        items: result.items,
+        resourceVersion: result.metadata?.resourceVersion ?? '',
+        continue: result.metadata?._continue || undefined,
+      };
+    } catch (error) {
+      throw toPodwhyError(error, { verb: 'list', resource, namespace, server: this.server });
+    }
+  }
+
+  #listCall(resource: ResourceName, ns: string | undefined, p: { limit?: number; _continue?: string }, o: ConfigurationOptions): Promise<ListResult> {
+    const core = this.#core;
+    const apps = this.#apps;
+    const batch = this.#batch;
+    switch (resource) {
+      case 'pods':
+        return ns ? core.listNamespacedPod({ namespace: ns, ...p }, o) : core.listPodForAllNamespaces(p, o);
+      case 'events':
+        return ns ? core.listNamespacedEvent({ namespace: ns, ...p }, o) : core.listEventForAllNamespaces(p, o);
+      case 'nodes':
+        return core.listNode(p, o);
+      case 'resourcequotas':
+        return ns ? core.listNamespacedResourceQuota({ namespace: ns, ...p }, o) : core.listResourceQuotaForAllNamespaces(p, o);
+      case 'persistentvolumeclaims':
+        return ns ? core.listNamespacedPersistentVolumeClaim({ namespace: ns, ...p }, o) : core.listPersistentVolumeClaimForAllNamespaces(p, o);
+      case 'replicasets':
+        return ns ? apps.listNamespacedReplicaSet({ namespace: ns, ...p }, o) : apps.listReplicaSetForAllNamespaces(p, o);
+      case 'deployments':
+        return ns ? apps.listNamespacedDeployment({ namespace: ns, ...p }, o) : apps.listDeploymentForAllNamespaces(p, o);
+      case 'statefulsets':
+        return ns ? apps.listNamespacedStatefulSet({ namespace: ns, ...p }, o) : apps.listStatefulSetForAllNamespaces(p, o);
+      case 'daemonsets':
+        return ns ? apps.listNamespacedDaemonSet({ namespace: ns, ...p }, o) : apps.listDaemonSetForAllNamespaces(p, o);
+      case 'jobs':
+        return ns ? batch.listNamespacedJob({ namespace: ns, ...p }, o) : batch.listJobForAllNamespaces(p, o);
+      case 'cronjobs':
+        return ns ? batch.listNamespacedCronJob({ namespace: ns, ...p }, o) : batch.listCronJobForAllNamespaces(p, o);
+    }
+  }
+
+  async #watch(
+    resource: ResourceName,
+    namespace: string | undefined,
+    request: WatchRequest,
+    onEvent: (type: string, object: unknown) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<WatchHandle> {
+    this.requests.count('watch', resource);
+    const watch = new Watch(this.#kc);
+    // client-node's Watch aborts after `requestTimeoutMs` (30 s) without data (watch.js resetTimer);
+    // the field is private in the typings. Our watchdog decides about silence, this is a backstop.
+    if (request.clientTimeoutMs !== undefined && typeof (watch as unknown as Record<string, unknown>).requestTimeoutMs === 'number') {
+      (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = request.clientTimeoutMs;
+    }
+    const info = { verb: 'watch', resource, namespace, server: this.server };
+    const controller = await watch.watch(
+      apiPath(resource, namespace),
+      { resourceVersion: request.resourceVersion, allowWatchBookmarks: request.allowWatchBookmarks, timeoutSeconds: request.timeoutSeconds },
+      (type: string, object: unknown) => onEvent(type, object),
+      (error: unknown) => onDone(error ? toPodwhyError(error, info) : null),
+    );
+    return { abort: () => controller.abort() };
+  }
+
+  async getPod(ref: PodRef): Promise<Pod | null> {
+    this.requests.count('get', 'pods');
+    try {
+      const pod = await this.#core.readNamespacedPod(ref, timeoutOptions(this.#requestTimeoutMs));
+      return slimObject('pods', pod) as unknown as Pod | null;
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return null;
+      throw toPodwhyError(error, { verb: 'get', resource: 'pods', ...ref, server: this.server });
+    }
+  }
+
+  async listPods(namespace?: string): Promise<Pod[]> {
+    const source = this.listerWatcher('pods', namespace);
+    const pods: Pod[] = [];
+    let token: string | undefined;
+    do {
+      const page = await source.list({ limit: 500, continue: token });
+      for (const raw of page.items) {
+        const pod = slimObject('pods', raw);
+        if (pod) pods.push(pod as unknown as Pod);
+      }
+      token = page.continue;
+    } while (token);
+    return pods;
+  }
+
+  async namespaceExists(name: string): Promise<boolean | null> {
+    this.requests.count('get', 'namespaces');
+    try {
+      await this.#core.readNamespace({ name }, timeoutOptions(this.#requestTimeoutMs));
+      return true;
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 404) return false;
+      if (status === 403 || status === 401) return null;
+      throw toPodwhyError(error, { verb: 'get', resource: 'namespaces', name, server: this.server });
+    }
+  }
+
+  async readLogTail(ref: PodRef, container: string, request: LogTailRequest): Promise<string> {
+    this.requests.count('get', 'pods/log');
+    try {
+      return await this.#core.readNamespacedPodLog(
+        { ...ref, container, previous: request.previous, tailLines: request.tailLines, limitBytes: request.limitBytes },
+        timeoutOptions(this.#requestTimeoutMs),
+      );
+    } catch (error) {
+      throw toPodwhyError(error, { verb: 'get', resource: 'pods/log', ...ref, server: this.server });
+    }
+  }
+
+  async deletePod(ref: PodRef, options: { uid: string; force?: boolean; resourceVersion?: string }): Promise<void> {
+    this.requests.count('delete', 'pods');
+    const gracePeriodSeconds = options.force ? 0 : undefined;
+    try {
+      await this.#core.deleteNamespacedPod(
+        {
+          ...ref,
+          gracePeriodSeconds,
+          body: { gracePeriodSeconds, preconditions: { uid: options.uid, resourceVersion: options.resourceVersion } },
+        },
+        timeoutOptions(this.#requestTimeoutMs),
+      );
+    } catch (error) {
+      throw toPodwhyError(error, { verb: 'delete', resource: 'pods', ...ref, server: this.server });
+    }
+  }
+
+  async removeFinalizers(
+    ref: PodRef,
+    options: { uid: string; current: readonly string[]; remove: readonly string[]; resourceVersion?: string },
+  ): Promise<void> {
+    const ops: Record<string, unknown>[] = [{ op: 'test', path: '/metadata/uid', value: options.uid }];
+    if (options.resourceVersion) ops.push({ op: 'test', path: '/metadata/resourceVersion', value: options.resourceVersion });
+    // Highest index first, so earlier removals do not shift the positions later ops test.
+    const positions = options.current
+      .map((finalizer, index) => ({ finalizer, index }))
+      .filter(({ finalizer }) => options.remove.includes(finalizer))
+      .sort((a, b) => b.index - a.index);
+    if (positions.length === 0) return;
+    for (const { finalizer, index } of positions) {
+      ops.push({ op: 'test', path: `/metadata/finalizers/${index}`, value: finalizer });
+      ops.push({ op: 'remove', path: `/metadata/finalizers/${index}` });
+    }
+    this.requests.count('patch', 'pods');
+    try {
+      const base = timeoutOptions(this.#requestTimeoutMs);
+      await this.#core.patchNamespacedPod(
+        { ...ref, body: ops },
+        {
+          ...base,
+          // The generated client's default content type is JSON Patch already; say so explicitly (PLATFORM.md §2.5).
+          middleware: [...(base.middleware ?? []), contentTypeMiddleware(PatchStrategy.JsonPatch)],
+        },
+      );
+    } catch (error) {
+      throw toPodwhyError(error, { verb: 'patch', resource: 'pods', ...ref, server: this.server });
+    }
+  }
+}
+
+function contentTypeMiddleware(contentType: string): NonNullable<ConfigurationOptions['middleware']>[number] {
+  return {
+    pre: (context: RequestContext) => {
+      context.setHeaderParam('Content-Type', contentType);
+      return new Observable(Promise.resolve(context));
+    },
+    post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
+  };
+}
+
+/** `/api/v1/pods`, `/api/v1/namespaces/shop/pods`, `/apis/apps/v1/replicasets`, … */
+export function apiPath(resource: ResourceName, namespace?: string): string {
+  const info = RESOURCES[resource];
+  const prefix = info.apiVersion === 'v1' ? '/api/v1' : `/apis/${info.apiVersion}`;
+  return namespace && info.namespaced ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource}` : `${prefix}/${resource}`;
+}

@@ -1,0 +1,517 @@
+/**
+ * A list+watch informer that keeps going: one per resource type (and per namespace when the agent
+ * is limited to some namespaces).
+ *
+ * Why our own loop instead of wrapping client-node's `makeInformer`/`ListWatch` (read in
+ * node_modules/@kubernetes/client-node/dist/cache.js and watch.js, v2.0.1):
+ * - ListWatch stops for good on any error but 410 and expects the caller to `start()` again, which
+ *   re-LISTs from scratch (its `start()` keeps the RV, but a failed LIST or watch leaves it in an
+ *   unknown state; #795, #494, #1933 are the field reports). We want: keep the RV, back off, re-watch.
+ * - It never sends `allowWatchBookmarks`, so a quiet, selective watch can age past etcd's ~5 min
+ *   history and force full re-LISTs (PLATFORM.md §2.2); bookmarks also give us the heartbeat our
+ *   watchdog needs (the apiserver's cacher sends one about every minute: `defaultBookmarkFrequency
+ *   = time.Minute`, kubernetes staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go).
+ * - Its cache is keyed by namespace/name, not uid (a re-created StatefulSet Pod would overwrite the
+ *   old one's state), it cannot page the LIST (`limit`/`continue`), and it cannot strip fields
+ *   before storing (no transform hook).
+ * - Every reconnect after `start()` replays `update` for all objects (#301).
+ * So this module runs LIST (paged) → WATCH from the list's RV with bookmarks, through a
+ * `ListerWatcher` whose client-node implementation (src/cluster/client-node.ts) uses the generated
+ * list calls and client-node's `Watch` class. On a dropped watch it re-watches from the last RV
+ * (no LIST); only 410 Gone re-LISTs. Failures back off (capped, jittered), so there is at most one
+ * LIST per back-off step. A watchdog independent of connect events re-establishes a watch that
+ * has delivered neither an event nor a bookmark for `watchdogSilenceMs` (#364, #958, #596).
+ */
+import { isPodwhyError } from '../../errors.ts';
+import { Backoff, sleep, type BackoffOptions } from './backoff.ts';
+
+/** One page of a LIST. */
+export interface ListPage {
+  items: unknown[];
+  resourceVersion: string;
+  /** Continue token of the next page, when there is one. */
+  continue?: string;
+}
+
+export interface ListRequest {
+  limit?: number;
+  continue?: string;
+  /** Aborts the request (stop() must not wait for a hung LIST). */
+  signal?: AbortSignal;
+}
+
+export interface WatchRequest {
+  resourceVersion: string;
+  allowWatchBookmarks: boolean;
+  /** Server-side timeout: the API server ends the watch cleanly after this long. */
+  timeoutSeconds?: number;
+  /** Client-side backstop: abort if the connection is silent this long (the watchdog normally fires first). */
+  clientTimeoutMs?: number;
+}
+
+export interface WatchHandle {
+  abort(): void;
+}
+
+/**
+ * How an informer reaches the API server for one resource (and scope). Implementations map errors
+ * to PodwhyError (410 → code `gone`).
+ */
+export interface ListerWatcher {
+  /** For messages: `pods`, `pods in namespace shop`. */
+  readonly description: string;
+  list(request: ListRequest): Promise<ListPage>;
+  /**
+   * Starts a watch. `onEvent` gets each event's type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR)
+   * and object; `onDone` is called once when the watch ends (null: closed by the server).
+   */
+  watch(request: WatchRequest, onEvent: (type: string, object: unknown) => void, onDone: (error: unknown) => void): Promise<WatchHandle>;
+}
+
+export interface InformerHandler<T> {
+  add?(object: T): void;
+  update?(object: T, previous: T): void;
+  /** The object's last known state. */
+  delete?(object: T): void;
+  /** A LIST finished and the store mirrors the server again. */
+  synced?(): void;
+}
+
+export interface InformerTimings {
+  backoff: Partial<BackoffOptions>;
+  /**
+   * A watch that delivers neither an event nor a bookmark for this long is presumed dead and is
+   * re-established from the last RV (one WATCH request, no LIST). 50 s: below the apiserver's
+   * one-minute bookmark period, so a stall is caught and re-established within 60 s (PLATFORM.md
+   * §6 test 3); a healthy but quiet watch costs one extra WATCH per ~50 s, as client-node 2.0's own
+   * 30 s request timeout does.
+   */
+  watchdogSilenceMs: number;
+  /** How often the watchdog looks. */
+  watchdogCheckMs: number;
+  /** The server-side watch timeout is drawn from this range, as client-go does (5–10 min), so watches do not expire together. */
+  watchTimeoutSeconds: readonly [number, number];
+  /** A watch that ends sooner than this without delivering anything is a failure and backs off. */
+  minHealthyWatchMs: number;
+  /** LIST page size (`limit`); continue tokens page through the rest (PLATFORM.md §2.1). */
+  pageSize: number;
+}
+
+export const DEFAULT_INFORMER_TIMINGS: InformerTimings = {
+  backoff: {},
+  watchdogSilenceMs: 50_000,
+  watchdogCheckMs: 5_000,
+  watchTimeoutSeconds: [300, 600],
+  minHealthyWatchMs: 1_000,
+  pageSize: 500,
+};
+
+export type InformerState = 'idle' | 'listing' | 'watching' | 'backing-off' | 'stopped';
+
+export interface InformerStats {
+  state: InformerState;
+  resourceVersion: string;
+  hasSynced: boolean;
+  objects: number;
+  /** Full LISTs started (each may take several pages). */
+  lists: number;
+  /** LIST requests sent (pages). */
+  listRequests: number;
+  /** WATCH requests sent. */
+  watches: number;
+  /** LISTs caused by 410 Gone. */
+  relistsAfterGone: number;
+  /** Watches the watchdog re-established. */
+  watchdogRestarts: number;
+  /** Back-off steps taken. */
+  backoffSteps: number;
+  errors: number;
+  lastError: unknown;
+}
+
+export type InformerErrorPhase = 'list' | 'watch' | 'handler' | 'transform';
+
+export interface ResilientInformerOptions<T> {
+  source: ListerWatcher;
+  /** Normalizes and slims a raw object (Date → string, managedFields dropped); null skips it. */
+  transform(raw: unknown): T | null;
+  /** The store key: the object's uid (a re-created object of the same name is a different object). */
+  keyOf(object: T): string;
+  resourceVersionOf(object: T): string | undefined;
+  handler?: InformerHandler<T>;
+  timings?: Partial<InformerTimings>;
+  /** Called on each failure; `retryInMs` is the back-off before the next attempt (0: immediate). */
+  onError?(error: unknown, context: { phase: InformerErrorPhase; retryInMs: number; source: string }): void;
+  random?: () => number;
+  /** Monotonic clock in ms (tests may inject one). */
+  clock?: () => number;
+}
+
+interface WatchOutcome {
+  gone: boolean;
+  stalled: boolean;
+  error: unknown;
+  healthy: boolean;
+}
+
+export class ResilientInformer<T> {
+  readonly source: ListerWatcher;
+  readonly timings: InformerTimings;
+  readonly #options: ResilientInformerOptions<T>;
+  readonly #store = new Map<string, T>();
+  readonly #backoff: Backoff;
+  readonly #clock: () => number;
+  readonly #random: () => number;
+  #stopController = new AbortController();
+  #loop: Promise<void> | undefined;
+  #abortWatch: (() => void) | undefined;
+  #rv = '';
+  /** A watch has worked (delivered something or lasted) since the last LIST. */
+  #healthySinceList = false;
+  #syncWaiters: (() => void)[] = [];
+  readonly #stats: InformerStats = {
+    state: 'idle',
+    resourceVersion: '',
+    hasSynced: false,
+    objects: 0,
+    lists: 0,
+    listRequests: 0,
+    watches: 0,
+    relistsAfterGone: 0,
+    watchdogRestarts: 0,
+    backoffSteps: 0,
+    errors: 0,
+    lastError: undefined,
+  };
+
+  constructor(options: ResilientInformerOptions<T>) {
+    this.#options = options;
+    this.source = options.source;
+    this.timings = { ...DEFAULT_INFORMER_TIMINGS, ...options.timings };
+    this.#random = options.random ?? Math.random;
+    this.#backoff = new Backoff(this.timings.backoff, this.#random);
+    this.#clock = options.clock ?? (() => performance.now());
+  }
+
+  get hasSynced(): boolean {
+    return this.#stats.hasSynced;
+  }
+
+  get(key: string): T | undefined {
+    return this.#store.get(key);
+  }
+
+  list(): T[] {
+    return [...this.#store.values()];
+  }
+
+  stats(): InformerStats {
+    return { ...this.#stats, resourceVersion: this.#rv, objects: this.#store.size };
+  }
+
+  /** Starts the loop (idempotent). */
+  start(): void {
+    if (this.#loop) return;
+    this.#stopController = new AbortController();
+    this.#stats.state = 'idle';
+    this.#loop = this.#run().finally(() => {
+      this.#stats.state = 'stopped';
+    });
+  }
+
+  /** Stops watching and waits for the loop to end; the store keeps its last contents. */
+  async stop(): Promise<void> {
+    this.#stopController.abort();
+    this.#abortWatch?.();
+    const loop = this.#loop;
+    this.#loop = undefined;
+    await loop;
+    for (const wake of this.#syncWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Resolves once the first LIST has completed. Rejects after `timeoutMs` (with the last error,
+   * e.g. a PodwhyError `forbidden` or `api-unreachable`, when there was one).
+   */
+  waitForSync(timeoutMs = 60_000): Promise<void> {
+    if (this.#stats.hasSynced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#syncWaiters = this.#syncWaiters.filter((w) => w !== wake);
+        const last = this.#stats.lastError;
+        reject(last instanceof Error ? last : new Error(`${this.source.description}: not synced after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const wake = (): void => {
+        clearTimeout(timer);
+        if (this.#stats.hasSynced) resolve();
+        else reject(new Error(`${this.source.description}: stopped before it synced`));
+      };
+      this.#syncWaiters.push(wake);
+    });
+  }
+
+  get #stopped(): boolean {
+    return this.#stopController.signal.aborted;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      if (!this.#rv) {
+        this.#stats.state = 'listing';
+        try {
+          await this.#relist();
+        } catch (error) {
+          if (this.#stopped) break;
+          await this.#fail('list', error);
+          continue;
+        }
+        if (this.#stopped) break;
+      }
+      this.#stats.state = 'watching';
+      const outcome = await this.#watchOnce();
+      if (this.#stopped) break;
+      if (outcome.healthy) {
+        this.#backoff.reset();
+        this.#healthySinceList = true;
+      }
+      if (outcome.gone) {
+        // 410: our RV fell out of the server's history; only a LIST can resync. Right away when a
+        // watch has worked since the last LIST; after a back-off step when the RV of a fresh LIST
+        // is already gone (a server that compacts faster than we list must not get a LIST storm).
+        this.#rv = '';
+        this.#stats.relistsAfterGone++;
+        if (!this.#healthySinceList) await this.#fail('watch', outcome.error ?? new Error(`${this.source.description}: 410 Gone for the RV of a fresh LIST`));
+        continue;
+      }
+      if (outcome.stalled) {
+        // The silence itself throttled us; re-watch from the same RV at once (one WATCH, no LIST).
+        this.#stats.watchdogRestarts++;
+        this.#report('watch', new Error(`${this.source.description}: no event or bookmark for ${this.timings.watchdogSilenceMs} ms`), 0);
+        continue;
+      }
+      if (!outcome.healthy) await this.#fail('watch', outcome.error ?? new Error(`${this.source.description}: watch closed at once`));
+      else if (outcome.error) this.#report('watch', outcome.error, 0);
+    }
+  }
+
+  async #fail(phase: InformerErrorPhase, error: unknown): Promise<void> {
+    const delay = this.#backoff.next();
+    this.#stats.backoffSteps++;
+    this.#stats.state = 'backing-off';
+    this.#report(phase, error, delay);
+    await sleep(delay, this.#stopController.signal);
+  }
+
+  #report(phase: InformerErrorPhase, error: unknown, retryInMs: number): void {
+    this.#stats.errors++;
+    this.#stats.lastError = error;
+    try {
+      this.#options.onError?.(error, { phase, retryInMs, source: this.source.description });
+    } catch {
+      // A failing error callback must not stop the informer.
+    }
+  }
+
+  /** LIST all pages, then replace the store: deletes for what vanished, adds/updates for what changed. */
+  async #relist(): Promise<void> {
+    this.#stats.lists++;
+    const fresh = new Map<string, T>();
+    let resourceVersion = '';
+    let token: string | undefined;
+    let restarted = false;
+    do {
+      this.#stats.listRequests++;
+      let page: ListPage;
+      try {
+        page = await this.source.list({ limit: this.timings.pageSize, continue: token, signal: this.#stopController.signal });
+      } catch (error) {
+        // A continue token expires after ~5 min with 410 (PLATFORM.md §2.1): start over once.
+        if (token && !restarted && isPodwhyError(error, 'gone')) {
+          restarted = true;
+          token = undefined;
+          fresh.clear();
+          continue;
+        }
+        throw error;
+      }
+      if (this.#stopped) return;
+      for (const raw of page.items) {
+        const object = this.#transform(raw);
+        if (object) fresh.set(this.#options.keyOf(object), object);
+      }
+      resourceVersion = page.resourceVersion;
+      token = page.continue || undefined;
+    } while (token);
+    this.#replace(fresh);
+    this.#rv = resourceVersion;
+    this.#healthySinceList = false;
+    if (!this.#stats.hasSynced) {
+      this.#stats.hasSynced = true;
+      for (const wake of this.#syncWaiters.splice(0)) wake();
+    }
+    this.#call(() => this.#options.handler?.synced?.());
+  }
+
+  #replace(fresh: Map<string, T>): void {
+    const handler = this.#options.handler;
+    for (const [key, old] of this.#store) {
+      if (fresh.has(key)) continue;
+      this.#store.delete(key);
+      this.#call(() => handler?.delete?.(old));
+    }
+    for (const [key, object] of fresh) {
+      const old = this.#store.get(key);
+      if (!old) {
+        this.#store.set(key, object);
+        this.#call(() => handler?.add?.(object));
+      } else if (this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
+        // Unchanged objects (same RV) raise nothing: a relist does not replay `update` for everything (#301).
+        this.#store.set(key, object);
+        this.#call(() => handler?.update?.(object, old));
+      }
+    }
+  }
+
+  #watchOnce(): Promise<WatchOutcome> {
+    const { watchdogSilenceMs, watchdogCheckMs, minHealthyWatchMs, watchTimeoutSeconds } = this.timings;
+    return new Promise((resolve) => {
+      const started = this.#clock();
+      let lastActivity = started;
+      let delivered = 0;
+      let gone = false;
+      let finished = false;
+      let handle: WatchHandle | undefined;
+      const finish = (result: { stalled?: boolean; error?: unknown }): void => {
+        if (finished) return;
+        finished = true;
+        clearInterval(watchdog);
+        this.#abortWatch = undefined;
+        handle?.abort();
+        const error = result.error ?? null;
+        resolve({
+          gone: gone || isPodwhyError(error, 'gone'),
+          stalled: result.stalled === true,
+          error,
+          healthy: delivered > 0 || this.#clock() - started >= minHealthyWatchMs,
+        });
+      };
+      const watchdog = setInterval(() => {
+        if (this.#clock() - lastActivity >= watchdogSilenceMs) finish({ stalled: true });
+      }, watchdogCheckMs);
+      watchdog.unref();
+      this.#abortWatch = () => finish({});
+      const [min, max] = watchTimeoutSeconds;
+      this.#stats.watches++;
+      const onEvent = (type: string, object: unknown): void => {
+        if (finished) return;
+        lastActivity = this.#clock();
+        const result = this.#applyEvent(type, object);
+        if (result === 'gone') {
+          gone = true;
+          finish({});
+        } else if (result instanceof Error) {
+          // The server ends the watch after an ERROR event; do not wait for it.
+          finish({ error: result });
+        } else {
+          delivered++;
+        }
+      };
+      this.source
+        .watch(
+          {
+            resourceVersion: this.#rv,
+            allowWatchBookmarks: true,
+            timeoutSeconds: Math.round(min + (max - min) * this.#random()),
+            clientTimeoutMs: watchdogSilenceMs * 2 + watchdogCheckMs,
+          },
+          onEvent,
+          (error) => finish({ error }),
+        )
+        .then(
+          (h) => {
+            handle = h;
+            // The watchdog or stop() may have given up on this attempt before the response arrived.
+            if (finished) h.abort();
+          },
+          (error: unknown) => finish({ error }),
+        );
+    });
+  }
+
+  /** Applies one watch event; 'gone' for a 410 ERROR event, an Error for any other ERROR event. */
+  #applyEvent(type: string, raw: unknown): 'ok' | 'gone' | Error {
+    if (type === 'ERROR') {
+      const status = isObject(raw) ? raw : {};
+      if (status.code === 410) return 'gone';
+      const error = new Error(`${this.source.description}: watch error ${String(status.code ?? '')} ${String(status.message ?? '')}`.trim());
+      return Object.assign(error, { statusCode: status.code, status: raw });
+    }
+    if (type === 'BOOKMARK') {
+      const rv = resourceVersionOfRaw(raw);
+      if (rv) this.#rv = rv;
+      return 'ok';
+    }
+    if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return 'ok';
+    const object = this.#transform(raw);
+    if (!object) return 'ok';
+    const key = this.#options.keyOf(object);
+    const handler = this.#options.handler;
+    const old = this.#store.get(key);
+    if (type === 'DELETED') {
+      this.#store.delete(key);
+      this.#call(() => handler?.delete?.(object));
+    } else if (!old) {
+      this.#store.set(key, object);
+      this.#call(() => handler?.add?.(object));
+    } else if (this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
+      this.#store.set(key, object);
+      this.#call(() => handler?.update?.(object, old));
+    }
+    const rv = this.#options.resourceVersionOf(object);
+    if (rv) this.#rv = rv;
+    return 'ok';
+  }
+
+  #transform(raw: unknown): T | null {
+    try {
+      return this.#options.transform(raw);
+    } catch (error) {
+      this.#report('transform', error, 0);
+      return null;
+    }
+  }
+
+  #call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#report('handler', error, 0);
+    }
+  }
+}
+
+/**
+ * LISTs every page once (no watch): for one-shot readers such as `podwhy why`. Same paging and
+ * errors as the informer's LIST.
+ */
+export async function listAll(source: ListerWatcher, pageSize = DEFAULT_INFORMER_TIMINGS.pageSize): Promise<{ items: unknown[]; resourceVersion: string }> {
+  const items: unknown[] = [];
+  let token: string | undefined;
+  let page: ListPage;
+  do {
+    page = await source.list({ limit: pageSize, continue: token });
+    for (const item of page.items) items.push(item);
+    token = page.continue || undefined;
+  } while (token);
+  return { items, resourceVersion: page.resourceVersion };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function resourceVersionOfRaw(raw: unknown): string | undefined {
+  if (!isObject(raw) || !isObject(raw.metadata)) return undefined;
+  const rv = raw.metadata.resourceVersion;
+  return typeof rv === 'string' && rv.length > 0 ? rv : undefined;
+}

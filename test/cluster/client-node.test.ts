@@ -1,0 +1,124 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiPath, ClientNodeCluster, toPodwhyError } from '../../src/cluster/client-node.ts';
+import { isPodwhyError, type PodwhyError } from '../../src/errors.ts';
+import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
+import type { KubeObject } from '../../src/sim/store.ts';
+import { readyPod } from './helpers.ts';
+
+let server: FakeApiServer;
+let cluster: ClientNodeCluster;
+
+beforeEach(async () => {
+  server = await startFakeApiServer({ tls: true });
+  server.store.ensureNamespace('shop');
+  const pod = readyPod('shop', 'db-0', { uid: 'uid-db-0' });
+  pod.metadata.finalizers = ['example.com/backup', 'example.com/lock'];
+  server.store.create(pod);
+  const kc = new KubeConfig();
+  kc.loadFromString(server.kubeconfigYaml());
+  cluster = new ClientNodeCluster(kc);
+});
+
+afterEach(async () => {
+  await server.close();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<PodwhyError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isPodwhyError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('ClientNodeCluster reads', () => {
+  it('GETs a Pod normalized, and answers null for a missing one', async () => {
+    const pod = await cluster.getPod({ namespace: 'shop', name: 'db-0' });
+    const missing = await cluster.getPod({ namespace: 'shop', name: 'db-9' });
+
+    expect(pod).toMatchObject({ kind: 'Pod', metadata: { uid: 'uid-db-0', creationTimestamp: '2026-11-20T11:00:00Z' } });
+    expect(missing).toBeNull();
+    expect(cluster.requests.snapshot()).toEqual({ 'get pods': 2 });
+  });
+
+  it('tells whether a namespace exists', async () => {
+    expect(await cluster.namespaceExists('shop')).toBe(true);
+    expect(await cluster.namespaceExists('nope')).toBe(false);
+  });
+
+  it('names the verb and the subresource when reading logs is forbidden', async () => {
+    server.faults.failNext(403, { match: (r) => r.verb === 'log' });
+
+    const error = await rejection(cluster.readLogTail({ namespace: 'shop', name: 'db-0' }, 'app', { previous: true, tailLines: 10, limitBytes: 1024 }));
+
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toMatch(/^forbidden: cannot get pods\/log in namespace "shop"/);
+    expect(error.message).toContain('cannot get resource "pods/log"');
+  });
+
+  it('maps an overloaded or restarting server (503) to api-unreachable with its address', async () => {
+    server.faults.failNext(503);
+
+    const error = await rejection(cluster.listPods('shop'));
+
+    expect(error.code).toBe('api-unreachable');
+    expect(error.message).toContain(server.url);
+  });
+
+  it('builds watch paths for core, apps and batch resources', () => {
+    expect(apiPath('pods')).toBe('/api/v1/pods');
+    expect(apiPath('pods', 'shop')).toBe('/api/v1/namespaces/shop/pods');
+    expect(apiPath('nodes', 'shop')).toBe('/api/v1/nodes');
+    expect(apiPath('replicasets', 'shop')).toBe('/apis/apps/v1/namespaces/shop/replicasets');
+    expect(apiPath('jobs')).toBe('/apis/batch/v1/jobs');
+  });
+
+  it('leaves an unknown failure as api-error', () => {
+    const error = toPodwhyError(new Error('boom'), { verb: 'list', resource: 'pods', server: 'https://x' });
+
+    expect(error.code).toBe('api-error');
+    expect(error.message).toBe('cannot list pods cluster-wide: boom');
+  });
+});
+
+describe('ClientNodeCluster actions', () => {
+  it('deletes a Pod only while its uid matches (409 conflict for a re-created Pod)', async () => {
+    const error = await rejection(cluster.deletePod({ namespace: 'shop', name: 'db-0' }, { uid: 'uid-of-an-older-db-0', force: true }));
+
+    expect(error.code).toBe('conflict');
+    expect(error.message).toContain('The object might have been deleted and then recreated');
+    expect(server.store.get('pods', 'shop', 'db-0')).toBeDefined();
+  });
+
+  it('force-deletes with grace period 0 and the uid precondition', async () => {
+    await cluster.deletePod({ namespace: 'shop', name: 'db-0' }, { uid: 'uid-db-0', force: true });
+
+    const request = server.requests.find((r) => r.verb === 'delete');
+    expect(new URLSearchParams(request?.query).get('gracePeriodSeconds')).toBe('0');
+    const pod = server.store.get('pods', 'shop', 'db-0');
+    // Finalizers keep it, marked for deletion.
+    expect(pod?.metadata.deletionTimestamp).toBeDefined();
+  });
+
+  it('removes one finalizer with a JSON Patch that tests uid and position', async () => {
+    await cluster.removeFinalizers({ namespace: 'shop', name: 'db-0' }, { uid: 'uid-db-0', current: ['example.com/backup', 'example.com/lock'], remove: ['example.com/lock'] });
+
+    expect(server.store.get('pods', 'shop', 'db-0')?.metadata.finalizers).toEqual(['example.com/backup']);
+  });
+
+  it('refuses to remove a finalizer when the list changed since it was read', async () => {
+    const changed = structuredClone(server.store.get('pods', 'shop', 'db-0')) as KubeObject;
+    changed.metadata.finalizers = ['example.com/lock', 'example.com/backup'];
+    server.store.update(changed);
+
+    const error = await rejection(
+      cluster.removeFinalizers({ namespace: 'shop', name: 'db-0' }, { uid: 'uid-db-0', current: ['example.com/backup', 'example.com/lock'], remove: ['example.com/lock'] }),
+    );
+
+    expect(error.code).toBe('conflict');
+    expect(server.store.get('pods', 'shop', 'db-0')?.metadata.finalizers).toEqual(['example.com/lock', 'example.com/backup']);
+  });
+});

@@ -1,0 +1,305 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { objectKey, slimObject } from '../../src/cluster/cache.ts';
+import { ClientNodeCluster } from '../../src/cluster/client-node.ts';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../../src/cluster/watch/backoff.ts';
+import { ResilientInformer, type InformerTimings } from '../../src/cluster/watch/resilient-informer.ts';
+import { isPodwhyError } from '../../src/errors.ts';
+import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
+import type { KubeObject } from '../../src/sim/store.ts';
+import { readyPod, sleepMs, waitFor } from './helpers.ts';
+
+type Cached = NonNullable<ReturnType<typeof slimObject>>;
+
+// Production timings scaled down ~100×: back-off 1 s → 30 s becomes 50 ms → 400 ms, the 50 s
+// watchdog becomes 500 ms. The code paths are the same; only the numbers change.
+const BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 400, factor: 2, jitter: 0 };
+const FAST: Partial<InformerTimings> = { backoff: BACKOFF, watchdogSilenceMs: 500, watchdogCheckMs: 25, minHealthyWatchMs: 150, pageSize: 500 };
+/** Bookmarks every 100 ms keep a healthy, quiet watch from looking silent to the 500 ms watchdog. */
+const BOOKMARK_MS = 100;
+
+interface Harness {
+  server: FakeApiServer;
+  cluster: ClientNodeCluster;
+  informer: ResilientInformer<Cached>;
+  changes: string[];
+  errors: unknown[];
+}
+
+let harness: Harness | undefined;
+
+afterEach(async () => {
+  await harness?.informer.stop();
+  await harness?.server.close();
+  harness = undefined;
+});
+
+async function setUp(options: { timings?: Partial<InformerTimings>; pods?: KubeObject[]; start?: boolean; serverDown?: boolean } = {}): Promise<Harness> {
+  const server = await startFakeApiServer({ tls: true, bookmarkIntervalMs: BOOKMARK_MS });
+  server.store.ensureNamespace('shop');
+  for (const pod of options.pods ?? []) server.store.create(pod);
+  const kc = new KubeConfig();
+  kc.loadFromString(server.kubeconfigYaml());
+  const cluster = new ClientNodeCluster(kc);
+  const changes: string[] = [];
+  const errors: unknown[] = [];
+  const informer = new ResilientInformer<Cached>({
+    source: cluster.listerWatcher('pods'),
+    transform: (raw) => slimObject('pods', raw),
+    keyOf: objectKey,
+    resourceVersionOf: (o) => o.metadata.resourceVersion,
+    handler: {
+      add: (o) => changes.push(`add ${o.metadata.name}`),
+      update: (o) => changes.push(`update ${o.metadata.name}`),
+      delete: (o) => changes.push(`delete ${o.metadata.name}`),
+    },
+    timings: { ...FAST, ...options.timings },
+    onError: (error) => errors.push(error),
+  });
+  harness = { server, cluster, informer, changes, errors };
+  if (options.serverDown) await server.faults.goDown();
+  if (options.start !== false) informer.start();
+  if (options.start !== false && !options.serverDown) await informer.waitForSync(5_000);
+  return harness;
+}
+
+const lists = (server: FakeApiServer): number => server.countRequests({ verb: 'list', resource: 'pods' });
+const watches = (server: FakeApiServer): number => server.countRequests({ verb: 'watch', resource: 'pods' });
+const names = (informer: ResilientInformer<Cached>): string[] => informer.list().map((o) => o.metadata.name).sort();
+
+/** How many attempts at most fit in `windowMs` when each failure waits the next back-off step. */
+function maxAttemptsWithin(windowMs: number, options: BackoffOptions): number {
+  let elapsed = 0;
+  let attempts = 1;
+  for (let step = 0; ; step++) {
+    elapsed += backoffDelay(options, step) * (1 - options.jitter);
+    if (elapsed > windowMs) return attempts;
+    attempts++;
+  }
+}
+
+describe('ResilientInformer: list and watch', () => {
+  it('lists every page, then watches with bookmarks from the list\'s resourceVersion', async () => {
+    const pods = ['a', 'b', 'c', 'd', 'e'].map((n) => readyPod('shop', n));
+
+    const { server, informer } = await setUp({ pods, timings: { pageSize: 2 } });
+
+    expect(names(informer)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(lists(server)).toBe(3);
+    expect(informer.stats()).toMatchObject({ lists: 1, listRequests: 3, hasSynced: true });
+    const watch = await waitFor(() => server.requests.find((r) => r.verb === 'watch'), 'the watch request');
+    expect(new URLSearchParams(watch.query).get('allowWatchBookmarks')).toBe('true');
+    expect(new URLSearchParams(watch.query).get('resourceVersion')).toBe(informer.stats().resourceVersion);
+  });
+
+  it('applies adds, updates and deletes from the watch, keyed by uid', async () => {
+    const { server, informer, changes } = await setUp({ pods: [readyPod('shop', 'a')] });
+
+    server.store.create(readyPod('shop', 'b', { uid: 'uid-b' }));
+    await waitFor(() => informer.get('uid-b'), 'b added');
+    const stored = structuredClone(server.store.get('pods', 'shop', 'b')) as KubeObject;
+    stored.metadata.labels = { tier: 'web' };
+    server.store.update(stored);
+    await waitFor(() => informer.get('uid-b')?.metadata.labels?.tier === 'web', 'b updated');
+    server.store.delete('pods', 'shop', 'b', { gracePeriodSeconds: 0 });
+    await waitFor(() => !informer.get('uid-b'), 'b deleted');
+
+    // A Pod bound to a node is first marked (deletionTimestamp: one more update), then removed.
+    expect(changes.slice(0, 3)).toEqual(['add a', 'add b', 'update b']);
+    expect(changes.at(-1)).toBe('delete b');
+    expect(new Set(changes.slice(3, -1))).toEqual(new Set(changes.length > 4 ? ['update b'] : []));
+    expect(lists(server)).toBe(1);
+  });
+
+  it('caches list objects (Date timestamps) and watch objects (strings) in one shape', async () => {
+    const listed = readyPod('shop', 'listed', { uid: 'uid-l', creationTimestamp: '2026-11-20T11:35:00Z' });
+    const { server, cluster, informer } = await setUp({ pods: [listed] });
+    const rawPage = await cluster.listerWatcher('pods', 'shop').list({});
+
+    server.store.create(readyPod('shop', 'watched', { uid: 'uid-w', creationTimestamp: '2026-11-20T11:35:00Z' }));
+    const watched = await waitFor(() => informer.get('uid-w'), 'the watched pod');
+    const fromList = informer.get('uid-l');
+
+    // The generated client deserializes LIST items into Dates; watch events stay JSON strings.
+    expect((rawPage.items[0] as { metadata: { creationTimestamp: unknown } }).metadata.creationTimestamp).toBeInstanceOf(Date);
+    expect(fromList?.metadata.creationTimestamp).toBe('2026-11-20T11:35:00Z');
+    expect(watched.metadata.creationTimestamp).toBe('2026-11-20T11:35:00Z');
+    expect((fromList?.status as { containerStatuses: unknown }).containerStatuses).toEqual(
+      (watched.status as { containerStatuses: unknown }).containerStatuses,
+    );
+  });
+});
+
+describe('ResilientInformer: faults', () => {
+  it('resumes a dropped watch from its resourceVersion, without a LIST', async () => {
+    const { server, informer } = await setUp({ pods: [readyPod('shop', 'a')] });
+    const watchesBefore = watches(server);
+
+    server.faults.dropAllWatches();
+    server.store.create(readyPod('shop', 'b'));
+    await waitFor(() => names(informer).includes('b'), 'b after a clean drop');
+    server.faults.dropAllWatches({ abrupt: true });
+    server.store.create(readyPod('shop', 'c'));
+    await waitFor(() => names(informer).includes('c'), 'c after a connection reset');
+
+    expect(lists(server)).toBe(1);
+    expect(watches(server) - watchesBefore).toBeGreaterThanOrEqual(2);
+    const resumed = server.requests.filter((r) => r.verb === 'watch').slice(1);
+    expect(resumed.every((r) => Number(new URLSearchParams(r.query).get('resourceVersion')) > 0)).toBe(true);
+  });
+
+  it('lets bookmarks keep a quiet, healthy watch alive (the watchdog stays quiet)', async () => {
+    const { server, informer } = await setUp({ pods: [readyPod('shop', 'a')] });
+
+    await sleepMs(1_500);
+
+    expect(informer.stats().watchdogRestarts).toBe(0);
+    expect(watches(server)).toBe(1);
+  });
+
+  it('re-establishes a silent (half-open) watch through the watchdog, without a LIST', async () => {
+    const { server, informer } = await setUp({ pods: [readyPod('shop', 'a')] });
+    server.faults.stallWatches(true);
+    server.store.create(readyPod('shop', 'b'));
+    await sleepMs(100);
+    const stalledAt = Date.now();
+
+    server.faults.stallWatches(false); // the old connection stays silent, like a half-open TCP connection
+    await waitFor(() => names(informer).includes('b'), 'b after the watchdog fired', 3_000);
+
+    expect(Date.now() - stalledAt).toBeLessThan(1_500);
+    expect(informer.stats().watchdogRestarts).toBeGreaterThanOrEqual(1);
+    expect(lists(server)).toBe(1);
+  });
+
+  it('does not storm a server that keeps every watch silent: one WATCH per watchdog period', async () => {
+    const { server, informer } = await setUp({ pods: [readyPod('shop', 'a')] });
+    const before = watches(server);
+
+    server.faults.stallWatches(true);
+    await sleepMs(1_600);
+
+    // 1.6 s of silence with a 500 ms watchdog: about three re-watches, never a LIST.
+    expect(watches(server) - before).toBeLessThanOrEqual(4);
+    expect(watches(server) - before).toBeGreaterThanOrEqual(2);
+    expect(informer.stats().watchdogRestarts).toBeGreaterThanOrEqual(2);
+    expect(lists(server)).toBe(1);
+  });
+
+  it('re-lists exactly once after 410 Gone and reconciles what changed meanwhile', async () => {
+    const { server, informer, changes } = await setUp({ pods: ['a', 'b', 'c'].map((n) => readyPod('shop', n)) });
+    server.faults.stallWatches(true);
+    server.store.delete('pods', 'shop', 'a', { gracePeriodSeconds: 0 });
+    server.store.create(readyPod('shop', 'd'));
+    server.store.compact();
+
+    server.faults.stallWatches(false);
+    await waitFor(() => names(informer).join() === 'b,c,d', 'the relisted state', 3_000);
+    await sleepMs(300);
+
+    expect(lists(server)).toBe(2);
+    expect(informer.stats()).toMatchObject({ lists: 2, relistsAfterGone: 1 });
+    expect(changes.slice(3)).toEqual(['delete a', 'add d']);
+  });
+
+  it('rides out the API server being down: backs off, then resumes the watch with no LIST', async () => {
+    const { server, cluster, informer, errors } = await setUp({ pods: [readyPod('shop', 'a')] });
+    const attemptsBefore = cluster.requests.total({ verb: 'watch' });
+    const DOWN_MS = 1_500; // stands for 60 s at production timings
+
+    await server.faults.goDown();
+    server.store.create(readyPod('shop', 'b'));
+    await sleepMs(DOWN_MS);
+    const attemptsWhileDown = cluster.requests.total({ verb: 'watch' }) - attemptsBefore;
+    await server.faults.comeUp();
+    await waitFor(() => names(informer).includes('b'), 'b after the server came back', 3_000);
+
+    expect(attemptsWhileDown).toBeGreaterThanOrEqual(3);
+    expect(attemptsWhileDown).toBeLessThanOrEqual(maxAttemptsWithin(DOWN_MS, BACKOFF) + 1);
+    expect(lists(server)).toBe(1);
+    expect(cluster.requests.total({ verb: 'list' })).toBe(1);
+    const unreachable = errors.find((e) => isPodwhyError(e, 'api-unreachable'));
+    expect(unreachable).toBeDefined();
+    expect((unreachable as Error).message).toContain(server.url);
+  });
+
+  it('after an outage longer than the watch history, re-lists exactly once', async () => {
+    const { server, informer } = await setUp({ pods: ['a', 'b'].map((n) => readyPod('shop', n)) });
+
+    await server.faults.goDown();
+    server.store.delete('pods', 'shop', 'a', { gracePeriodSeconds: 0 });
+    server.store.create(readyPod('shop', 'c'));
+    server.store.compact();
+    await sleepMs(600);
+    await server.faults.comeUp();
+    await waitFor(() => names(informer).join() === 'b,c', 'the relisted state', 3_000);
+    await sleepMs(300);
+
+    expect(lists(server)).toBe(2);
+    expect(informer.stats().relistsAfterGone).toBe(1);
+  });
+
+  it('starting while the server is down sends one LIST per back-off step', async () => {
+    const { server, cluster, informer } = await setUp({ pods: [readyPod('shop', 'a')], serverDown: true });
+
+    await sleepMs(1_000);
+    await server.faults.comeUp();
+    await informer.waitForSync(3_000);
+
+    const attempts = cluster.requests.total({ verb: 'list' });
+    expect(attempts).toBe(informer.stats().backoffSteps + 1);
+    expect(attempts).toBeLessThanOrEqual(maxAttemptsWithin(1_000, BACKOFF) + 1);
+    expect(lists(server)).toBe(1);
+    expect(names(informer)).toEqual(['a']);
+  });
+
+  it('reports a forbidden LIST with its verb and resource, and retries with back-off', async () => {
+    const { server, informer, errors } = await setUp({ pods: [readyPod('shop', 'a')], start: false });
+    server.faults.failNext(403, { times: 2, match: (r) => r.verb === 'list' && r.resource === 'pods' });
+
+    informer.start();
+    await informer.waitForSync(3_000);
+
+    expect(lists(server)).toBe(3);
+    expect(informer.stats().backoffSteps).toBe(2);
+    expect(isPodwhyError(errors[0], 'forbidden')).toBe(true);
+    expect((errors[0] as Error).message).toMatch(/cannot list pods cluster-wide/);
+    expect((errors[0] as Error).message).toContain('cannot list resource "pods"');
+  });
+
+  it('stops cleanly: no open watch and no request after stop()', async () => {
+    const { server, informer } = await setUp({ pods: [readyPod('shop', 'a')] });
+    await waitFor(() => server.activeWatches() === 1, 'the watch');
+
+    await informer.stop();
+    const requests = server.requests.length;
+    await sleepMs(600);
+
+    expect(server.activeWatches()).toBe(0);
+    expect(server.requests.length).toBe(requests);
+    expect(informer.stats().state).toBe('stopped');
+  });
+});
+
+describe('ResilientInformer: stop during a hung LIST', () => {
+  it('returns at once instead of waiting for the LIST\'s timeout', async () => {
+    const { server, informer } = await setUp({ pods: [readyPod('shop', 'a')], start: false });
+    server.faults.setLatency(5_000);
+    informer.start();
+    await waitFor(() => lists(server) === 1, 'the LIST to be in flight');
+    const started = Date.now();
+
+    await informer.stop();
+
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(informer.hasSynced).toBe(false);
+  });
+});
+
+describe('back-off defaults', () => {
+  it('match client-node and client-go: 1 s doubling to a 30 s cap', () => {
+    const delays = Array.from({ length: 7 }, (_, step) => backoffDelay(DEFAULT_BACKOFF, step));
+
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+  });
+});
