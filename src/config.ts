@@ -56,3 +56,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** The keys of the schema, for .env.example and its test. */
 export const CONFIG_KEYS = Object.keys(Config.shape);
+
+/** The process environment, for callers that layer flags over it (the CLI). Still read only here. */
+export function processEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}

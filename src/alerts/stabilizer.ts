@@ -65,7 +65,13 @@ export class Stabilizer {
     for (const [key, entry] of this.entries) {
       if (entry.candidate.dueAtMs > now) continue;
       if (entry.emittedAtMs !== null && now - entry.emittedAtMs < this.options.refreshMs) continue;
-      const current = this.options.recheck(entry.candidate);
+      const rechecked = this.options.recheck(entry.candidate);
+      // A state with no timestamp of its own (an image pull back-off) reads "since now" on every check:
+      // for the same hint, the earliest since and due time stand, or it would never come due.
+      const current =
+        rechecked && rechecked.hint === entry.candidate.hint && rechecked.dueAtMs > entry.candidate.dueAtMs
+          ? { ...rechecked, since: entry.candidate.since, dueAtMs: entry.candidate.dueAtMs }
+          : rechecked;
       if (!current) {
         this.entries.delete(key);
         if (entry.emittedAtMs !== null) this.options.onRecovered?.(entry.candidate);

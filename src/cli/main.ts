@@ -1,4 +1,5 @@
 /** `podwhy <command>`: the command-line entry point (bin/podwhy runs this file on Node 24). */
+import { processEnvironment } from '../config.ts';
 import { diagnoseCommand } from './diagnose.ts';
 import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from './io.ts';
 
@@ -7,6 +8,8 @@ const USAGE = `usage: podwhy <command> [options]
 commands:
   diagnose -f FILE|-   diagnose a kubectl dump (-o json|yaml output)
   why POD              diagnose a Pod of a live cluster through your kubeconfig
+  agent                watch a cluster and raise incidents (the single-process default)
+  worker               run diagnosis workers only (needs REDIS_URL)
 `;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
@@ -14,7 +17,27 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   diagnose: async () => diagnoseCommand,
   why: async () => (await import('./why.ts')).whyCommand,
+  agent: async () => {
+    const { agentCommand } = await import('./agent.ts');
+    return (argv, io) => agentCommand('agent', argv, io, { env: processEnvironment(), stopSignal: stopSignal() });
+  },
+  worker: async () => {
+    const { agentCommand } = await import('./agent.ts');
+    return (argv, io) => agentCommand('worker', argv, io, { env: processEnvironment(), stopSignal: stopSignal() });
+  },
 };
+
+/** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.once(signal as NodeJS.Signals, () => process.exit(130));
+      resolve(signal);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;

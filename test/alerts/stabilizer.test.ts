@@ -82,4 +82,25 @@ describe('Stabilizer', () => {
     t.stabilizer.withdraw('Pod', 'u1');
     expect(t.recovered).toHaveLength(1);
   });
+
+  it('lets a state without a timestamp of its own come due, though each recheck reads "since now"', () => {
+    let now = 0;
+    const due: Candidate[] = [];
+    const fresh = (): Candidate => ({
+      subject: { kind: 'Pod', objectKind: 'Pod', namespace: 'ns', name: 'p', uid: 'u2' },
+      hint: 'image-pull',
+      since: new Date(now).toISOString(),
+      dueAtMs: now + 20_000,
+    });
+    const stabilizer = new Stabilizer({ now: () => now, recheck: fresh, onDue: (c) => due.push(c), refreshMs: 60_000 });
+    stabilizer.offer(fresh());
+
+    for (let i = 0; i < 25; i++) {
+      now += 1_000;
+      stabilizer.tick();
+    }
+
+    expect(due).toHaveLength(1);
+    expect(due[0]!.since).toBe(new Date(0).toISOString());
+  });
 });

@@ -1,0 +1,501 @@
+/**
+ * What `npm run bench:cluster` measures, against any fake API server it can reach through a
+ * kubeconfig (a child process in the bench, in-process in test/bench/cluster-bench.test.ts):
+ *
+ * 1. Sync: a ClusterCache started through ClientNodeCluster (the real @kubernetes/client-node),
+ *    time from start() to waitForSync(), LIST pages and full LISTs per informer, event-loop lag
+ *    during the initial list (PLATFORM.md §6 test 4: p99 < 100 ms), RSS and heap after sync and
+ *    after a forced GC (when node runs with --expose-gc).
+ * 2. Diagnoses: every failing Pod plus a sample of healthy ones, collector.collect + diagnose, twice.
+ *    The first pass is cold (the collector reads the log tails it needs); the second is steady
+ *    state (immutable tails are remembered). API requests per diagnosis come from the server's own
+ *    request log, so nothing the client does escapes the count, and from collector.stats().
+ * 3. Baseline: what a naive cache would hold — every object of the same resource types as
+ *    client-node returns it from the same LISTs (managedFields and all), kept as is — against the
+ *    slimmed cache's heap; then the same objects without managedFields, to show their share.
+ *
+ * Phases run one after another in one process; each measures heap after a forced GC against a
+ * baseline taken just before it, so they do not see each other's garbage.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { ClusterCache, RESOURCE_NAMES } from '../src/cluster/cache.ts';
+import { ClientNodeCluster } from '../src/cluster/client-node.ts';
+import { SnapshotCollector } from '../src/cluster/collector.ts';
+import { loadKubeconfig } from '../src/cluster/kubeconfig.ts';
+import { DEFAULT_INFORMER_TIMINGS } from '../src/cluster/watch/resilient-informer.ts';
+import type { Pod } from '../src/contract/k8s.ts';
+import { diagnose } from '../src/diagnosis/engine.ts';
+import { EXPECTED_SCENARIO, type FailingPod, type RequestCounts } from './cluster-seed.ts';
+
+/** A fake API server as the measurement sees it. */
+export interface ApiTarget {
+  kubeconfigPath: string;
+  /** Requests the server has received so far, by `verb resource[/subresource]`. */
+  requestCounts(): Promise<RequestCounts>;
+}
+
+export interface MeasureOptions {
+  target: ApiTarget;
+  /** Pods the server holds (to check that every one reached the cache). */
+  expectedPods: number;
+  failing: readonly FailingPod[];
+  /** Healthy Pods diagnosed per pass (default: as many as failing, at least 20). */
+  healthySample?: number;
+  /** LIST page size of the informers (default: the product's, DEFAULT_INFORMER_TIMINGS.pageSize). */
+  pageSize?: number;
+  /** Also measure the naive baseline (default true). */
+  naiveBaseline?: boolean;
+  /** Progress lines (to stderr in the bench). */
+  progress?: (message: string) => void;
+}
+
+export interface DiagnosisPass {
+  diagnoses: number;
+  /** Failing and healthy Pods diagnosed. */
+  failing: number;
+  healthy: number;
+  /** Diagnoses that found something. */
+  found: number;
+  /** Failing Pods diagnosed with the scenario their failure implies. */
+  failingMatched: number;
+  /** Failing Pods diagnosed otherwise (up to 5, for the report): `ns/name: expected → got`. */
+  failingMismatches: string[];
+  /** Healthy Pods that got a diagnosis (false positives). */
+  healthyFlagged: number;
+  /** GETs and log reads the server received during the pass. */
+  serverRequests: number;
+  /** Requests the collector says it sent during the pass. */
+  collectorRequests: number;
+  /** LISTs and WATCHes the server received during the pass (anything but 0 is a relist or reconnect). */
+  listsAndWatches: number;
+  /** serverRequests / diagnoses. */
+  requestsPerDiagnosis: number;
+  msPerDiagnosis: number;
+  p99Ms: number;
+}
+
+export interface MemoryFigures {
+  /** Whether global.gc was available (node --expose-gc); without it the after-GC figures are not forced. */
+  gcForced: boolean;
+  rssBaselineMb: number;
+  heapBaselineMb: number;
+  /** Peak RSS of the process up to the end of the sync (getrusage maxrss). */
+  rssPeakSyncMb: number;
+  rssAfterSyncMb: number;
+  heapAfterSyncMb: number;
+  /** Highest heap use sampled (every 20 ms) during the sync. */
+  heapPeakSyncMb: number;
+  /** V8 heap committed (used + free pages it has not returned) after sync, and off-heap memory (Buffers, TLS). */
+  heapTotalAfterSyncMb: number;
+  externalAfterSyncMb: number;
+  rssAfterGcMb: number;
+  /** After a memory-reducing GC (pooled free pages returned to the OS): what the cache really keeps. */
+  rssReducedMb: number;
+  heapAfterGcMb: number;
+  /** After both diagnosis passes, with a forced (regular) GC. */
+  rssSteadyMb: number;
+  heapSteadyMb: number;
+  /** Heap held by the cache: heap after sync + GC minus the baseline. */
+  cacheHeapMb: number;
+  heapPerPodKb: number;
+  rssPerPodKb: number;
+}
+
+export interface NaiveFigures {
+  /** Heap of every listed object kept as client-node returned it. */
+  heapMb: number;
+  /** The same objects with metadata.managedFields dropped. */
+  heapWithoutManagedFieldsMb: number;
+  /** heapMb − heapWithoutManagedFieldsMb. */
+  managedFieldsMb: number;
+  /** Share of the naive heap that is managedFields. */
+  managedFieldsPct: number;
+  /** How much less heap the slimmed cache takes than the naive one. */
+  cacheSavingPct: number;
+  objects: number;
+}
+
+export interface ClusterFigures {
+  pods: number;
+  cachedPods: number;
+  /** Objects per informer after sync. */
+  cachedObjects: Record<string, number>;
+  syncMs: number;
+  /** Informers (one per resource scope). */
+  scopes: number;
+  /** Full LISTs per informer after sync (1 each when there is no relist). */
+  listsPerScope: Record<string, number>;
+  /** The informers' LIST page size (`limit`). */
+  pageSize: number;
+  /** LIST requests (pages) the server received during the sync. */
+  listPages: number;
+  /** WATCH requests the server received from start to the end of the diagnoses (one per informer when none was restarted). */
+  watches: number;
+  eventLoop: { p50Ms: number; p99Ms: number; maxMs: number };
+  memory: MemoryFigures;
+  passes: { cold: DiagnosisPass; steady: DiagnosisPass };
+  naive: NaiveFigures | null;
+}
+
+const MB = 1024 * 1024;
+
+function sumOf(counts: RequestCounts, verbs: readonly string[]): number {
+  let n = 0;
+  for (const [key, value] of Object.entries(counts)) if (verbs.includes(key.split(' ')[0] ?? '')) n += value;
+  return n;
+}
+
+function diff(after: RequestCounts, before: RequestCounts): RequestCounts {
+  const out: RequestCounts = {};
+  for (const [key, value] of Object.entries(after)) if (value !== (before[key] ?? 0)) out[key] = value - (before[key] ?? 0);
+  return out;
+}
+
+type GcOptions = { type: 'major'; execution: 'sync'; flavor: 'regular' | 'last-resort' };
+type GcFunction = (options?: GcOptions) => void;
+
+/**
+ * global.gc from --expose-gc; else the same function from a fresh context after turning the flag on
+ * at run time (how tests under vitest, which start node without the flag, still get forced GCs).
+ */
+function findGc(): GcFunction | undefined {
+  const exposed = (globalThis as { gc?: GcFunction }).gc;
+  if (exposed) return exposed;
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as GcFunction) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const gcFunction = findGc();
+
+/**
+ * Two full collections with a turn in between (weak callbacks and finalizers run in between).
+ * `reduce`: V8's memory-reducing collection (the "last-resort" flavor of the --expose-gc extension,
+ * what V8 runs under memory pressure), which also returns pooled free pages to the OS. Without it,
+ * RSS keeps the pages freed after the LIST decoding until V8 happens to reduce memory (an idle
+ * watcher process allocates too little for that), so RSS after a regular GC overstates what the
+ * cache needs (measured: 520 MB → 280 MB for 10,000 Pods).
+ */
+async function collectGarbage(reduce = false): Promise<void> {
+  if (!gcFunction) return;
+  const options: GcOptions = { type: 'major', execution: 'sync', flavor: reduce ? 'last-resort' : 'regular' };
+  gcFunction(options);
+  await nextTurn();
+  gcFunction(options);
+}
+
+function memory(): { rss: number; heap: number; heapTotal: number; external: number } {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+}
+
+function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+/** Evenly spaced healthy Pods (by uid, so the sample is the same every run). */
+function healthySampleOf(pods: readonly Pod[], failing: ReadonlySet<string>, size: number): Pod[] {
+  const healthy = pods.filter((p) => !failing.has(p.metadata.uid ?? '')).sort((a, b) => (a.metadata.uid ?? '').localeCompare(b.metadata.uid ?? ''));
+  if (healthy.length <= size) return healthy;
+  const step = healthy.length / size;
+  return Array.from({ length: size }, (_, i) => healthy[Math.floor(i * step)] as Pod);
+}
+
+async function diagnosisPass(
+  target: ApiTarget,
+  collector: SnapshotCollector,
+  failing: readonly FailingPod[],
+  healthy: readonly Pod[],
+): Promise<DiagnosisPass> {
+  const before = await target.requestCounts();
+  const collectorBefore = collector.stats().requests;
+  const latencies: number[] = [];
+  let found = 0;
+  let failingMatched = 0;
+  let healthyFlagged = 0;
+  const failingMismatches: string[] = [];
+  const run = async (uid: string): Promise<string | null> => {
+    const started = performance.now();
+    const snapshot = await collector.collect({ uid });
+    const diagnosis = snapshot ? diagnose(snapshot) : null;
+    latencies.push(performance.now() - started);
+    if (diagnosis) found++;
+    return diagnosis ? diagnosis.scenario : null;
+  };
+  for (const pod of failing) {
+    const scenario = await run(pod.uid);
+    const expected = EXPECTED_SCENARIO[pod.kind];
+    if (scenario === expected) failingMatched++;
+    else if (failingMismatches.length < 5) failingMismatches.push(`${pod.namespace}/${pod.name}: ${expected} → ${scenario ?? 'none'}`);
+  }
+  for (const pod of healthy) if ((await run(pod.metadata.uid ?? '')) !== null) healthyFlagged++;
+  const during = diff(await target.requestCounts(), before);
+  const diagnoses = latencies.length;
+  const serverRequests = sumOf(during, ['get', 'log']);
+  latencies.sort((a, b) => a - b);
+  return {
+    diagnoses,
+    failing: failing.length,
+    healthy: healthy.length,
+    found,
+    failingMatched,
+    failingMismatches,
+    healthyFlagged,
+    serverRequests,
+    collectorRequests: collector.stats().requests - collectorBefore,
+    listsAndWatches: sumOf(during, ['list', 'watch']),
+    requestsPerDiagnosis: diagnoses === 0 ? 0 : round(serverRequests / diagnoses, 3),
+    msPerDiagnosis: diagnoses === 0 ? 0 : round(latencies.reduce((a, b) => a + b, 0) / diagnoses, 2),
+    p99Ms: round(percentile(latencies, 0.99), 2),
+  };
+}
+
+/** Phases 1 and 2; everything they allocate is unreachable once this returns. */
+async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigures, 'naive'>> {
+  const { target, progress = () => undefined } = options;
+  await collectGarbage();
+  const base = memory();
+  const { kubeConfig } = loadKubeconfig({ path: target.kubeconfigPath });
+  const cluster = new ClientNodeCluster(kubeConfig);
+  const cache = new ClusterCache(cluster, options.pageSize ? { timings: { pageSize: options.pageSize } } : {});
+  const countsBefore = await target.requestCounts();
+
+  progress('syncing the cache');
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  // Samples heap use while the LISTs are decoded: the transient peak is what a memory limit must allow.
+  let heapPeak = 0;
+  const sampler = setInterval(() => {
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  }, 20);
+  const started = performance.now();
+  cache.start();
+  await cache.waitForSync(120_000);
+  const syncMs = performance.now() - started;
+  clearInterval(sampler);
+  lag.disable();
+  const afterSync = memory();
+  heapPeak = Math.max(heapPeak, afterSync.heap);
+  const rssPeakSync = process.resourceUsage().maxRSS * 1024;
+  const syncCounts = diff(await target.requestCounts(), countsBefore);
+  await collectGarbage();
+  const afterGc = memory();
+  await collectGarbage(true);
+  const reduced = memory();
+
+  // The informers open their WATCHes right after their LISTs; wait for all of them so that the
+  // diagnosis passes count only what the diagnoses cost.
+  const scopes = cache.scopes().length;
+  const deadline = Date.now() + 30_000;
+  while (sumOf(diff(await target.requestCounts(), countsBefore), ['watch']) < scopes && Date.now() < deadline) await sleep(20);
+
+  const stats = cache.informerStats();
+  const pods = cache.pods();
+  const failingUids = new Set(options.failing.map((f) => f.uid));
+  const healthy = healthySampleOf(pods, failingUids, options.healthySample ?? Math.max(20, options.failing.length));
+  const collector = new SnapshotCollector({ cache, reader: cluster });
+  progress(`diagnosing ${options.failing.length} failing + ${healthy.length} healthy Pods (cold)`);
+  const cold = await diagnosisPass(target, collector, options.failing, healthy);
+  progress('diagnosing again (steady state)');
+  const steady = await diagnosisPass(target, collector, options.failing, healthy);
+  await collectGarbage();
+  const steadyMemory = memory();
+  const totalCounts = diff(await target.requestCounts(), countsBefore);
+  await cache.stop();
+
+  const cachedPods = pods.length;
+  const cacheHeap = afterGc.heap - base.heap;
+  return {
+    pods: options.expectedPods,
+    cachedPods,
+    cachedObjects: Object.fromEntries(Object.entries(stats).map(([scope, s]) => [scope, s.objects])),
+    syncMs: Math.round(syncMs),
+    scopes: Object.keys(stats).length,
+    listsPerScope: Object.fromEntries(Object.entries(stats).map(([scope, s]) => [scope, s.lists])),
+    pageSize: options.pageSize ?? DEFAULT_INFORMER_TIMINGS.pageSize,
+    listPages: sumOf(syncCounts, ['list']),
+    watches: sumOf(totalCounts, ['watch']),
+    eventLoop: { p50Ms: round(lag.percentile(50) / 1e6), p99Ms: round(lag.percentile(99) / 1e6), maxMs: round(lag.max / 1e6) },
+    memory: {
+      gcForced: gcFunction !== undefined,
+      rssBaselineMb: round(base.rss / MB),
+      heapBaselineMb: round(base.heap / MB),
+      rssPeakSyncMb: round(rssPeakSync / MB),
+      rssAfterSyncMb: round(afterSync.rss / MB),
+      heapAfterSyncMb: round(afterSync.heap / MB),
+      heapPeakSyncMb: round(heapPeak / MB),
+      heapTotalAfterSyncMb: round(afterSync.heapTotal / MB),
+      externalAfterSyncMb: round(afterSync.external / MB),
+      rssAfterGcMb: round(afterGc.rss / MB),
+      heapAfterGcMb: round(afterGc.heap / MB),
+      rssSteadyMb: round(steadyMemory.rss / MB),
+      heapSteadyMb: round(steadyMemory.heap / MB),
+      cacheHeapMb: round(cacheHeap / MB),
+      heapPerPodKb: round(cacheHeap / 1024 / Math.max(1, cachedPods), 2),
+      rssReducedMb: round(reduced.rss / MB),
+      rssPerPodKb: round((reduced.rss - base.rss) / 1024 / Math.max(1, cachedPods), 2),
+    },
+    passes: { cold, steady },
+  };
+}
+
+/**
+ * Phase 3: the same LISTs, every object kept as client-node returns it (what client-node's own
+ * ListWatch cache would hold), then without managedFields.
+ */
+async function measureNaive(target: ApiTarget, cacheHeapBytes: number): Promise<NaiveFigures> {
+  const { kubeConfig } = loadKubeconfig({ path: target.kubeconfigPath });
+  const cluster = new ClientNodeCluster(kubeConfig);
+  await collectGarbage();
+  const base = memory().heap;
+  const kept: unknown[][] = [];
+  for (const resource of RESOURCE_NAMES) {
+    const source = cluster.listerWatcher(resource);
+    let token: string | undefined;
+    do {
+      const page = await source.list({ limit: 500, continue: token });
+      kept.push(page.items);
+      token = page.continue;
+    } while (token);
+  }
+  await collectGarbage();
+  const withManagedFields = memory().heap - base;
+  let objects = 0;
+  for (const items of kept) {
+    for (const item of items) {
+      objects++;
+      // Assign rather than delete: delete would turn the object into a slower, bigger dictionary.
+      const metadata = (item as { metadata?: { managedFields?: unknown } }).metadata;
+      if (metadata) metadata.managedFields = undefined;
+    }
+  }
+  await collectGarbage();
+  const withoutManagedFields = memory().heap - base;
+  if (kept.length === 0) throw new Error('unreachable: keeps `kept` alive until measured');
+  return {
+    heapMb: round(withManagedFields / MB),
+    heapWithoutManagedFieldsMb: round(withoutManagedFields / MB),
+    managedFieldsMb: round((withManagedFields - withoutManagedFields) / MB),
+    managedFieldsPct: round((100 * (withManagedFields - withoutManagedFields)) / withManagedFields),
+    cacheSavingPct: round((100 * (withManagedFields - cacheHeapBytes)) / withManagedFields),
+    objects,
+  };
+}
+
+export async function measureCluster(options: MeasureOptions): Promise<ClusterFigures> {
+  const figures = await measureCache(options);
+  let naive: NaiveFigures | null = null;
+  if (options.naiveBaseline ?? true) {
+    options.progress?.('measuring the naive baseline (objects kept as listed)');
+    naive = await measureNaive(options.target, figures.memory.cacheHeapMb * MB);
+  }
+  return { ...figures, naive };
+}
+
+// ---------- the report ----------
+
+export const TARGETS = {
+  syncMs: 10_000,
+  rssMb: 300,
+  requestsPerDiagnosis: 1,
+  /** PLATFORM.md §6 test 4. */
+  eventLoopP99Ms: 100,
+  /** PLATFORM.md §6 test 4: stripping managedFields or a slim projection gives ≥ 20% lower heap. */
+  heapSavingPct: 20,
+} as const;
+
+interface Row {
+  metric: string;
+  value: string;
+  target: string;
+  verdict: 'MET' | 'MISSED' | '';
+}
+
+function verdict(ok: boolean): 'MET' | 'MISSED' {
+  return ok ? 'MET' : 'MISSED';
+}
+
+/** The rows of the report, with targets and verdicts where the issue or PLATFORM.md set one. */
+export function reportRows(f: ClusterFigures): Row[] {
+  const m = f.memory;
+  const { cold, steady } = f.passes;
+  const maxLists = Math.max(...Object.values(f.listsPerScope));
+  const rows: Row[] = [
+    { metric: 'Pods cached / on the server', value: `${f.cachedPods} / ${f.pods}`, target: 'all', verdict: verdict(f.cachedPods === f.pods) },
+    { metric: 'time to sync (start → waitForSync)', value: `${(f.syncMs / 1000).toFixed(2)} s`, target: `≤ ${TARGETS.syncMs / 1000} s`, verdict: verdict(f.syncMs <= TARGETS.syncMs) },
+    { metric: 'RSS after sync', value: `${m.rssAfterSyncMb} MB`, target: `≤ ${TARGETS.rssMb} MB`, verdict: verdict(m.rssAfterSyncMb <= TARGETS.rssMb) },
+    { metric: 'RSS peak during sync (maxrss)', value: `${m.rssPeakSyncMb} MB`, target: `≤ ${TARGETS.rssMb} MB`, verdict: verdict(m.rssPeakSyncMb <= TARGETS.rssMb) },
+    { metric: `RSS after sync + full GC${m.gcForced ? '' : ' (GC not forced)'}`, value: `${m.rssAfterGcMb} MB`, target: '', verdict: '' },
+    {
+      metric: `RSS after sync + memory-reducing GC${m.gcForced ? '' : ' (GC not forced)'}`,
+      value: `${m.rssReducedMb} MB`,
+      target: `≤ ${TARGETS.rssMb} MB`,
+      verdict: verdict(m.rssReducedMb <= TARGETS.rssMb),
+    },
+    { metric: 'RSS steady (after diagnoses + GC)', value: `${m.rssSteadyMb} MB`, target: `≤ ${TARGETS.rssMb} MB`, verdict: verdict(m.rssSteadyMb <= TARGETS.rssMb) },
+    { metric: 'RSS baseline (before start)', value: `${m.rssBaselineMb} MB`, target: '', verdict: '' },
+    { metric: 'heap used: peak during sync / after sync / after GC', value: `${m.heapPeakSyncMb} / ${m.heapAfterSyncMb} / ${m.heapAfterGcMb} MB`, target: '', verdict: '' },
+    { metric: 'heap committed / off-heap (external) after sync', value: `${m.heapTotalAfterSyncMb} / ${m.externalAfterSyncMb} MB`, target: '', verdict: '' },
+    { metric: 'heap held by the cache (after GC − baseline)', value: `${m.cacheHeapMb} MB (${m.heapPerPodKb} KB/Pod)`, target: '', verdict: '' },
+    { metric: 'RSS per cached Pod (reduced − baseline)', value: `${m.rssPerPodKb} KB`, target: 'Go informer ≈ 30 KB', verdict: '' },
+    { metric: 'informers (resource scopes)', value: String(f.scopes), target: '', verdict: '' },
+    { metric: 'full LISTs per informer', value: `max ${maxLists}`, target: '1 (no relist)', verdict: verdict(maxLists === 1) },
+    { metric: `LIST requests (pages of ${f.pageSize}) / WATCHes`, value: `${f.listPages} / ${f.watches}`, target: '', verdict: '' },
+    { metric: 'event-loop lag during initial list p50 / p99 / max', value: `${f.eventLoop.p50Ms} / ${f.eventLoop.p99Ms} / ${f.eventLoop.maxMs} ms`, target: `p99 < ${TARGETS.eventLoopP99Ms} ms`, verdict: verdict(f.eventLoop.p99Ms < TARGETS.eventLoopP99Ms) },
+  ];
+  for (const [label, pass] of [['cold', cold], ['steady', steady]] as const) {
+    rows.push(
+      {
+        metric: `API requests per diagnosis, ${label} (server log)`,
+        value: `${pass.requestsPerDiagnosis} (${pass.serverRequests} / ${pass.diagnoses}; collector says ${pass.collectorRequests})`,
+        target: `≤ ${TARGETS.requestsPerDiagnosis}`,
+        verdict: verdict(pass.requestsPerDiagnosis <= TARGETS.requestsPerDiagnosis && pass.listsAndWatches === 0),
+      },
+      { metric: `  LIST/WATCH during the ${label} pass`, value: String(pass.listsAndWatches), target: '0', verdict: verdict(pass.listsAndWatches === 0) },
+      { metric: `  diagnosis latency, ${label} (mean / p99)`, value: `${pass.msPerDiagnosis} / ${pass.p99Ms} ms`, target: '', verdict: '' },
+      {
+        metric: `  failing Pods diagnosed right / healthy flagged, ${label}`,
+        value: `${pass.failingMatched}/${pass.failing} / ${pass.healthyFlagged}/${pass.healthy}`,
+        target: 'all / 0',
+        verdict: verdict(pass.failingMatched === pass.failing && pass.healthyFlagged === 0),
+      },
+    );
+  }
+  if (f.naive) {
+    const n = f.naive;
+    rows.push(
+      { metric: 'naive heap: objects kept as listed (with managedFields)', value: `${n.heapMb} MB (${n.objects} objects)`, target: '', verdict: '' },
+      { metric: '  of which managedFields', value: `${n.managedFieldsMb} MB (${n.managedFieldsPct}%)`, target: '', verdict: '' },
+      { metric: 'slimmed cache heap saving vs naive', value: `${n.cacheSavingPct}% (${m.cacheHeapMb} vs ${n.heapMb} MB)`, target: `≥ ${TARGETS.heapSavingPct}%`, verdict: verdict(n.cacheSavingPct >= TARGETS.heapSavingPct) },
+    );
+  }
+  return rows;
+}
+
+export function formatReport(f: ClusterFigures): string {
+  const rows = reportRows(f);
+  const header: Row = { metric: 'metric', value: 'value', target: 'target', verdict: '' };
+  const widths = {
+    metric: Math.max(...[header, ...rows].map((r) => r.metric.length)),
+    value: Math.max(...[header, ...rows].map((r) => r.value.length)),
+    target: Math.max(...[header, ...rows].map((r) => r.target.length)),
+  };
+  const line = (r: Row): string => `${r.metric.padEnd(widths.metric)}  ${r.value.padEnd(widths.value)}  ${r.target.padEnd(widths.target)}  ${r.verdict}`.trimEnd();
+  const out = [line(header), '-'.repeat(widths.metric + widths.value + widths.target + 12), ...rows.map(line)];
+  const mismatches = [...f.passes.cold.failingMismatches];
+  if (mismatches.length > 0) out.push('', 'failing Pods diagnosed otherwise (first 5):', ...mismatches.map((m) => `  ${m}`));
+  return out.join('\n');
+}

@@ -1,0 +1,165 @@
+/**
+ * Composition root of `podwhy agent` (watch + workers + incidents, one process by default) and
+ * `podwhy worker` (workers only, BullMQ mode). Builds everything from the validated config and
+ * shuts it down in order: informers → pipeline → workers (bounded) → queue → Redis.
+ */
+import { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { PodwhyError } from '../errors.ts';
+import { createAgentMetrics, type AgentMetrics } from '../metrics.ts';
+import { loadKubeconfig, type LoadedKubeconfig } from '../cluster/kubeconfig.ts';
+import { ClientNodeCluster } from '../cluster/client-node.ts';
+import { ClusterCache } from '../cluster/cache.ts';
+import { SnapshotCollector } from '../cluster/collector.ts';
+import type { InformerTimings } from '../cluster/watch/resilient-informer.ts';
+import { InProcessDiagnosisQueue } from '../queue/in-process.ts';
+import { createBullmqDiagnosisQueue } from '../queue/bullmq.ts';
+import type { DiagnosisQueue } from '../queue/diagnosis-queue.ts';
+import { IncidentManager, type IncidentSettings, type NotifyCommand } from '../alerts/incidents.ts';
+import { MemoryIncidentStore } from '../alerts/incident-store-memory.ts';
+import { RedisIncidentStore } from '../alerts/incident-store-redis.ts';
+import type { Notifier } from '../alerts/notifier.ts';
+import { parseChannelRoutes } from '../alerts/channel-routing.ts';
+import { windowsFrom, type StabilizationWindows } from '../alerts/candidates.ts';
+import type { Diagnosis } from '../contract/diagnosis.ts';
+import { AlertPipeline } from './pipeline.ts';
+import { startHealthServer, type HealthServer } from './http.ts';
+
+export type AgentMode = 'agent' | 'worker';
+
+export interface AgentDeps {
+  config: Config;
+  log: Logger;
+  notifier: Notifier;
+  mode: AgentMode;
+  /** Overrides the kubeconfig the config names (the demo passes the simulator's). */
+  kubeconfig?: LoadedKubeconfig;
+  now?: () => number;
+  /** Test and demo knobs: faster windows, informer timings, incident coalescing. */
+  windows?: Partial<StabilizationWindows>;
+  informerTimings?: Partial<InformerTimings>;
+  incidentSettings?: Partial<IncidentSettings>;
+  tickMs?: number;
+  refreshMs?: number;
+  /** Skip the HTTP server (tests that run several agents). */
+  withoutHttp?: boolean;
+  onDiagnosis?: (diagnosis: Diagnosis) => void;
+  onNotified?: (command: NotifyCommand) => void;
+}
+
+export interface RunningAgent {
+  cluster: string;
+  cache: ClusterCache;
+  queue: DiagnosisQueue;
+  incidents: IncidentManager;
+  pipeline: AlertPipeline;
+  metrics: AgentMetrics;
+  collector: SnapshotCollector;
+  clusterClient: ClientNodeCluster;
+  http: HealthServer | undefined;
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
+  const { config, log } = deps;
+  const now = deps.now ?? Date.now;
+  const cluster = config.CLUSTER_NAME;
+  const agentLog = log.child({ component: deps.mode, cluster });
+  const kubeconfig = deps.kubeconfig ?? loadKubeconfig({ path: config.KUBECONFIG, context: config.KUBE_CONTEXT });
+  const clusterClient = new ClientNodeCluster(kubeconfig.kubeConfig);
+  const cache = new ClusterCache(clusterClient, {
+    namespaces: config.WATCH_NAMESPACES,
+    timings: deps.informerTimings,
+    onError: (error, context) => agentLog.warn({ err: error, context }, 'Informer error; it restarts with back-off'),
+  });
+  const metrics = createAgentMetrics();
+
+  let redis: Redis | undefined;
+  let queue: DiagnosisQueue;
+  let store;
+  if (config.REDIS_URL) {
+    queue = await createBullmqDiagnosisQueue({ cluster, redis: config.REDIS_URL, prefix: config.REDIS_PREFIX, log: agentLog });
+    redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
+    redis.on('error', (error) => agentLog.warn({ err: error }, 'Incident store connection error'));
+    store = new RedisIncidentStore({ redis, prefix: config.REDIS_PREFIX });
+  } else {
+    queue = new InProcessDiagnosisQueue({ cluster });
+    store = new MemoryIncidentStore({ now });
+  }
+  const incidents = new IncidentManager({
+    store,
+    now,
+    settings: {
+      resolveAfterMs: config.RESOLVE_AFTER_SECONDS * 1000,
+      reopenWindowMs: config.REOPEN_WINDOW_SECONDS * 1000,
+      stormThresholdPerMinute: config.STORM_THRESHOLD_PER_MINUTE,
+      ...deps.incidentSettings,
+    },
+  });
+
+  cache.start();
+  try {
+    await cache.waitForSync();
+  } catch (error) {
+    await cache.stop();
+    await queue.close();
+    redis?.disconnect();
+    throw error instanceof PodwhyError ? error : new PodwhyError('api-unreachable', `could not sync with the API server at ${kubeconfig.server}: ${(error as Error).message}`, {}, { cause: error });
+  }
+  agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES }, 'Cluster cache synced');
+
+  const collector = new SnapshotCollector({ cache, reader: clusterClient, now: () => new Date(now()), onError: (error, context) => agentLog.debug({ err: error, context }, 'Collector worked around a failure') });
+  const pipeline = new AlertPipeline({
+    cluster,
+    view: cache,
+    snapshots: collector,
+    queue,
+    incidents,
+    notifier: deps.notifier,
+    routing: { routes: parseChannelRoutes(config.CHANNEL_ROUTES.join(',')), defaultChannel: config.DEFAULT_CHANNEL },
+    windows: { ...windowsFrom(config.STABILIZE_SECONDS), ...deps.windows },
+    metrics,
+    log: agentLog,
+    now,
+    tickMs: deps.tickMs,
+    refreshMs: deps.refreshMs,
+    onDiagnosis: deps.onDiagnosis,
+    onNotified: deps.onNotified,
+  });
+  await pipeline.start({ concurrency: config.WORKER_CONCURRENCY, runWorkers: true, watch: deps.mode === 'agent' });
+
+  let counts = { waiting: 0, active: 0, delayed: 0 };
+  metrics.queueDepth.collect(() => [{ labels: { cluster }, value: counts.waiting + counts.active + counts.delayed }]);
+  const http = deps.withoutHttp
+    ? undefined
+    : await startHealthServer({
+        port: config.HTTP_PORT,
+        registry: metrics.registry,
+        beforeScrape: async () => {
+          counts = await queue.counts();
+        },
+        readiness: () => {
+          const reasons: string[] = [];
+          if (!cache.hasSynced) reasons.push('informer caches not synced');
+          return { ready: reasons.length === 0, reasons };
+        },
+      });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (options: { timeoutMs?: number } = {}): Promise<void> => {
+    stopping ??= (async () => {
+      agentLog.info('Shutting down');
+      await cache.stop();
+      await pipeline.stop();
+      const closed = queue.close().then(() => true);
+      const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.timeoutMs ?? 20_000).unref());
+      if (!(await Promise.race([closed, timedOut]))) agentLog.warn('Workers did not finish in time; their jobs will be retried as stalled');
+      await http?.close();
+      if (redis) await redis.quit().catch(() => redis?.disconnect());
+    })();
+    return stopping;
+  };
+
+  return { cluster, cache, queue, incidents, pipeline, metrics, collector, clusterClient, http, stop };
+}
