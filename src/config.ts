@@ -24,6 +24,8 @@ export const Config = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { }').default('podwhy'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** How long start-up waits for the first LIST of every resource type before giving up with the reason. */
+  SYNC_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
   /** Port for /healthz, /readyz and /metrics. */
   HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -14,7 +14,7 @@ import { ClusterCache } from '../cluster/cache.ts';
 import { SnapshotCollector } from '../cluster/collector.ts';
 import type { InformerTimings } from '../cluster/watch/resilient-informer.ts';
 import { InProcessDiagnosisQueue } from '../queue/in-process.ts';
-import { createBullmqDiagnosisQueue } from '../queue/bullmq.ts';
+import { createBullmqDiagnosisQueue, type BullmqQueueOptions } from '../queue/bullmq.ts';
 import type { DiagnosisQueue } from '../queue/diagnosis-queue.ts';
 import { IncidentManager, type IncidentSettings, type NotifyCommand } from '../alerts/incidents.ts';
 import { MemoryIncidentStore } from '../alerts/incident-store-memory.ts';
@@ -42,6 +42,11 @@ export interface AgentDeps {
   incidentSettings?: Partial<IncidentSettings>;
   tickMs?: number;
   refreshMs?: number;
+  /**
+   * BullMQ knobs (REDIS_URL set): tests shorten lockDuration/stalledInterval so a killed worker's job is
+   * picked up again within seconds instead of the 30 s defaults.
+   */
+  queueOptions?: Partial<Pick<BullmqQueueOptions, 'lockDurationMs' | 'stalledIntervalMs' | 'maxStalledCount' | 'drainDelaySeconds' | 'retry' | 'enqueueTimeoutMs' | 'connectTimeoutMs'>>;
   /** Skip the HTTP server (tests that run several agents). */
   withoutHttp?: boolean;
   onDiagnosis?: (diagnosis: Diagnosis) => void;
@@ -79,7 +84,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   let queue: DiagnosisQueue;
   let store;
   if (config.REDIS_URL) {
-    queue = await createBullmqDiagnosisQueue({ cluster, redis: config.REDIS_URL, prefix: config.REDIS_PREFIX, log: agentLog });
+    queue = await createBullmqDiagnosisQueue({ ...deps.queueOptions, cluster, redis: config.REDIS_URL, prefix: config.REDIS_PREFIX, log: agentLog });
     redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
     redis.on('error', (error) => agentLog.warn({ err: error }, 'Incident store connection error'));
     store = new RedisIncidentStore({ redis, prefix: config.REDIS_PREFIX });
@@ -100,7 +105,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
 
   cache.start();
   try {
-    await cache.waitForSync();
+    await cache.waitForSync(config.SYNC_TIMEOUT_SECONDS * 1000);
   } catch (error) {
     await cache.stop();
     await queue.close();

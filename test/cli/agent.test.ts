@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentCommand } from '../../src/cli/agent.ts';
+import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
+import { createClusterSimulator } from '../../src/sim/kit/cluster-simulator.ts';
+import { createSimClock } from '../../src/sim/kit/clock.ts';
+import { ObjectStore } from '../../src/sim/store.ts';
+import { captureIo } from '../support/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'podwhy-agent-cli-'));
+let server: FakeApiServer;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  const clock = createSimClock(Date.now());
+  const store = new ObjectStore({ now: clock.now });
+  const sim = createClusterSimulator({ store, now: clock.now, nodes: 2 });
+  sim.deployHealthy({ namespace: 'shop', name: 'storefront', replicas: 2 });
+  sim.breakWorkload('oom.container-limit', { namespace: 'shop', name: 'billing' });
+  server = await startFakeApiServer({ store });
+  kubeconfig = server.writeKubeconfig(join(dir, 'kubeconfig'));
+});
+
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('podwhy agent', () => {
+  it('refuses a bad configuration with every problem listed, before touching the cluster', async () => {
+    const io = captureIo();
+
+    const code = await agentCommand('agent', [], io, { env: { HTTP_PORT: 'ninety', ACTIONS_ENABLED: 'yes please' }, stopSignal: new Promise(() => undefined) });
+
+    expect(code).toBe(2);
+    expect(io.err).toContain('HTTP_PORT');
+    expect(io.err).toContain('ACTIONS_ENABLED');
+  });
+
+  it('will not run a worker without Redis: the agent runs its own workers then', async () => {
+    const io = captureIo();
+
+    const code = await agentCommand('worker', [], io, { env: {}, stopSignal: new Promise(() => undefined) });
+
+    expect(code).toBe(2);
+    expect(io.err).toMatch(/REDIS_URL is not set/);
+  });
+
+  it('says which API server it cannot reach', async () => {
+    const io = captureIo();
+    const dead = await startFakeApiServer();
+    const deadConfig = dead.writeKubeconfig(join(dir, 'dead-kubeconfig'));
+    await dead.close();
+
+    const code = await agentCommand('agent', ['--kubeconfig', deadConfig], io, {
+      env: { HTTP_PORT: '0', LOG_LEVEL: 'silent', SYNC_TIMEOUT_SECONDS: '2' },
+      stopSignal: new Promise(() => undefined),
+    });
+
+    expect(code).toBe(1);
+    expect(io.err).toContain(dead.url);
+  });
+
+  it('watches the cluster, prints the incident, serves health and metrics, and stops on a signal', async () => {
+    const io = captureIo();
+    let stop!: (signal: string) => void;
+    const stopSignal = new Promise<string>((resolve) => (stop = resolve));
+
+    const running = agentCommand('agent', ['--kubeconfig', kubeconfig, '--cluster', 'test'], io, {
+      env: { HTTP_PORT: '39464', LOG_LEVEL: 'silent', STABILIZE_SECONDS: '1' },
+      stopSignal,
+    });
+    await waitFor(() => io.out.includes('oom.container-limit'));
+    const ready = await fetch('http://127.0.0.1:39464/readyz');
+    const metrics = await (await fetch('http://127.0.0.1:39464/metrics')).text();
+    stop('SIGTERM');
+    const code = await running;
+
+    expect(io.out).toMatch(/OPEN test\/shop Deployment\/billing: oom\.container-limit/);
+    expect(ready.status).toBe(200);
+    expect(metrics).toMatch(/podwhy_diagnoses_total\{cause="oom\.container-limit",cluster="test",scenario="oom"\} \d+/);
+    expect(metrics).toMatch(/podwhy_notifications_total\{cluster="test",kind="open"\} 1/);
+    expect(metrics).toContain('podwhy_alert_latency_seconds_bucket');
+    expect(code).toBe(0);
+    await expect(fetch('http://127.0.0.1:39464/healthz')).rejects.toThrow();
+  });
+});
