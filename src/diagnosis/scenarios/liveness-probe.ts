@@ -2,17 +2,20 @@
  * liveness-probe: the kubelet kills and restarts a container because its liveness (or startup)
  * probe fails. The kill shows as exit 137 or 143 with reason Error — not OOMKilled — next to
  * "Liveness probe failed: …" Unhealthy events and a Killing event "Container X failed liveness probe".
+ * A kill still in flight (Killing recorded, the container still running through its grace period) is
+ * reported too: otherwise each crash cycle would have a window in which the Pod looks like a plain exit.
  */
 import type { Evidence, Finding, Remediation } from '../../contract/diagnosis.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import type { Detector } from '../detector.ts';
-import { containers, eventEvidence, exitCodeMeaning, formatDuration, kubectl, type ContainerView } from '../support.ts';
+import { containers, eventEvidence, exitCodeMeaning, formatDuration, kubectl, secondsBetween, type ContainerView } from '../support.ts';
 import {
   appContainers,
   backOffEvidence,
   CRASH_LOOP_BACK_OFF,
   isCurrentTermination,
+  lastSeen,
   lastTermination,
   stateEvidence,
   tellingLogLine,
@@ -25,13 +28,15 @@ import {
   probeField,
   probeHints,
   probeKillFor,
+  probeKillInProgress,
   probeOf,
   type ProbeKill,
 } from './probe-support.ts';
 
 interface Candidate {
   view: ContainerView;
-  termination: Termination;
+  /** The last termination on record; for a kill in progress, the previous instance's (or none yet). */
+  termination: Termination | null;
   kill: ProbeKill;
 }
 
@@ -44,16 +49,23 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'liveness
   const candidates: Candidate[] = [];
   for (const view of appContainers(containers(pod))) {
     const termination = lastTermination(view, snapshot.observedAt);
+    // The running instance is being killed: a present failure whatever the previous termination was.
+    const current = probeKillInProgress(snapshot, view, settings);
+    if (current) {
+      candidates.push({ view, termination, kill: current });
+      continue;
+    }
     if (!termination || !isCurrentTermination(view, termination, settings)) continue;
     const kill = probeKillFor(snapshot, view, termination, settings);
     if (kill) candidates.push({ view, termination, kill });
   }
   if (candidates.length === 0) return null;
-  // The container stuck in CrashLoopBackOff first, then the most recent kill.
+  // The container stuck in CrashLoopBackOff first, then the most recent kill (one in progress is the newest).
+  const age = (c: Candidate) => (c.kill.inProgress ? 0 : (c.termination?.finishedAgoSeconds ?? Infinity));
   candidates.sort(
     (a, b) =>
       Number(b.view.status?.state?.waiting?.reason === CRASH_LOOP_BACK_OFF) - Number(a.view.status?.state?.waiting?.reason === CRASH_LOOP_BACK_OFF) ||
-      (a.termination.finishedAgoSeconds ?? Infinity) - (b.termination.finishedAgoSeconds ?? Infinity),
+      age(a) - age(b),
   );
   const primary = candidates[0];
   return primary ? finding(snapshot, primary, settings) : null;
@@ -64,21 +76,37 @@ function finding(snapshot: PodSnapshot, { view, termination, kill }: Candidate, 
   const ns = pod.metadata.namespace;
   const probe = probeOf(view.spec, kill.type);
   const failure = classifyFailure(kill.failure, probe);
-  const hints = probe ? probeHints(snapshot, view, kill.type, probe, failure, termination.ranForSeconds) : [];
-  const { terminated } = termination;
+  // How long the killed instance ran: to its exit, or, while the kill is in flight, to the Killing event.
+  const ranForSeconds = kill.inProgress ? runBeforeKill(kill) : (termination?.ranForSeconds ?? null);
+  const hints = probe ? probeHints(snapshot, view, kill.type, probe, failure, ranForSeconds) : [];
   const restarts = view.status?.restartCount ?? 0;
   const field = `${view.specPath}.${probeField(kill.type)}`;
+  const grace = pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
 
   const evidence: Evidence[] = [...stateEvidence(view)];
-  evidence.push({
-    kind: 'exit-code',
-    container: view.name,
-    exitCode: terminated.exitCode,
-    reason: terminated.reason ?? null,
-    meaning: `${exitCodeMeaning(terminated.exitCode, terminated.reason)}; here the kubelet stopped it for the failed ${kill.type} probe (reason ${terminated.reason ?? 'unset'}, not OOMKilled)`,
-    ranForSeconds: termination.ranForSeconds,
-    finishedAt: terminated.finishedAt ?? null,
-  });
+  if (kill.inProgress && kill.runningSince) {
+    evidence.push({
+      kind: 'status',
+      field: `${view.statusPath}.state.running.startedAt`,
+      value:
+        `${kill.runningSince} (the kubelet killed this instance${ranForSeconds !== null ? ` ${formatDuration(ranForSeconds)} after it started` : ''}; ` +
+        `it stops within terminationGracePeriodSeconds=${grace}s and exits 137 or 143, then restarts)`,
+    });
+  }
+  if (termination) {
+    const { terminated } = termination;
+    evidence.push({
+      kind: 'exit-code',
+      container: view.name,
+      exitCode: terminated.exitCode,
+      reason: terminated.reason ?? null,
+      meaning: kill.inProgress
+        ? `${exitCodeMeaning(terminated.exitCode, terminated.reason)}; the previous instance's exit`
+        : `${exitCodeMeaning(terminated.exitCode, terminated.reason)}; here the kubelet stopped it for the failed ${kill.type} probe (reason ${terminated.reason ?? 'unset'}, not OOMKilled)`,
+      ranForSeconds: termination.ranForSeconds,
+      finishedAt: terminated.finishedAt ?? null,
+    });
+  }
   if (kill.failure) evidence.push(eventEvidence(kill.failure.event, snapshot.observedAt));
   if (kill.kill) evidence.push(eventEvidence(kill.kill, snapshot.observedAt));
   const backOff = backOffEvidence(snapshot, view.name, settings);
@@ -86,28 +114,31 @@ function finding(snapshot: PodSnapshot, { view, termination, kill }: Candidate, 
   if (probe) evidence.push({ kind: 'spec', field, value: describeProbe(probe) });
   for (const hint of hints) evidence.push(hint.evidence);
   if (!hints.some((h) => h.evidence.kind === 'log')) {
-    const log = tellingLogLine(snapshot, view.name, true);
+    const log = tellingLogLine(snapshot, view.name, !kill.inProgress);
     if (log) evidence.push(log);
   }
 
   const remediation: Remediation[] = [];
   if (probe) remediation.push(failureRemediation(failure, kill.type, field, probe));
   for (const hint of hints) remediation.push(hint.remediation);
-  remediation.push({
-    text: `Read the killed instance's log and the probe events.`,
-    command: kubectl(ns, `logs ${pod.metadata.name} -c ${view.name} --previous`),
-  });
+  remediation.push(
+    kill.inProgress
+      ? { text: `Read the log of the instance being killed now, and the probe events.`, command: kubectl(ns, `logs ${pod.metadata.name} -c ${view.name}`) }
+      : { text: `Read the killed instance's log and the probe events.`, command: kubectl(ns, `logs ${pod.metadata.name} -c ${view.name} --previous`) },
+  );
 
-  const ran = termination.ranForSeconds !== null ? ` after ${formatDuration(termination.ranForSeconds)}` : '';
+  const ran = ranForSeconds !== null ? ` after ${formatDuration(ranForSeconds)}` : '';
   const why = hints.length > 0 ? `; ${hints.map((h) => h.summary).join('; ')}` : '';
   const state = view.status?.state?.waiting?.reason === CRASH_LOOP_BACK_OFF ? ', now in CrashLoopBackOff' : '';
+  const verb = kill.inProgress ? 'is killing' : 'kills';
+  const inFlight = kill.inProgress ? ` (the running instance is being stopped: it exits within its ${grace}s grace period)` : '';
   return {
     scenario: 'liveness-probe',
     cause: 'failed',
     otherCauses: [],
     summary:
-      `The kubelet kills container ${view.name} of Pod ${pod.metadata.name}${ran} because its ${kill.type} probe fails ` +
-      `(${failure.text})${why}; ${restarts} restart${restarts === 1 ? '' : 's'}${state}.`,
+      `The kubelet ${verb} container ${view.name} of Pod ${pod.metadata.name}${ran} because its ${kill.type} probe fails ` +
+      `(${failure.text})${why}; ${restarts} restart${restarts === 1 ? '' : 's'}${state}${inFlight}.`,
     evidence,
     remediation,
     actions: [
@@ -115,6 +146,16 @@ function finding(snapshot: PodSnapshot, { view, termination, kill }: Candidate, 
       { action: 'rediagnose', reason: 'Check again after changing the probe.' },
     ],
   };
+}
+
+// The API server defaults an unset grace period to 30 s; a trimmed fixture may omit it.
+// source: kubernetes pkg/apis/core/v1/defaults.go SetDefaults_PodSpec (v1.DefaultTerminationGracePeriodSeconds = 30).
+const DEFAULT_GRACE_SECONDS = 30;
+
+function runBeforeKill(kill: ProbeKill): number | null {
+  if (!kill.runningSince || !kill.kill) return null;
+  const seconds = secondsBetween(kill.runningSince, lastSeen(kill.kill));
+  return seconds !== null && seconds >= 0 ? seconds : null;
 }
 
 export const livenessProbe: Detector<'liveness-probe'> = {

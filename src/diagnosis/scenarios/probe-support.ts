@@ -7,7 +7,7 @@ import type { Evidence, Remediation } from '../../contract/diagnosis.ts';
 import type { Container, KubeEvent, Probe } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
-import { formatCpu, formatDuration, kubectl, nodeCondition, parseQuantity, type ContainerView } from '../support.ts';
+import { formatCpu, formatDuration, kubectl, nodeCondition, parseQuantity, secondsBetween, type ContainerView } from '../support.ts';
 import { containerEvents, happenedDuring, KILLING_REASON, lastSeen, type Termination } from './crash-support.ts';
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
@@ -69,35 +69,77 @@ export interface ProbeKill {
   kill: KubeEvent | null;
   /** The last probe failure before the kill. */
   failure: ProbeFailureEvent | null;
+  /**
+   * The kill is of the instance running now: the kubelet has decided to restart it and is stopping it, so it
+   * exits (137 or 143) within its termination grace period. The termination on record is the previous instance.
+   */
+  inProgress: boolean;
+  /** For a kill in progress: when the running instance started. */
+  runningSince?: string;
 }
 
 // A kill is recorded before SIGTERM; the instance finishes up to the grace period later. Timestamps have
 // second precision and come from different clocks (kubelet, runtime), so allow some skew.
 const CLOCK_SKEW_SECONDS = 15;
 
+/** The kubelet's "Container X failed liveness|startup probe" Killing events for this container. */
+function probeKillEvents(snapshot: PodSnapshot, view: ContainerView, settings: EngineSettings): { event: KubeEvent; type: 'liveness' | 'startup' }[] {
+  return containerEvents(snapshot, view.name, [KILLING_REASON], settings.eventStaleSeconds, PROBE_KILL_MESSAGE)
+    .map((event) => ({ event, match: PROBE_KILL_MESSAGE.exec(event.message ?? '') }))
+    .filter(({ match }) => match !== null && match[1] === view.name)
+    .map(({ event, match }) => ({ event, type: match?.[2] === 'startup' ? ('startup' as const) : ('liveness' as const) }));
+}
+
+/** Whether an event was last seen after the running instance started (strictly: it is that instance's). */
+function seenSince(event: KubeEvent, startedAt: string): boolean {
+  const after = secondsBetween(startedAt, lastSeen(event));
+  return after !== null && after > 0;
+}
+
+/**
+ * A liveness or startup kill of the instance that is running now. Between the kubelet's Killing event (the
+ * failureThreshold-th failed probe) and the container's exit lie up to terminationGracePeriodSeconds (30 s by
+ * default) in which the container still shows state.running, and its last termination is the previous
+ * instance's: a Killing event last seen after the running instance started can only be about that instance
+ * (the previous one had finished before it started). Unhealthy events alone do not count: the probe may still
+ * recover before failureThreshold.
+ * source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodActions (the liveness result
+ *   marks the container to kill and restart) and kuberuntime_container.go killContainer (Killing event, then
+ *   StopContainer with the grace period).
+ */
+export function probeKillInProgress(snapshot: PodSnapshot, view: ContainerView, settings: EngineSettings): ProbeKill | null {
+  const startedAt = view.status?.state?.running?.startedAt;
+  if (!startedAt) return null;
+  const kill = probeKillEvents(snapshot, view, settings).find(({ event }) => seenSince(event, startedAt));
+  if (!kill) return null;
+  const failures = probeFailureEvents(snapshot, view.name, [kill.type], settings.eventStaleSeconds).filter((f) => seenSince(f.event, startedAt));
+  return { type: kill.type, kill: kill.event, failure: failures[0] ?? null, inProgress: true, runningSince: startedAt };
+}
+
 /**
  * Whether this termination was the kubelet killing the container for a failed liveness or startup
  * probe: its Killing event ("failed liveness probe") fell within the instance's run, or, when that
  * event has expired, the instance died of a signal (137/143, not OOMKilled) right after probe failures.
+ * A kill of the instance running now (see probeKillInProgress) counts too: the restart it causes is the
+ * Pod's present problem, and the Killing event no longer dates the previous termination.
  */
 export function probeKillFor(snapshot: PodSnapshot, view: ContainerView, termination: Termination, settings: EngineSettings): ProbeKill | null {
+  const current = probeKillInProgress(snapshot, view, settings);
+  if (current) return current;
   const { terminated } = termination;
   if (terminated.reason === 'OOMKilled') return null;
-  const kills = containerEvents(snapshot, view.name, [KILLING_REASON], settings.eventStaleSeconds, PROBE_KILL_MESSAGE)
-    .map((event) => ({ event, match: PROBE_KILL_MESSAGE.exec(event.message ?? '') }))
-    .filter(({ match }) => match !== null && match[1] === view.name);
+  const kills = probeKillEvents(snapshot, view, settings);
   const failures = probeFailureEvents(snapshot, view.name, ['liveness', 'startup'], settings.eventStaleSeconds).filter((f) =>
     happenedDuring(lastSeen(f.event), terminated, CLOCK_SKEW_SECONDS),
   );
   const kill = kills.find(({ event }) => happenedDuring(lastSeen(event), terminated, CLOCK_SKEW_SECONDS));
   if (kill) {
-    const type = kill.match?.[2] === 'startup' ? 'startup' : 'liveness';
-    return { type, kill: kill.event, failure: failures.find((f) => f.type === type) ?? failures[0] ?? null };
+    return { type: kill.type, kill: kill.event, failure: failures.find((f) => f.type === kill.type) ?? failures[0] ?? null, inProgress: false };
   }
   if (kills.length > 0) return null; // the kills on record belong to other instances
   const failure = failures[0];
   if (failure && (terminated.exitCode === 137 || terminated.exitCode === 143)) {
-    return { type: failure.type === 'startup' ? 'startup' : 'liveness', kill: null, failure };
+    return { type: failure.type === 'startup' ? 'startup' : 'liveness', kill: null, failure, inProgress: false };
   }
   return null;
 }

@@ -154,7 +154,7 @@ export interface ClassifiedReason {
   filterOrder: number;
 }
 
-const FILTER_ORDER = {
+export const FILTER_ORDER = {
   preFilter: 0,
   NodeUnschedulable: 1,
   NodeName: 2,

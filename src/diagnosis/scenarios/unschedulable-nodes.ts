@@ -215,3 +215,56 @@ export function nodeReadinessProblem(node: Node): string | null {
   }
   return problems.length > 0 ? problems.join('; ') : null;
 }
+
+/**
+ * What rules out every node of the cluster, ready or not, judged from the Pod's spec and the Node objects
+ * alone. The scheduler reports only the first filter that fails on each node (readiness taints and cordons
+ * come before node affinity, which comes before resources: pkg/scheduler/apis/config/v1/default_plugins.go),
+ * so a lost node hides that the Pod could not have run there anyway. A cause that holds on every node is one
+ * no other fix gets around.
+ */
+export interface SpecBlockers {
+  /** Every node has a NoSchedule/NoExecute taint the Pod does not tolerate, besides the readiness taints. */
+  taint: boolean;
+  /** spec.nodeSelector matches no node. */
+  nodeSelector: boolean;
+  /** The required node affinity matches none of the nodes the nodeSelector allows (or no node at all). */
+  affinity: boolean;
+  /** Resources the Pod requests more of than any node's allocatable (an empty node would not fit it either). */
+  resources: string[];
+}
+
+// Resources every kubelet reports in status.allocatable: a node that lacks one in the snapshot was trimmed,
+// not empty. Extended resources (vendor.example/gpu, hugepages-*) are absent when the node has none.
+// source: kubernetes/kubernetes pkg/kubelet/nodestatus/setters.go — MachineInfo() sets cpu, memory, pods and
+//   (with local storage capacity isolation) ephemeral-storage.
+const ALWAYS_REPORTED_RESOURCES: readonly string[] = ['cpu', 'memory', 'ephemeral-storage', 'pods'];
+
+export function specBlockers(pod: Pod, nodes: readonly Node[]): SpecBlockers {
+  const none: SpecBlockers = { taint: false, nodeSelector: false, affinity: false, resources: [] };
+  if (nodes.length === 0) return none;
+  const tolerations = pod.spec.tolerations ?? [];
+  const taint = nodes.every((n) =>
+    (n.spec?.taints ?? []).some(
+      (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !isReadinessTaint(t.key) && !tolerations.some((tol) => toleratesTaint(tol, t)),
+    ),
+  );
+  const selector = pod.spec.nodeSelector ?? {};
+  const hasSelector = Object.keys(selector).length > 0;
+  const selected = hasSelector ? nodes.filter((n) => nodeMatchesSelector(n, selector)) : [...nodes];
+  const terms = requiredNodeAffinityTerms(pod);
+  const nodeSelector = hasSelector && selected.length === 0;
+  const affinity = !nodeSelector && terms.length > 0 && !selected.some((n) => nodeMatchesTerms(n, terms));
+  const resources: string[] = [];
+  if (nodes.every((n) => n.status?.allocatable !== undefined)) {
+    for (const [resource, requested] of podRequests(pod)) {
+      // One more Pod always fits a node's pod count unless the node is full: that is not a spec problem.
+      if (requested <= 0 || resource === 'pods') continue;
+      const values = nodes.map((n) => n.status?.allocatable?.[resource]);
+      if (ALWAYS_REPORTED_RESOURCES.includes(resource) && values.some((v) => v === undefined)) continue;
+      const largest = Math.max(...values.map((v) => parseQuantity(v) ?? 0));
+      if (requested > largest) resources.push(resource);
+    }
+  }
+  return { taint, nodeSelector, affinity, resources };
+}

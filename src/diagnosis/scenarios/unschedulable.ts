@@ -5,6 +5,9 @@
  * The scheduler says why per node ("0/6 nodes are available: 2 Insufficient cpu, 4 node(s) had untolerated
  * taint {…}"); each reason maps to a cause, and the primary cause is the one covering the most nodes
  * (fixing it frees the most nodes), ties going to the reason whose filter runs first in a scheduling cycle.
+ * The scheduler names only the first filter that fails on each node, so when the Node objects are known a
+ * cause that holds on every node, ready or not (a nodeSelector no node matches, a request larger than any
+ * node's allocatable), comes first: no other fix lets the Pod run (see rankBlockers).
  * PVC/PV binding reasons are left to the dependency detector (dependency.volume).
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
@@ -28,10 +31,13 @@ import {
 import {
   classifyAll,
   EXISTING_ANTI_AFFINITY_MISMATCH,
+  FILTER_ORDER,
+  INSUFFICIENT_PREFIX,
   isReadinessTaint,
   NO_NODES_AVAILABLE,
   NODE_AFFINITY_CONFLICT,
   NODE_AFFINITY_ENFORCED,
+  NODE_AFFINITY_MISMATCH,
   NODES_UNSCHEDULABLE,
   parseSchedulerMessage,
   POD_AFFINITY_MISMATCH,
@@ -50,6 +56,7 @@ import {
   podRequests,
   requiredNodeAffinityTerms,
   requiredPodAffinityTerms,
+  specBlockers,
   taintText,
   tolerationYaml,
 } from './unschedulable-nodes.ts';
@@ -96,6 +103,8 @@ interface Tally {
   count: number;
   order: number;
   reasons: ClassifiedReason[];
+  /** The cause holds on every node, ready or not (from the spec and the Node objects): no other fix helps. */
+  blocksEveryNode?: boolean;
 }
 
 function detectPod(snapshot: PodSnapshot, settings: EngineSettings): Finding<'unschedulable'> | null {
@@ -134,13 +143,23 @@ function detectPod(snapshot: PodSnapshot, settings: EngineSettings): Finding<'un
     nodes: snapshot.nodes,
     template: templateOf(snapshot),
   };
-  const tallies = tally(ctx, reasons);
+  const byCount = tally(ctx, reasons);
+  const tallies = rankBlockers(ctx, byCount, parsed.totalNodes);
   const primary = tallies[0];
   if (!primary) return null;
 
   const evidence = commonEvidence(ctx, condition, event, pendingFor);
   const section = buildSection(ctx, primary);
   evidence.push(...section.evidence);
+  // The primary cause moved ahead of causes the scheduler counted more nodes for: say why.
+  const rankByCount = byCount.indexOf(primary);
+  const overtaken = byCount.slice(0, rankByCount === -1 ? byCount.length : rankByCount);
+  if (primary.blocksEveryNode && overtaken.length > 0) {
+    const fixes = overtaken.map((t) => `${t.cause} (${nodesText(t.count)})`).join(', ');
+    section.summary =
+      `${section.summary.replace(/\.$/, '')}; that holds for every node, ready or not, so fixing ${fixes} alone would not let it run ` +
+      `(the scheduler reports only the first check that fails on each node).`;
+  }
   const remediation = [...section.remediation];
   for (const other of tallies.slice(1)) {
     const first = buildSection(ctx, other).remediation[0];
@@ -271,6 +290,57 @@ function tally(ctx: Context, reasons: readonly ClassifiedReason[]): Tally[] {
     for (const reason of reasons) if (reason.category === 'targeting') add('affinity', reason.count, reason);
   }
   return [...byCause.values()].sort((a, b) => b.count - a.count || a.order - b.order);
+}
+
+/**
+ * Puts first the causes that rule out every node, ready or not, judged from the Pod's spec and the Node
+ * objects: fixing anything else frees no node, so they are primary whatever the scheduler's counts say (it
+ * reports only the first failing filter per node, and a lost node's readiness taint comes first). Among
+ * several such causes the earliest filter wins (taints, then node affinity/selector, then resources:
+ * pkg/scheduler/apis/config/v1/default_plugins.go). A cause the scheduler never got to on any node is added
+ * here, with every node counted. Only applies when the snapshot holds every node the scheduler counted.
+ */
+function rankBlockers(ctx: Context, tallies: readonly Tally[], schedulerNodes: number | null): Tally[] {
+  const ranked = [...tallies];
+  if (ranked.length === 0 || ctx.nodes.length === 0 || (schedulerNodes !== null && ctx.nodes.length < schedulerNodes)) return ranked;
+  if (ranked.some((t) => t.reasons.some((r) => r.text === NODE_AFFINITY_ENFORCED || r.text === NODE_AFFINITY_CONFLICT))) return ranked;
+  const blockers = specBlockers(ctx.pod, ctx.nodes);
+  const all = ctx.nodes.length;
+  const entry = (cause: Cause, order: number): Tally => {
+    let found = ranked.find((t) => t.cause === cause);
+    if (!found) {
+      found = { cause, count: all, order, reasons: [] };
+      ranked.push(found);
+    }
+    return found;
+  };
+  if (blockers.taint) {
+    // Only ranks a taint the scheduler reported; the taint section needs its reasons to name the taints.
+    const taint = ranked.find((t) => t.cause === 'taint');
+    if (taint) taint.blocksEveryNode = true;
+  }
+  const selection = (cause: 'node-selector' | 'affinity') => {
+    const t = entry(cause, FILTER_ORDER.NodeAffinity);
+    // An affinity tally may hold only pod (anti-)affinity reasons: add the node affinity the section must explain.
+    if (!t.reasons.some((r) => r.category === 'node-selection' || r.category === 'targeting')) {
+      t.reasons.push({ count: all, text: NODE_AFFINITY_MISMATCH, category: 'node-selection', filterOrder: FILTER_ORDER.NodeAffinity });
+    }
+    t.blocksEveryNode = true;
+  };
+  if (blockers.nodeSelector) selection('node-selector');
+  if (blockers.affinity) selection('affinity');
+  if (blockers.resources.length > 0) {
+    const t = entry('insufficient-resources', FILTER_ORDER.NodeResourcesFit);
+    for (const resource of blockers.resources) {
+      if (!t.reasons.some((r) => r.resource === resource)) {
+        t.reasons.push({ count: all, text: `${INSUFFICIENT_PREFIX}${resource}`, category: 'resources', resource, filterOrder: FILTER_ORDER.NodeResourcesFit });
+      }
+    }
+    t.blocksEveryNode = true;
+  }
+  const isBlocker = (t: Tally) => t.blocksEveryNode === true;
+  // Array.prototype.sort is stable: non-blockers keep their node-count order.
+  return ranked.sort((a, b) => Number(isBlocker(b)) - Number(isBlocker(a)) || (isBlocker(a) && isBlocker(b) ? a.order - b.order || b.count - a.count : 0));
 }
 
 /**
@@ -429,7 +499,7 @@ function insufficientResources(ctx: Context, entry: Tally): Section {
       // Even an empty node is too small: this is knowable from allocatable alone.
       const spread = total >= requested
         ? `; ${poolText} allocate ${q(total)} in total, so the capacity exists only spread over several nodes (fragmentation), and a Pod cannot be split across nodes`
-        : `; even all of ${poolText} together allocate only ${q(total)}`;
+        : pool.length > 1 ? `; even all of ${poolText} together allocate only ${q(total)}` : '';
       sentences.push(`it requests ${q(requested)}, more than any single node can allocate (largest: ${largest.node.metadata.name} with ${q(largest.value)})${spread}`);
       remediation.push({
         text: `Lower the ${resource} request in ${where(ctx, 'containers[].resources.requests')} to below ${formatResource(resource, largest.value)} (a node also runs DaemonSet Pods, so leave headroom), or add a node whose allocatable ${resource} is at least ${formatResource(resource, requested)} (a larger instance type or node pool).`,

@@ -137,6 +137,17 @@ describe('container-exit detector', () => {
     expect(containerExit.detect(snapshot, DEFAULT_ENGINE_SETTINGS)).toBeNull();
   });
 
+  it('stays silent while a liveness kill of the running instance is in flight (Killing newer than the last termination)', () => {
+    const snapshot = podSnapshot('liveness-probe/failed/wrong-port-refused-137.yaml');
+    const status = containerStatus(snapshot, 'web');
+    status.state = { running: { startedAt: '2026-11-20T11:59:26Z' } };
+    const killing = snapshot.events.find((e) => e.reason === 'Killing');
+    if (!killing) throw new Error('fixture changed');
+    killing.lastTimestamp = '2026-11-20T11:59:56Z';
+
+    expect(containerExit.detect(snapshot, DEFAULT_ENGINE_SETTINGS)).toBeNull();
+  });
+
   it('stays silent on a startup-probe kill with exit 143', () => {
     const snapshot = podSnapshot('liveness-probe/failed/startup-probe-503.yaml');
 

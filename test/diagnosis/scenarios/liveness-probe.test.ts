@@ -20,6 +20,22 @@ function containerStatus(snapshot: PodSnapshot, name: string): ContainerStatus {
 }
 
 const WRONG_PORT = 'liveness-probe/failed/wrong-port-refused-137.yaml';
+
+/**
+ * WRONG_PORT ~30 s into its next crash cycle: the kubelet restarted web at 11:59:26 (after the back-off), the
+ * third refused probe came at 11:59:56 and the kubelet recorded Killing; the container is still running
+ * through its 30 s grace period, so the last termination on record is the previous instance's (11:57:51).
+ */
+function killInFlight(snapshot: PodSnapshot): PodSnapshot {
+  const status = containerStatus(snapshot, 'web');
+  status.state = { running: { startedAt: '2026-11-20T11:59:26Z' } };
+  status.restartCount = 5;
+  for (const event of snapshot.events) {
+    if (event.reason === 'Killing') Object.assign(event, { count: 5, lastTimestamp: '2026-11-20T11:59:56Z' });
+    if (event.reason === 'Unhealthy') Object.assign(event, { count: 15, lastTimestamp: '2026-11-20T11:59:56Z' });
+  }
+  return snapshot;
+}
 const TIMEOUT = 'liveness-probe/failed/timeout-cpu-limit.yaml';
 const STARTUP = 'liveness-probe/failed/startup-probe-503.yaml';
 const EXEC = 'liveness-probe/failed/exec-probe-missing-file.yaml';
@@ -118,6 +134,67 @@ describe('liveness-probe detector', () => {
 
     expect(liveness).toBeNull();
     expect(exit).toMatchObject({ cause: 'immediate' });
+  });
+
+  it('reports a kill still in flight (Killing after the running instance started) as liveness-probe, not as the previous exit', () => {
+    const snapshot = killInFlight(podSnapshot(WRONG_PORT));
+
+    const finding = livenessProbe.detect(snapshot, DEFAULT_ENGINE_SETTINGS);
+
+    expect(finding).toMatchObject({ scenario: 'liveness-probe', cause: 'failed' });
+    expect(finding?.summary).toBe(
+      'The kubelet is killing container web of Pod web-6f9c8d7b5-x2kqp after 30s because its liveness probe fails (connection refused on 10.244.1.7:9999); ' +
+        'it probes port 9999, which the container does not expose (port 8080 (http)); 5 restarts (the running instance is being stopped: it exits within its 30s grace period).',
+    );
+    expect(finding?.evidence).toEqual(
+      expect.arrayContaining([
+        {
+          kind: 'status',
+          field: 'status.containerStatuses[web].state.running.startedAt',
+          value: '2026-11-20T11:59:26Z (the kubelet killed this instance 30s after it started; it stops within terminationGracePeriodSeconds=30s and exits 137 or 143, then restarts)',
+        },
+        expect.objectContaining({ kind: 'exit-code', exitCode: 137, finishedAt: '2026-11-20T11:57:51Z', meaning: expect.stringMatching(/the previous instance's exit$/) }),
+        expect.objectContaining({ kind: 'event', reason: 'Killing', count: 5, ageSeconds: 4 }),
+      ]),
+    );
+    expect(finding?.remediation.at(-1)?.command).toBe('kubectl -n shop logs web-6f9c8d7b5-x2kqp -c web');
+  });
+
+  it('keeps container-exit silent and the engine on liveness-probe while the kill is in flight', () => {
+    const snapshot = killInFlight(podSnapshot(WRONG_PORT));
+
+    const exit = containerExit.detect(snapshot, DEFAULT_ENGINE_SETTINGS);
+    const diagnosis = diagnose(snapshot);
+
+    expect(exit).toBeNull();
+    expect(diagnosis?.cause).toBe('liveness-probe.failed');
+  });
+
+  it('reports the first kill of a container that has never restarted while it is in flight', () => {
+    const snapshot = killInFlight(podSnapshot(WRONG_PORT));
+    const status = containerStatus(snapshot, 'web');
+    status.restartCount = 0;
+    delete status.lastState;
+
+    const finding = livenessProbe.detect(snapshot, DEFAULT_ENGINE_SETTINGS);
+
+    expect(finding?.summary).toMatch(/^The kubelet is killing container web .* after 30s because its liveness probe fails .*; 0 restarts \(the running instance is being stopped/);
+    expect(finding?.evidence.some((e) => e.kind === 'exit-code')).toBe(false);
+  });
+
+  it('does not take a kill from before the running instance started for a kill in flight', () => {
+    // The previous instance was killed at 11:59:20, exited at once and was restarted at 11:59:26.
+    const snapshot = podSnapshot(WRONG_PORT);
+    const status = containerStatus(snapshot, 'web');
+    status.state = { running: { startedAt: '2026-11-20T11:59:26Z' } };
+    delete status.lastState;
+    const killing = snapshot.events.find((e) => e.reason === 'Killing');
+    if (!killing) throw new Error('fixture changed');
+    killing.lastTimestamp = '2026-11-20T11:59:20Z';
+
+    const finding = livenessProbe.detect(snapshot, DEFAULT_ENGINE_SETTINGS);
+
+    expect(finding).toBeNull();
   });
 
   it('stays silent on an OOMKilled 137 (the near-miss of a liveness kill)', () => {

@@ -77,6 +77,7 @@ describe('unschedulable detector: one positive per cause', () => {
     ['unschedulable/quota-exceeded/job-memory-two-resources.yaml', 'quota-exceeded', []],
     ['unschedulable/node-selector/no-node-has-label.yaml', 'node-selector', []],
     ['unschedulable/node-selector/label-value-case-mismatch.yaml', 'node-selector', ['taint']],
+    ['unschedulable/node-selector/selector-no-match-two-nodes-lost.yaml', 'node-selector', ['no-ready-nodes']],
     ['unschedulable/affinity/pod-anti-affinity-hostname.yaml', 'affinity', ['taint']],
     ['unschedulable/affinity/required-node-affinity-zone.yaml', 'affinity', []],
     ['unschedulable/taint/dedicated-gpu-taint-primary.yaml', 'taint', ['insufficient-resources']],
@@ -101,6 +102,139 @@ describe('unschedulable detector: one positive per cause', () => {
       cause: 'unschedulable.taint',
       otherCauses: ['unschedulable.insufficient-resources'],
     });
+  });
+});
+
+/**
+ * A Pending Pod with the given spec (YAML lines under `spec:`, indented by 2) and scheduler message, on three
+ * workers in eu-west-1a/b/c labelled disktype=ssd (allocatable cpu 3920m, memory 15Gi). The `lost` workers
+ * stopped reporting: Ready=Unknown and the unreachable taints, as pkg/controller/nodelifecycle/node_lifecycle_controller.go
+ * leaves them (well_known_taints.go keys). `labels` adds labels per node; `omit` leaves nodes out of the dump.
+ */
+function podOnWorkers(opts: { spec: string; message: string; lost?: string[]; labels?: Record<string, Record<string, string>>; omit?: string[] }): string {
+  const zones: Record<string, string> = { 'worker-1': 'eu-west-1a', 'worker-2': 'eu-west-1b', 'worker-3': 'eu-west-1c' };
+  const lost = opts.lost ?? ['worker-2', 'worker-3'];
+  const nodes = Object.entries(zones)
+    .filter(([name]) => !(opts.omit ?? []).includes(name))
+    .map(([name, zone]) => {
+      const labels = { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': zone, disktype: 'ssd', ...opts.labels?.[name] };
+      const isLost = lost.includes(name);
+      const taints = isLost
+        ? '\n  taints:\n    - { key: node.kubernetes.io/unreachable, effect: NoSchedule }\n    - { key: node.kubernetes.io/unreachable, effect: NoExecute }'
+        : ' {}';
+      const ready = isLost
+        ? '{ type: Ready, status: Unknown, reason: NodeStatusUnknown, message: Kubelet stopped posting node status. }'
+        : '{ type: Ready, status: "True", reason: KubeletReady, message: kubelet is posting ready status }';
+      return `---
+apiVersion: v1
+kind: Node
+metadata: { name: ${name}, labels: ${JSON.stringify(labels)} }
+spec:${taints}
+status:
+  allocatable: { cpu: 3920m, memory: 15Gi, pods: "110" }
+  conditions:
+    - ${ready}
+`;
+    });
+  return `
+apiVersion: v1
+kind: Pod
+metadata: { name: app-0, namespace: team, uid: 00000000-0000-4000-8000-000000000002, creationTimestamp: "2026-11-20T11:00:00Z" }
+spec:
+${opts.spec}
+  tolerations:
+    - { key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 300 }
+    - { key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 300 }
+status:
+  phase: Pending
+  conditions:
+    - { type: PodScheduled, status: "False", reason: Unschedulable, lastTransitionTime: "2026-11-20T11:00:00Z", message: "${opts.message}" }
+${nodes.join('')}`;
+}
+
+const APP_CONTAINER = `  containers:
+    - { name: app, image: registry.example.com/app:1.0, resources: { requests: { cpu: 500m, memory: 256Mi } } }`;
+// Scheduler strings: pkg/scheduler/framework/types.go (FitError), plugins/nodeaffinity/node_affinity.go (ErrReasonPod),
+// plugins/tainttoleration/taint_toleration.go (v1.25–v1.34 wording), plugins/noderesources/fit.go ("Insufficient %v").
+const TWO_LOST = "2 node(s) had untolerated taint {node.kubernetes.io/unreachable: }";
+
+describe('unschedulable detector: ready or not, a cause that rules out every node comes first', () => {
+  it('names the nodeSelector primary when no node, lost or not, has the label', () => {
+    const finding = onlyFinding('unschedulable/node-selector/selector-no-match-two-nodes-lost.yaml');
+
+    expect(finding.summary).toBe(
+      'Pod orders-db-proxy-6b8f9d7c5-k4m2x cannot be scheduled: no node has the label disktype=nvme its nodeSelector requires ' +
+        '(1 of 3 nodes rejected by node affinity/selector); that holds for every node, ready or not, so fixing no-ready-nodes (2 nodes) ' +
+        'alone would not let it run (the scheduler reports only the first check that fails on each node).',
+    );
+    expect(finding.evidence).toContainEqual({ kind: 'spec', field: 'spec.nodeSelector.disktype', value: 'nvme', note: 'no node has disktype=nvme; nodes have disktype=ssd' });
+    expect(finding.remediation.some((r) => r.text.startsWith('Also (no-ready-nodes, 2 nodes)'))).toBe(true);
+  });
+
+  it('names the required node affinity primary when no node, lost or not, is in the zone it requires', () => {
+    const spec = `${APP_CONTAINER}
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+          - matchExpressions: [{ key: topology.kubernetes.io/zone, operator: In, values: [eu-west-1d] }]`;
+    const yaml = podOnWorkers({ spec, message: `0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, ${TWO_LOST}.` });
+
+    const [finding] = findingsOf(snapshotsFrom(yaml));
+
+    expect(finding).toMatchObject({ cause: 'affinity', otherCauses: ['no-ready-nodes'] });
+  });
+
+  it('names insufficient-resources primary when the request is larger than any node, lost or not, can allocate', () => {
+    const spec = `  containers:
+    - { name: app, image: registry.example.com/app:1.0, resources: { requests: { cpu: "6", memory: 1Gi } } }`;
+    const yaml = podOnWorkers({ spec, message: `0/3 nodes are available: 1 Insufficient cpu, ${TWO_LOST}.` });
+
+    const [finding] = findingsOf(snapshotsFrom(yaml));
+
+    expect(finding).toMatchObject({ cause: 'insufficient-resources', otherCauses: ['no-ready-nodes'] });
+    expect(finding?.summary).toBe(
+      'Pod app-0 cannot be scheduled: it requests cpu 6, more than any single node can allocate (largest: worker-1 with cpu 3920m); ' +
+        'that holds for every node, ready or not, so fixing no-ready-nodes (2 nodes) alone would not let it run ' +
+        '(the scheduler reports only the first check that fails on each node).',
+    );
+  });
+
+  it('adds the nodeSelector as primary when the scheduler stopped at readiness on every node', () => {
+    const yaml = podOnWorkers({
+      spec: `  nodeSelector: { disktype: nvme }\n${APP_CONTAINER}`,
+      message: '0/3 nodes are available: 3 node(s) had untolerated taint {node.kubernetes.io/unreachable: }.',
+      lost: ['worker-1', 'worker-2', 'worker-3'],
+    });
+
+    const [finding] = findingsOf(snapshotsFrom(yaml));
+
+    expect(finding).toMatchObject({ cause: 'node-selector', otherCauses: ['no-ready-nodes'] });
+    expect(finding?.summary).toContain('no node has the label disktype=nvme its nodeSelector requires');
+  });
+
+  it('keeps no-ready-nodes primary when a lost node has the label (bringing it back lets the Pod run)', () => {
+    const yaml = podOnWorkers({
+      spec: `  nodeSelector: { disktype: nvme }\n${APP_CONTAINER}`,
+      message: `0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, ${TWO_LOST}.`,
+      labels: { 'worker-2': { disktype: 'nvme' } },
+    });
+
+    const [finding] = findingsOf(snapshotsFrom(yaml));
+
+    expect(finding).toMatchObject({ cause: 'no-ready-nodes', otherCauses: ['node-selector'] });
+  });
+
+  it('trusts the scheduler counts when the dump lacks some of the nodes it counted', () => {
+    const yaml = podOnWorkers({
+      spec: `  nodeSelector: { disktype: nvme }\n${APP_CONTAINER}`,
+      message: `0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, ${TWO_LOST}.`,
+      omit: ['worker-3'],
+    });
+
+    const [finding] = findingsOf(snapshotsFrom(yaml));
+
+    expect(finding).toMatchObject({ cause: 'no-ready-nodes', otherCauses: ['node-selector'] });
   });
 });
 
