@@ -1,4 +1,4 @@
-import type { Evidence } from '../contract/diagnosis.ts';
+import { formatEvidence } from '../render/evidence-text.ts';
 import type { Digest, Incident, NotifyCommand, PodCounts, PostedMessage } from './incidents.ts';
 import type { Notifier } from './notifier.ts';
 
@@ -102,28 +102,6 @@ function details(incident: Incident, maxEvidence: number): string[] {
   }
   if (diagnosis.otherCauses.length > 0) lines.push(`  Also: ${diagnosis.otherCauses.join(', ')}`);
   return lines;
-}
-
-/** One evidence line. Exported for tests and reuse by other text renderers. */
-export function formatEvidence(e: Evidence): string {
-  switch (e.kind) {
-    case 'status':
-      return `${e.field} = ${e.value}`;
-    case 'spec':
-      return `${e.field} = ${e.value}${e.note ? ` (${e.note})` : ''}`;
-    case 'event':
-      return `event ${e.object} ${e.type} ${e.reason}${e.count > 1 ? ` ×${e.count}` : ''}${e.ageSeconds === null ? '' : ` (${e.ageSeconds}s ago)`}: ${e.message}`;
-    case 'exit-code':
-      return `container ${e.container} exit code ${e.exitCode}${e.reason ? ` (${e.reason})` : ''}: ${e.meaning}`;
-    case 'node':
-      return `node ${e.node}: ${e.detail}`;
-    case 'quota':
-      return `quota ${e.quota} ${e.resource}: used ${e.used} of ${e.hard}${e.requested ? `, requested ${e.requested}` : ''}`;
-    case 'log':
-      return `log ${e.container}${e.previous ? ' (previous)' : ''}: ${e.line}`;
-    case 'change':
-      return `change: ${e.detail}`;
-  }
 }
 
 function renderDigest(digest: Digest, target: PostedMessage | undefined, ts: string | undefined): string {

@@ -2,7 +2,8 @@
  * Output of `podwhy diagnose` and `podwhy why`: JSON is the public contract; text is for a person
  * in a terminal. Both are pure.
  */
-import type { Diagnosis, Evidence } from '../contract/diagnosis.ts';
+import type { Diagnosis } from '../contract/diagnosis.ts';
+import { formatEvidence } from '../render/evidence-text.ts';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -63,40 +64,6 @@ function formatOne(d: Diagnosis): string {
     lines.push(`  One-click fixes: ${d.actions.map((a) => `${a.action} (${a.reason})`).join('; ')}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** One line per evidence item; shared by every text surface. */
-export function formatEvidence(e: Evidence): string {
-  switch (e.kind) {
-    case 'status':
-      return `${e.field} = ${e.value}`;
-    case 'spec':
-      return `${e.field} = ${e.value}${e.note ? ` (${e.note})` : ''}`;
-    case 'event': {
-      const age = e.ageSeconds === null ? '' : `, ${formatAge(e.ageSeconds)} ago`;
-      return `event ${e.type} ${e.reason} on ${e.object} (x${e.count}${age}): ${e.message}`;
-    }
-    case 'exit-code': {
-      const ran = e.ranForSeconds === null ? '' : ` after running ${formatAge(e.ranForSeconds)}`;
-      return `container ${e.container} exited ${e.exitCode}${e.reason ? ` (${e.reason})` : ''}${ran}: ${e.meaning}`;
-    }
-    case 'node':
-      return `node ${e.node}: ${e.detail}`;
-    case 'quota':
-      return `quota ${e.quota}: ${e.resource} used ${e.used} of ${e.hard}${e.requested ? `, this Pod asks ${e.requested}` : ''}`;
-    case 'log':
-      return `log ${e.container}${e.previous ? ' (previous run)' : ''}: ${e.line}`;
-    case 'change':
-      return `change: ${e.detail}`;
-  }
-}
-
-function formatAge(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 90) return `${s}s`;
-  if (s < 90 * 60) return `${Math.round(s / 60)}m`;
-  if (s < 48 * 3600) return `${Math.round(s / 360) / 10}h`;
-  return `${Math.round(s / 86400)}d`;
 }
 
 function plural(n: number, word: string): string {

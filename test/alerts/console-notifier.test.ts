@@ -47,7 +47,7 @@ describe('ConsoleNotifier', () => {
       `  ${diagnosis.summary}`,
       '  Evidence:',
       '    - status.containerStatuses[web].state.waiting.reason = ImagePullBackOff',
-      '    - event Pod/web-7d9f8b6c5-x2x9k Normal BackOff ×7 (12s ago): Back-off pulling image "registry.example.com/shop/web:1.4"',
+      '    - event Normal BackOff on Pod/web-7d9f8b6c5-x2x9k (x7, 12s ago): Back-off pulling image "registry.example.com/shop/web:1.4"',
       '    … 2 more',
       '  Fix:',
       '    - Add an imagePullSecret for registry.example.com',
