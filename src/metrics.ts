@@ -155,7 +155,7 @@ export function createAgentMetrics(registry = new MetricsRegistry()) {
     queueDepth: registry.gauge('podwhy_queue_depth', 'Diagnosis jobs waiting or running.'),
     latency: registry.histogram(
       'podwhy_alert_latency_seconds',
-      'From the Pod status change that made it a candidate (after the stabilization window) to the notifier.',
+      'From the moment a candidate failure came due (its stabilization window over; the job was queued) to the notifier.',
       [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     ),
   };
