@@ -45,13 +45,25 @@ export interface RedisIncidentStoreOptions {
   prefix?: string;
 }
 
+/** The scripts as ioredis commands: sent once, then run by EVALSHA (NOSCRIPT falls back to EVAL by itself). */
+interface ScriptedRedis {
+  podwhyIncidentPut(numberOfKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  podwhyStormCount(key: string, ...args: string[]): Promise<unknown>;
+}
+
 export class RedisIncidentStore implements IncidentStore {
   readonly #redis: Redis;
+  readonly #scripts: ScriptedRedis;
   readonly #prefix: string;
 
   constructor(options: RedisIncidentStoreOptions) {
     this.#redis = options.redis;
     this.#prefix = options.prefix ?? 'podwhy';
+    // A burst writes the same incidents thousands of times: sending the script body with each EVAL was
+    // a measurable part of every diagnosis job (bench:pipeline).
+    this.#redis.defineCommand('podwhyIncidentPut', { lua: PUT });
+    this.#redis.defineCommand('podwhyStormCount', { lua: COUNT_NEW, numberOfKeys: 1 });
+    this.#scripts = this.#redis as unknown as ScriptedRedis;
   }
 
   async get(cluster: string, id: string): Promise<Versioned | null> {
@@ -68,8 +80,7 @@ export class RedisIncidentStore implements IncidentStore {
       ...write.addMembers.map((uid) => this.#key(cluster, `pod:${uid}`)),
       ...write.removeMembers.map((uid) => this.#key(cluster, `pod:${uid}`)),
     ];
-    const result = await this.#redis.eval(
-      PUT,
+    const result = await this.#scripts.podwhyIncidentPut(
       keys.length,
       ...keys,
       String(expectedVersion),
@@ -124,7 +135,7 @@ export class RedisIncidentStore implements IncidentStore {
   }
 
   async countNew(cluster: string, channel: string, incidentId: string, now: number, windowMs: number): Promise<number> {
-    const result = await this.#redis.eval(COUNT_NEW, 1, this.#key(cluster, `storm:${channel}`), String(now), String(windowMs), incidentId);
+    const result = await this.#scripts.podwhyStormCount(this.#key(cluster, `storm:${channel}`), String(now), String(windowMs), incidentId);
     return Number(result);
   }
 
