@@ -16,7 +16,7 @@ import { Stabilizer } from '../alerts/stabilizer.ts';
 import { incidentKeyOf, incidentOwnerOf, type IncidentManager, type NotifyCommand } from '../alerts/incidents.ts';
 import type { Notifier } from '../alerts/notifier.ts';
 import { routeChannel, type ChannelRouting } from '../alerts/channel-routing.ts';
-import { ReplayBuffer, type DiagnosisQueue, type DiagnoseProcessor } from '../queue/diagnosis-queue.ts';
+import { ReplayBuffer, type DiagnosisQueue, type DiagnoseProcessor, type ProcessorContext } from '../queue/diagnosis-queue.ts';
 import type { DiagnoseJob, WatchJob } from '../queue/jobs.ts';
 import type { AgentMetrics } from '../metrics.ts';
 import type { Logger } from '../log.ts';
@@ -69,6 +69,10 @@ export interface AlertPipelineOptions {
 }
 
 const EVENT_STALE_MS = 10 * 60_000;
+/** Owner kinds the informers cache (src/cluster/cache.ts RESOURCES): a Pod's chain through them should be complete. */
+const CACHED_OWNER_KINDS: ReadonlySet<string> = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
+/** Runs of a job that wait for a Pod's owners to reach the cache; the last run goes ahead with what it has. */
+const OWNER_WAIT_ATTEMPTS = 3;
 
 export class AlertPipeline {
   readonly #o: Required<Omit<AlertPipelineOptions, 'onDiagnosis' | 'onNotified'>> & Pick<AlertPipelineOptions, 'onDiagnosis' | 'onNotified'>;
@@ -108,6 +112,7 @@ export class AlertPipeline {
       this.#unsubscribe = this.#o.view.onChange((change) => this.#onChange(change));
       this.resync();
       this.#buffer.start();
+      await this.reconcile();
     }
     if (options.runWorkers) await this.#o.queue.startWorkers(this.processor, { concurrency: options.concurrency });
     this.#timer = setInterval(() => void this.tick(), this.#o.tickMs);
@@ -121,6 +126,34 @@ export class AlertPipeline {
     for (const node of this.#o.view.nodes()) {
       const candidate = nodeCandidate(node, nowMs, this.#o.windows);
       if (candidate) this.#stabilizer.offer(candidate);
+    }
+  }
+
+  /**
+   * Brings the open incidents (in Redis, they outlive this process) in line with the synced cache. Pods
+   * deleted or recovered while no agent watched (a restart, a crash, a deploy of the agent) raise no
+   * informer event now, so without this they stay 'failing' in their incident for ever and it never
+   * resolves. Pods still failing are watched again, so their later recovery is reported.
+   */
+  async reconcile(): Promise<void> {
+    const { cluster, view, incidents } = this.#o;
+    try {
+      for (const incident of await incidents.listOpen(cluster)) {
+        for (const member of Object.values(incident.pods)) {
+          if (member.state === 'gone') continue;
+          const pod = view.pod(member.uid);
+          if (!pod) {
+            // Workload-subject incidents (FailedCreate) list the workload's uid: gone only when it is.
+            if (!view.workload(member.uid)) await this.#settle(incidents.resolvePod(cluster, member.uid));
+          } else if (isPodHealthy(pod)) {
+            if (member.state === 'failing') await this.#settle(incidents.podHealthy(cluster, member.uid));
+          } else {
+            this.#watched.add(member.uid);
+          }
+        }
+      }
+    } catch (error) {
+      this.#o.log.warn({ err: error }, 'Could not reconcile open incidents with the cluster');
     }
   }
 
@@ -256,7 +289,7 @@ export class AlertPipeline {
   }
 
   /** The worker's processor: fresh snapshot → engine → incident → notifier. Idempotent per job. */
-  readonly processor: DiagnoseProcessor = async (job: DiagnoseJob) => {
+  readonly processor: DiagnoseProcessor = async (job: DiagnoseJob, ctx?: ProcessorContext) => {
     if (job.cluster !== this.#o.cluster) throw new Error(`job for cluster ${job.cluster} reached the worker of ${this.#o.cluster}`);
     if (job.subject.kind === 'Query') return; // commands are answered by the command handler, not by alerts
     const snapshot: Snapshot | null =
@@ -266,6 +299,13 @@ export class AlertPipeline {
     if (!snapshot) {
       if (job.subject.kind === 'Pod') await this.#settle(this.#o.incidents.resolvePod(this.#o.cluster, job.subject.uid));
       return;
+    }
+    // Each resource has its own watch stream, so a new Deployment's Pods can reach the cache before its
+    // ReplicaSet or the Deployment itself. Keyed on that truncated owner chain the incident would be a
+    // second thread (ReplicaSet/x, then Deployment/y) once the chain arrives (test/agent/crash-loop.test.ts
+    // caught it under load): retry shortly instead (a thrown error is retried with back-off).
+    if (snapshot.kind === 'Pod' && (ctx?.attempt ?? OWNER_WAIT_ATTEMPTS) < OWNER_WAIT_ATTEMPTS && this.#ownerMissing(snapshot.pod)) {
+      throw new Error(`owners of Pod ${snapshot.pod.metadata.namespace}/${snapshot.pod.metadata.name} are not cached yet`);
     }
     const diagnosis = diagnose(snapshot);
     this.#o.metrics.jobs.inc({ cluster: this.#o.cluster, outcome: 'completed' });
@@ -289,6 +329,19 @@ export class AlertPipeline {
       this.#o.metrics.latency.observe({ cluster: this.#o.cluster }, Math.max(0, this.#o.now() - Date.parse(job.enqueuedAt)) / 1000);
     }
   };
+
+  /** Whether the Pod's controller chain leads to an owner of a cached kind that the cache does not hold (yet). */
+  #ownerMissing(pod: Pod): boolean {
+    let refs = pod.metadata.ownerReferences;
+    for (let depth = 0; refs && depth < 5; depth++) {
+      const ref = refs.find((r) => r.controller) ?? refs[0];
+      if (!ref || !CACHED_OWNER_KINDS.has(ref.kind)) return false;
+      const owner = this.#o.view.workload(ref.uid);
+      if (!owner) return true;
+      refs = owner.metadata.ownerReferences;
+    }
+    return false;
+  }
 
   async #deliver(command: NotifyCommand): Promise<void> {
     await this.#o.incidents.deliver(command, this.#o.notifier);
