@@ -276,6 +276,8 @@ export class AlertPipeline {
       // A lost node: every Pod on it is diagnosed; the incident manager folds them into one node incident.
       for (const pod of this.#o.view.podsOnNode(subject.name)) {
         if (!pod.metadata.uid || pod.status?.phase === 'Succeeded') continue;
+        // A Pod with a candidate of its own (its Ready=False from the node controller) is diagnosed through it.
+        if (this.#stabilizer.has('Pod', pod.metadata.uid)) continue;
         jobs.push({ ...base, namespace: pod.metadata.namespace ?? '', subject: { kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid } });
       }
     }

@@ -5,6 +5,7 @@
  * this only decides what is worth asking about, and when.
  */
 import type { KubeEvent, Node, Pod } from '../contract/k8s.ts';
+import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../contract/settings.ts';
 
 export const CANDIDATE_HINTS = [
   'terminating', 'unknown', 'evicted', 'unschedulable', 'create-failed', 'config', 'creating', 'image-pull', 'init',
@@ -46,17 +47,21 @@ export interface StabilizationWindows {
   recentRestart: number;
 }
 
-export function windowsFrom(stabilizeSeconds: number): StabilizationWindows {
+/**
+ * Windows from the STABILIZE_SECONDS setting. A window never ends before the engine's own threshold for
+ * the same state: a diagnosis asked for earlier finds nothing, and the next try is a refresh (a minute) away.
+ */
+export function windowsFrom(stabilizeSeconds: number, engine: EngineSettings = DEFAULT_ENGINE_SETTINGS): StabilizationWindows {
   return {
-    unschedulable: stabilizeSeconds,
+    unschedulable: Math.max(stabilizeSeconds, engine.unschedulableAfterSeconds),
     imagePull: Math.min(stabilizeSeconds, 20),
     config: Math.min(stabilizeSeconds, 30),
-    creating: Math.max(stabilizeSeconds, 120),
-    notReady: stabilizeSeconds,
-    terminatingOverdue: stabilizeSeconds,
-    nodeNotReady: Math.min(stabilizeSeconds, 30),
+    creating: Math.max(stabilizeSeconds, engine.stuckCreatingAfterSeconds),
+    notReady: Math.max(stabilizeSeconds, engine.notReadyAfterSeconds),
+    terminatingOverdue: Math.max(stabilizeSeconds, engine.terminatingOverdueSeconds),
+    nodeNotReady: engine.notReadyAfterSeconds,
     createFailed: Math.min(stabilizeSeconds, 15),
-    recentRestart: 600,
+    recentRestart: engine.recentRestartSeconds,
   };
 }
 

@@ -89,6 +89,11 @@ export class Stabilizer {
     return handed;
   }
 
+  /** Whether the subject has a candidate of its own (pending or handed on). */
+  has(kind: Candidate['subject']['kind'], uid: string): boolean {
+    return this.entries.has(`${kind}/${uid}`);
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -113,8 +113,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     // Act 3: a node stops reporting; its Pods become one node incident, not one alert each.
     const lost = pickNodeWithPods(sim);
     if (lost) {
-      options.out.write(`\n── node ${lost} stops reporting ──\n\n`);
+      options.out.write(`\n── node ${lost} stops reporting; a minute passes ──\n\n`);
       sim.loseNode(lost);
+      // The node controller's grace period and podwhy's window: a node is lost once it has been silent a minute.
+      for (let i = 0; i < 3 && !options.signal?.aborted; i++) {
+        sim.advance(25, { stepSeconds: 25 });
+        await wait(300);
+      }
       await until(() => counts.nodeIncidents > 0, 15_000 * pace, options.signal);
       await wait(1_000);
     }

@@ -78,6 +78,17 @@ describe('podCandidate', () => {
   });
 });
 
+describe('windowsFrom', () => {
+  it('never ends a window before the engine would diagnose the same state', () => {
+    const short = windowsFrom(5);
+
+    expect(short.notReady).toBe(60);
+    expect(short.nodeNotReady).toBe(60);
+    expect(short.unschedulable).toBe(30);
+    expect(short.imagePull).toBe(5);
+  });
+});
+
 describe('isPodHealthy', () => {
   it('is true for Running+Ready and Succeeded, false for Terminating and not Ready', () => {
     expect(isPodHealthy(running([], true))).toBe(true);
@@ -92,7 +103,7 @@ describe('nodeCandidate', () => {
     // source: pkg/controller/nodelifecycle/node_lifecycle_controller.go sets Ready=Unknown, reason NodeStatusUnknown.
     const node = { metadata: { name: 'n1', uid: 'n-uid' }, status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: ago(40) }] } };
 
-    expect(nodeCandidate(node, NOW, windows)).toMatchObject({ hint: 'node-not-ready', dueAtMs: NOW - 10_000 });
+    expect(nodeCandidate(node, NOW, windows)).toMatchObject({ hint: 'node-not-ready', dueAtMs: NOW + 20_000 });
     expect(nodeCandidate({ metadata: { name: 'n2' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }, NOW, windows)).toBeNull();
   });
 });
