@@ -10,9 +10,9 @@
  *    The first pass is cold (the collector reads the log tails it needs); the second is steady
  *    state (immutable tails are remembered). API requests per diagnosis come from the server's own
  *    request log, so nothing the client does escapes the count, and from collector.stats().
- * 3. Baseline: what a naive cache would hold — every object of the same resource types as
- *    client-node returns it from the same LISTs (managedFields and all), kept as is — against the
- *    slimmed cache's heap; then the same objects without managedFields, to show their share.
+ * 3. Baseline: what a naive cache would hold — every object of the same resource types as the
+ *    same LISTs return it (parsed JSON, managedFields and all), kept as is — against the slimmed
+ *    cache's heap; then the same objects without managedFields, to show their share.
  *
  * Phases run one after another in one process; each measures heap after a forced GC against a
  * baseline taken just before it, so they do not see each other's garbage.
@@ -353,8 +353,9 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
 }
 
 /**
- * Phase 3: the same LISTs, every object kept as client-node returns it (what client-node's own
- * ListWatch cache would hold), then without managedFields.
+ * Phase 3: the same LISTs, every object kept as listed (parsed JSON, as a cache that keeps what it
+ * lists would hold; client-node's own ListWatch keeps the generated client's typed copies, which
+ * are bigger still), then without managedFields.
  */
 async function measureNaive(target: ApiTarget, cacheHeapBytes: number): Promise<NaiveFigures> {
   const { kubeConfig } = loadKubeconfig({ path: target.kubeconfigPath });

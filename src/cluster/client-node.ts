@@ -7,22 +7,23 @@
  */
 import {
   ApiException,
-  AppsV1Api,
-  BatchV1Api,
   CoreV1Api,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
   Observable,
   PatchStrategy,
+  RequestContext,
   Watch,
   type ConfigurationOptions,
   type KubeConfig,
-  type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import clientNodePackage from '@kubernetes/client-node/package.json' with { type: 'json' };
 import type { Pod } from '../contract/k8s.ts';
 import { PodwhyError, type ErrorCode } from '../errors.ts';
 import { RESOURCES, slimObject, type ListerWatcherFactory, type ResourceName } from './cache.ts';
 import { isRecord } from './normalize.ts';
-import type { ListerWatcher, ListPage, ListRequest, WatchHandle, WatchRequest } from './watch/resilient-informer.ts';
+import { DEFAULT_INFORMER_TIMINGS, yieldIfSpent, type ListerWatcher, type ListPage, type ListRequest, type WatchHandle, type WatchRequest } from './watch/resilient-informer.ts';
 
 export interface PodRef {
   namespace: string;
@@ -216,10 +217,8 @@ export interface ClientNodeClusterOptions {
   listTimeoutMs?: number;
 }
 
-interface ListResult {
-  items: unknown[];
-  metadata?: { resourceVersion?: string; _continue?: string };
-}
+/** What client-node's generated clients send (config.js getUserAgent, set by makeApiClient's middleware). */
+const USER_AGENT = `kubernetes-client-javascript/${clientNodePackage.version}`;
 
 /** Middleware that gives each request an AbortSignal.timeout (the generated client has none), optionally tied to a caller's signal. */
 function timeoutOptions(ms: number, signal?: AbortSignal): ConfigurationOptions {
@@ -243,8 +242,8 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
   readonly requests = new RequestCounter();
   readonly #kc: KubeConfig;
   readonly #core: CoreV1Api;
-  readonly #apps: AppsV1Api;
-  readonly #batch: BatchV1Api;
+  /** client-node's HTTP library (undici fetch), the one its generated clients send through. */
+  readonly #http = new IsomorphicFetchHttpLibrary();
   readonly #requestTimeoutMs: number;
   readonly #listTimeoutMs: number;
 
@@ -254,8 +253,6 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
     this.server = cluster.server;
     this.#kc = kubeConfig;
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
-    this.#apps = kubeConfig.makeApiClient(AppsV1Api);
-    this.#batch = kubeConfig.makeApiClient(BatchV1Api);
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.#listTimeoutMs = options.listTimeoutMs ?? 60_000;
   }
@@ -269,48 +266,54 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
     };
   }
 
+  /**
+   * One LIST page, decoded as plain JSON. The generated list calls (CoreV1Api.listPodForAllNamespaces,
+   * …) read the whole body as one string, JSON.parse it and run every item through
+   * ObjectSerializer.deserialize into typed model objects with Date timestamps (gen/apis/CoreV1Api.js,
+   * listPodForAllNamespacesWithHttpInfo): three copies of each object at once, and most of the
+   * sync's CPU in one turn per page. So the request is built the way those calls build it (server
+   * URL + path, ServerConfiguration.makeRequestContext), authenticated and given its TLS dispatcher
+   * by the KubeConfig itself (KubeConfig.applySecurityAuthentication, as client-node's Watch does)
+   * and sent through client-node's own HTTP library; only the body is decoded differently, item by
+   * item as it arrives (ListDecoder). Items come out in the watch dialect (RFC 3339 strings), which
+   * slimObject handles like any other.
+   */
   async #list(resource: ResourceName, namespace: string | undefined, request: ListRequest): Promise<ListPage> {
     this.requests.count('list', resource);
-    const params = { limit: request.limit, _continue: request.continue };
+    const url = new URL(this.server + apiPath(resource, namespace));
+    if (request.limit !== undefined) url.searchParams.set('limit', String(request.limit));
+    if (request.continue) url.searchParams.set('continue', request.continue);
+    const context = new RequestContext(url.toString(), HttpMethod.GET);
+    context.setHeaderParam('Accept', 'application/json');
+    context.setHeaderParam('User-Agent', USER_AGENT);
     try {
-      const result = await this.#listCall(resource, namespace, params, timeoutOptions(this.#listTimeoutMs, request.signal));
+      await this.#kc.applySecurityAuthentication(context);
+      const timeout = AbortSignal.timeout(this.#listTimeoutMs);
+      context.setSignal(request.signal ? AbortSignal.any([timeout, request.signal]) : timeout);
+      let decoded: { head: unknown; items: unknown[] };
+      try {
+        const response = await this.#http.send(context).toPromise();
+        const status = response.httpStatusCode;
+        if (status < 200 || status > 299) {
+          // The same exception the generated calls throw, so toPodwhyError reads it the same way.
+          const text = await response.body.text();
+          throw new ApiException(status, status === 401 ? 'Unauthorized' : 'Unknown API Status Code!', status === 401 ? undefined : text, response.headers);
+        }
+        decoded = await decodeListStream(response.body.stream(), request.onItem);
+      } finally {
+        // KubeConfig makes a new undici Agent per request (config.js createDispatcher); closing it
+        // now frees its TLS socket instead of leaving one idle keep-alive connection per page.
+        void context.getDispatcher()?.close().catch(() => undefined);
+      }
+      const { head, items } = decoded;
+      const metadata = isRecord(head) && isRecord(head.metadata) ? head.metadata : {};
       return {
-        items: result.items,
-        resourceVersion: result.metadata?.resourceVersion ?? '',
-        continue: result.metadata?._continue || undefined,
+        items,
+        resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '',
+        continue: typeof metadata.continue === 'string' && metadata.continue ? metadata.continue : undefined,
       };
     } catch (error) {
       throw toPodwhyError(error, { verb: 'list', resource, namespace, server: this.server });
-    }
-  }
-
-  #listCall(resource: ResourceName, ns: string | undefined, p: { limit?: number; _continue?: string }, o: ConfigurationOptions): Promise<ListResult> {
-    const core = this.#core;
-    const apps = this.#apps;
-    const batch = this.#batch;
-    switch (resource) {
-      case 'pods':
-        return ns ? core.listNamespacedPod({ namespace: ns, ...p }, o) : core.listPodForAllNamespaces(p, o);
-      case 'events':
-        return ns ? core.listNamespacedEvent({ namespace: ns, ...p }, o) : core.listEventForAllNamespaces(p, o);
-      case 'nodes':
-        return core.listNode(p, o);
-      case 'resourcequotas':
-        return ns ? core.listNamespacedResourceQuota({ namespace: ns, ...p }, o) : core.listResourceQuotaForAllNamespaces(p, o);
-      case 'persistentvolumeclaims':
-        return ns ? core.listNamespacedPersistentVolumeClaim({ namespace: ns, ...p }, o) : core.listPersistentVolumeClaimForAllNamespaces(p, o);
-      case 'replicasets':
-        return ns ? apps.listNamespacedReplicaSet({ namespace: ns, ...p }, o) : apps.listReplicaSetForAllNamespaces(p, o);
-      case 'deployments':
-        return ns ? apps.listNamespacedDeployment({ namespace: ns, ...p }, o) : apps.listDeploymentForAllNamespaces(p, o);
-      case 'statefulsets':
-        return ns ? apps.listNamespacedStatefulSet({ namespace: ns, ...p }, o) : apps.listStatefulSetForAllNamespaces(p, o);
-      case 'daemonsets':
-        return ns ? apps.listNamespacedDaemonSet({ namespace: ns, ...p }, o) : apps.listDaemonSetForAllNamespaces(p, o);
-      case 'jobs':
-        return ns ? batch.listNamespacedJob({ namespace: ns, ...p }, o) : batch.listJobForAllNamespaces(p, o);
-      case 'cronjobs':
-        return ns ? batch.listNamespacedCronJob({ namespace: ns, ...p }, o) : batch.listCronJobForAllNamespaces(p, o);
     }
   }
 
@@ -354,7 +357,7 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
     const pods: Pod[] = [];
     let token: string | undefined;
     do {
-      const page = await source.list({ limit: 500, continue: token });
+      const page = await source.list({ limit: DEFAULT_INFORMER_TIMINGS.pageSize, continue: token });
       for (const raw of page.items) {
         const pod = slimObject('pods', raw);
         if (pod) pods.push(pod as unknown as Pod);
@@ -454,4 +457,172 @@ export function apiPath(resource: ResourceName, namespace?: string): string {
   const info = RESOURCES[resource];
   const prefix = info.apiVersion === 'v1' ? '/api/v1' : `/apis/${info.apiVersion}`;
   return namespace && info.namespaced ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource}` : `${prefix}/${resource}`;
+}
+
+/** Decodes a LIST response body as it arrives, sharing the informers' time slices (yieldIfSpent). */
+async function decodeListStream(stream: AsyncIterable<Uint8Array> | null, onItem?: (item: unknown) => void): Promise<{ head: unknown; items: unknown[] }> {
+  const decoder = new ListDecoder(onItem);
+  if (stream) {
+    for await (const chunk of stream) {
+      decoder.push(chunk);
+      await yieldIfSpent();
+    }
+  }
+  return decoder.end();
+}
+
+/** A whole LIST body at once (tests; the client decodes as the body arrives). */
+export function decodeList(body: Uint8Array): { head: unknown; items: unknown[] } {
+  const decoder = new ListDecoder();
+  decoder.push(body);
+  return decoder.end();
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+/** `items` in UTF-8. */
+const ITEMS_KEY = [0x69, 0x74, 0x65, 0x6d, 0x73];
+
+/** The backslashes right before `end`, not looking before `from`. */
+function backslashesBefore(bytes: Uint8Array, end: number, from: number): number {
+  let i = end - 1;
+  while (i >= from && bytes[i] === BACKSLASH) i--;
+  return end - 1 - i;
+}
+
+/** The quote that ends a string whose content starts at `from` (no escape pending), or -1 when it is not in `bytes`. */
+function closingQuote(bytes: Uint8Array, from: number): number {
+  let quote = bytes.indexOf(QUOTE, from);
+  while (quote >= 0 && backslashesBefore(bytes, quote, from) % 2 === 1) quote = bytes.indexOf(QUOTE, quote + 1);
+  return quote;
+}
+
+function isJsonSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/**
+ * Decodes a LIST response (`{"kind":…,"metadata":{…},"items":[…]}`) chunk by chunk, one item at
+ * a time: each item's bytes are cut out and parsed on their own as soon as they are complete.
+ * JSON.parse of the whole body would first make it one string — for a page of 100 Pods 0.5–1 MB,
+ * which V8 allocates straight in its large-object space, where it stays until the next full GC —
+ * and then decode the page in one long turn. A Pod's string is a few KB and dies young. Cutting by
+ * bytes is safe in UTF-8: a multi-byte sequence never contains an ASCII byte, so quotes,
+ * backslashes, brackets and commas are always JSON's own. `head` is the document with `items`
+ * emptied (kind, apiVersion, metadata with resourceVersion and continue).
+ */
+export class ListDecoder {
+  /** Decoded items, unless an `onItem` callback takes them. */
+  readonly items: unknown[] = [];
+  readonly #onItem: ((item: unknown) => void) | undefined;
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  /** Bytes of the depth-1 string being read, while it can still be `items`; null otherwise. */
+  #key: number[] | null = null;
+  #lastKeyIsItems = false;
+  #phase: 'head' | 'items' | 'tail' = 'head';
+  readonly #head: Uint8Array[] = [];
+  #item: Uint8Array[] = [];
+  #itemOpen = false;
+
+  /** `onItem` receives each item as soon as it is decoded (then `items` stays empty). */
+  constructor(onItem?: (item: unknown) => void) {
+    this.#onItem = onItem;
+  }
+
+  push(chunk: Uint8Array): void {
+    let headFrom = this.#phase === 'items' ? -1 : 0;
+    let itemFrom = this.#itemOpen ? 0 : -1;
+    const openItem = (at: number): void => {
+      this.#itemOpen = true;
+      itemFrom = at;
+    };
+    const closeItem = (end: number): void => {
+      this.#item.push(chunk.subarray(itemFrom, end));
+      const parts = this.#item;
+      this.#item = [];
+      this.#itemOpen = false;
+      itemFrom = -1;
+      const bytes = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+      const item: unknown = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+      if (this.#onItem) this.#onItem(item);
+      else this.items.push(item);
+    };
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (this.#inString) {
+        if (this.#key === null && !this.#escaped) {
+          // Most of a LIST's bytes are inside strings: jump to the closing quote.
+          const end = closingQuote(chunk, i);
+          if (end < 0) {
+            this.#escaped = backslashesBefore(chunk, chunk.length, i) % 2 === 1;
+            break;
+          }
+          i = end;
+          this.#inString = false;
+          if (this.#depth === 1) this.#lastKeyIsItems = false;
+          continue;
+        }
+        if (this.#escaped) this.#escaped = false;
+        else if (byte === BACKSLASH) this.#escaped = true;
+        else if (byte === QUOTE) {
+          this.#inString = false;
+          if (this.#depth === 1) this.#lastKeyIsItems = this.#key !== null && this.#key.length === ITEMS_KEY.length;
+          this.#key = null;
+          continue;
+        }
+        if (this.#key !== null) {
+          if (this.#key.length < ITEMS_KEY.length && byte === ITEMS_KEY[this.#key.length]) this.#key.push(byte);
+          else this.#key = null;
+        }
+        continue;
+      }
+      switch (byte) {
+        case QUOTE:
+          this.#inString = true;
+          this.#key = this.#depth === 1 ? [] : null;
+          if (this.#phase === 'items' && this.#depth === 2 && !this.#itemOpen) openItem(i);
+          break;
+        case OPEN_BRACE:
+        case OPEN_BRACKET:
+          if (this.#phase === 'head' && this.#depth === 1 && byte === OPEN_BRACKET && this.#lastKeyIsItems) {
+            this.#phase = 'items';
+            this.#head.push(chunk.subarray(headFrom, i + 1));
+            headFrom = -1;
+          } else if (this.#phase === 'items' && this.#depth === 2 && !this.#itemOpen) {
+            openItem(i);
+          }
+          this.#depth++;
+          break;
+        case CLOSE_BRACE:
+        case CLOSE_BRACKET:
+          this.#depth--;
+          if (this.#phase === 'items' && this.#depth === 1) {
+            if (this.#itemOpen) closeItem(i);
+            this.#phase = 'tail';
+            headFrom = i;
+          }
+          break;
+        case COMMA:
+          if (this.#phase === 'items' && this.#depth === 2 && this.#itemOpen) closeItem(i);
+          break;
+        default:
+          if (this.#phase === 'items' && this.#depth === 2 && !this.#itemOpen && !isJsonSpace(byte)) openItem(i); // a number, true, false or null
+      }
+    }
+    if (headFrom >= 0) this.#head.push(chunk.subarray(headFrom));
+    if (this.#itemOpen) this.#item.push(chunk.subarray(itemFrom));
+  }
+
+  end(): { head: unknown; items: unknown[] } {
+    if (this.#depth !== 0 || this.#inString || this.#phase === 'items') throw new SyntaxError('LIST response ended early');
+    const head: unknown = JSON.parse(Buffer.concat(this.#head).toString('utf8'));
+    return { head, items: this.#phase === 'head' && isRecord(head) && Array.isArray(head.items) ? (head.items as unknown[]) : this.items };
+  }
 }

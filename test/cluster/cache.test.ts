@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClusterCache, RESOURCES, slimObject, type ResourceName } from '../../src/cluster/cache.ts';
+import { ClusterCache, RESOURCES, slimObject, StringPool, type ResourceName } from '../../src/cluster/cache.ts';
 import { ClientNodeCluster } from '../../src/cluster/client-node.ts';
+import { normalizeObject } from '../../src/cluster/normalize.ts';
 import { buildSnapshots } from '../../src/cluster/snapshot.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { PodSnapshot } from '../../src/contract/snapshot.ts';
@@ -96,12 +97,70 @@ describe('slimObject', () => {
     expect(listed?.metadata).not.toHaveProperty('managedFields');
   });
 
+  it.each(listFixtures().map((f) => [f.path] as const))('%s: slims each object as normalizeObject would, with or without a string pool', (path) => {
+    const objects = fixtureObjects(path).filter((o) => RESOURCE_OF_KIND.has(String(o.kind)));
+
+    const slimmed = objects.map((o) => slimObject(RESOURCE_OF_KIND.get(String(o.kind)) as ResourceName, structuredClone(o)));
+    const pooled = objects.map((o) => slimObject(RESOURCE_OF_KIND.get(String(o.kind)) as ResourceName, structuredClone(o), new StringPool()));
+    const viaNormalize = objects.map((o) => slimObject(RESOURCE_OF_KIND.get(String(o.kind)) as ResourceName, normalizeObject(o)));
+
+    expect(slimmed).toStrictEqual(viaNormalize);
+    expect(pooled).toStrictEqual(viaNormalize);
+  });
+
+  it('drops managedFields, last-applied-configuration and undefined values, and turns class instances into plain objects', () => {
+    class Meta {
+      name = 'a';
+      namespace = 'shop';
+      uid: string | undefined = undefined;
+      creationTimestamp = new Date('2026-11-20T11:35:00Z');
+      annotations = { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":true}', team: 'web' };
+      managedFields = [{ manager: 'kubectl' }];
+    }
+    const raw = { metadata: new Meta(), spec: { containers: [{ name: 'app', args: ['--x', undefined] }] } };
+
+    const slim = slimObject('pods', raw, new StringPool());
+
+    expect(slim).toStrictEqual({
+      metadata: { name: 'a', namespace: 'shop', creationTimestamp: '2026-11-20T11:35:00Z', annotations: { team: 'web' } },
+      spec: { containers: [{ name: 'app', args: ['--x', undefined] }] },
+      kind: 'Pod',
+      apiVersion: 'v1',
+    });
+    expect(Object.getPrototypeOf(slim?.metadata)).toBe(Object.prototype);
+  });
+
+  it('shares the parts that need no change with the decoded object, which keeps its own fields', () => {
+    const raw = JSON.parse(JSON.stringify({ ...readyPod('shop', 'a', { uid: 'u' }), metadata: { name: 'a', namespace: 'shop', uid: 'u', managedFields: [{ manager: 'kubelet' }] } })) as Record<string, unknown>;
+
+    const slim = slimObject('pods', raw, new StringPool());
+
+    expect(slim?.spec).toBe(raw.spec);
+    expect(slim?.status).toBe(raw.status);
+    expect(slim?.metadata).not.toHaveProperty('managedFields');
+    expect(raw.metadata).toEqual({ name: 'a', namespace: 'shop', uid: 'u', managedFields: [{ manager: 'kubelet' }] });
+  });
+
   it('drops a node\'s image list and keeps its conditions', () => {
     const node = { metadata: { name: 'n1' }, status: { images: [{ names: ['x'], sizeBytes: 1 }], conditions: [{ type: 'Ready', status: 'True' }] } };
 
     const slim = slimObject('nodes', node);
 
     expect(slim?.status).toEqual({ conditions: [{ type: 'Ready', status: 'True' }] });
+  });
+});
+
+describe('StringPool', () => {
+  it('keeps at most its limit of strings, starting over when full, and skips long ones', () => {
+    const pool = new StringPool(2);
+
+    const values = ['Running', 'True', 'Running', 'x'.repeat(300)].map((v) => pool.intern(v));
+    const sizeAtLimit = pool.size;
+    pool.intern('shop');
+
+    expect(values).toEqual(['Running', 'True', 'Running', 'x'.repeat(300)]);
+    expect(sizeAtLimit).toBe(2);
+    expect(pool.size).toBe(1);
   });
 });
 

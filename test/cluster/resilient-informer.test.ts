@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { objectKey, slimObject } from '../../src/cluster/cache.ts';
 import { ClientNodeCluster } from '../../src/cluster/client-node.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../../src/cluster/watch/backoff.ts';
-import { ResilientInformer, type InformerTimings } from '../../src/cluster/watch/resilient-informer.ts';
+import { DEFAULT_INFORMER_TIMINGS, ResilientInformer, type InformerTimings, type ListerWatcher } from '../../src/cluster/watch/resilient-informer.ts';
 import { isPodwhyError } from '../../src/errors.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
 import type { KubeObject } from '../../src/sim/store.ts';
@@ -111,7 +111,7 @@ describe('ResilientInformer: list and watch', () => {
     expect(lists(server)).toBe(1);
   });
 
-  it('caches list objects (Date timestamps) and watch objects (strings) in one shape', async () => {
+  it('caches list objects and watch objects in one shape, both with the API server\'s RFC 3339 strings', async () => {
     const listed = readyPod('shop', 'listed', { uid: 'uid-l', creationTimestamp: '2026-11-20T11:35:00Z' });
     const { server, cluster, informer } = await setUp({ pods: [listed] });
     const rawPage = await cluster.listerWatcher('pods', 'shop').list({});
@@ -120,8 +120,8 @@ describe('ResilientInformer: list and watch', () => {
     const watched = await waitFor(() => informer.get('uid-w'), 'the watched pod');
     const fromList = informer.get('uid-l');
 
-    // The generated client deserializes LIST items into Dates; watch events stay JSON strings.
-    expect((rawPage.items[0] as { metadata: { creationTimestamp: unknown } }).metadata.creationTimestamp).toBeInstanceOf(Date);
+    // LIST pages are decoded as plain JSON, like watch events (not into the generated client's Dates).
+    expect((rawPage.items[0] as { metadata: { creationTimestamp: unknown } }).metadata.creationTimestamp).toBe('2026-11-20T11:35:00Z');
     expect(fromList?.metadata.creationTimestamp).toBe('2026-11-20T11:35:00Z');
     expect(watched.metadata.creationTimestamp).toBe('2026-11-20T11:35:00Z');
     expect((fromList?.status as { containerStatuses: unknown }).containerStatuses).toEqual(
@@ -293,6 +293,100 @@ describe('ResilientInformer: stop during a hung LIST', () => {
 
     expect(Date.now() - started).toBeLessThan(500);
     expect(informer.hasSynced).toBe(false);
+  });
+});
+
+describe('ResilientInformer: a big LIST does not hold the event loop', () => {
+  /** A source with one page of `n` objects and a watch that stays open; no API server needed for the loop itself. */
+  function onePage(n: number): ListerWatcher {
+    const items = Array.from({ length: n }, (_, i) => ({ metadata: { name: `p${i}`, uid: `u${i}`, resourceVersion: '1' } }));
+    return {
+      description: 'one page',
+      list: () => Promise.resolve({ items, resourceVersion: '1' }),
+      watch: () => Promise.resolve({ abort: () => undefined }),
+    };
+  }
+
+  function busy(ms: number): void {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      // stands for decoding and slimming a large object
+    }
+  }
+
+  it.each([
+    ['slimming a page', 'transform'],
+    ['applying the LIST to the store and handlers', 'add'],
+  ] as const)('lets a timer run while %s', async (_, slow) => {
+    let done = 0;
+    let doneWhenTimerRan = -1;
+    const informer = new ResilientInformer<{ metadata: { name: string; uid: string; resourceVersion: string } }>({
+      source: onePage(40),
+      transform: (raw) => {
+        if (slow === 'transform') {
+          busy(2);
+          if (++done === 1) setTimeout(() => (doneWhenTimerRan = done), 0);
+        }
+        return raw as { metadata: { name: string; uid: string; resourceVersion: string } };
+      },
+      keyOf: (o) => o.metadata.uid,
+      resourceVersionOf: (o) => o.metadata.resourceVersion,
+      handler: {
+        add: () => {
+          if (slow !== 'add') return;
+          busy(2);
+          if (++done === 1) setTimeout(() => (doneWhenTimerRan = done), 0);
+        },
+      },
+      timings: FAST,
+    });
+
+    informer.start();
+    await informer.waitForSync(5_000);
+    await informer.stop();
+
+    // 40 × 2 ms of work in 4 ms slices: the timer runs after a slice or two, not after all 40.
+    expect(informer.list()).toHaveLength(40);
+    expect(doneWhenTimerRan).toBeGreaterThan(0);
+    expect(doneWhenTimerRan).toBeLessThan(40);
+  });
+
+  it('shares one time slice among informers: a turn does one slice of their work, not one per informer', async () => {
+    let done = 0;
+    const doneAtTimer: number[] = [];
+    const informers = ['a', 'b'].map((name) => new ResilientInformer<{ metadata: { uid: string; resourceVersion: string } }>({
+      source: { ...onePage(30), description: name },
+      transform: (raw) => {
+        busy(1);
+        done++;
+        const object = raw as { metadata: { uid: string; resourceVersion: string } };
+        return { metadata: { ...object.metadata, uid: `${name}-${object.metadata.uid}` } };
+      },
+      keyOf: (o) => o.metadata.uid,
+      resourceVersionOf: (o) => o.metadata.resourceVersion,
+      timings: FAST,
+    }));
+    let ticking = true;
+    const tick = (): void => {
+      doneAtTimer.push(done);
+      if (ticking) setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+
+    for (const informer of informers) informer.start();
+    await Promise.all(informers.map((i) => i.waitForSync(5_000)));
+    ticking = false;
+    await Promise.all(informers.map((i) => i.stop()));
+
+    // 60 items of 1 ms in 4 ms slices: 4 items between two timer callbacks with one slice per
+    // turn, 8 if each informer had its own.
+    const between = doneAtTimer.slice(1).map((n, i) => n - (doneAtTimer[i] as number));
+    expect(done).toBe(60);
+    expect(Math.max(...between)).toBeLessThanOrEqual(6);
+  });
+
+  it('pages LISTs by at most 250 objects by default', () => {
+    expect(DEFAULT_INFORMER_TIMINGS.pageSize).toBeLessThanOrEqual(250);
   });
 });
 
