@@ -144,9 +144,15 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         beforeScrape: async () => {
           counts = await queue.counts();
         },
-        readiness: () => {
+        readiness: async () => {
           const reasons: string[] = [];
           if (!cache.hasSynced) reasons.push('informer caches not synced');
+          // With Redis, a queue that cannot answer within a second means jobs cannot be taken or run.
+          const reachable = await Promise.race([
+            queue.counts().then((c) => { counts = c; return true; }, () => false),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000).unref()),
+          ]);
+          if (!reachable) reasons.push(config.REDIS_URL ? 'Redis (diagnosis queue) unreachable' : 'diagnosis queue not answering');
           return { ready: reasons.length === 0, reasons };
         },
       });
