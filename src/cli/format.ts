@@ -3,7 +3,7 @@
  * in a terminal. Both are pure.
  */
 import type { Diagnosis } from '../contract/diagnosis.ts';
-import { formatEvidence } from '../render/evidence-text.ts';
+import { formatEvidence, toTextLine } from '../render/evidence-text.ts';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -63,7 +63,8 @@ function formatOne(d: Diagnosis): string {
   if (d.actions.length) {
     lines.push(`  One-click fixes: ${d.actions.map((a) => `${a.action} (${a.reason})`).join('; ')}`);
   }
-  return `${lines.join('\n')}\n`;
+  // Every line carries cluster-supplied text (names, messages, images): one line each, bounded.
+  return `${lines.map((line) => toTextLine(line)).join('\n')}\n`;
 }
 
 function plural(n: number, word: string): string {

@@ -1,22 +1,61 @@
 /**
  * Reads what `kubectl get … -o json` or `-o yaml` prints: one object, a `List` (or any *List),
  * several JSON documents, or multi-document YAML. Pure: text in, objects out.
+ *
+ * The input may be hostile or simply wrong (PLATFORM.md §6 item 12), so every failure is a DumpError
+ * with a one-line message (the CLI exits 2 on it), never a crash: YAML alias bombs are refused, nesting
+ * is bounded, and a UTF-16 file (what Windows PowerShell's `>` writes) is named as such.
  */
 import { parseAllDocuments } from 'yaml';
 import { isRecord } from './normalize.ts';
 
 export class DumpError extends Error {
   override name = 'DumpError';
+
+  constructor(message: string) {
+    // Parser messages quote the input, which may hold line breaks or terminal escape sequences.
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    super(message.replace(/[\u0000-\u001F\u007F-\u009F]+/g, ' ').slice(0, 500));
+  }
 }
+
+/**
+ * How many alias references a YAML document may resolve (the `yaml` package's default, made explicit):
+ * kubectl never prints aliases, and a "billion laughs" document expands exponentially through them.
+ */
+export const MAX_YAML_ALIAS_COUNT = 100;
+/**
+ * Deepest nesting accepted. The deepest field the engine reads is ~15 levels down (a List item's
+ * pod anti-affinity match expression values); CRD schemas go deeper, but not near this. Deeper input
+ * would only exhaust the call stack of the code that walks it.
+ */
+export const MAX_NESTING_DEPTH = 256;
 
 export function parseKubectlDump(text: string): Record<string, unknown>[] {
   const trimmed = text.trim();
   if (trimmed.length === 0) throw new DumpError('input is empty');
+  if (trimmed.includes('\u0000')) {
+    throw new DumpError('input contains NUL characters, so it is not JSON or YAML text (a UTF-16 file? Windows PowerShell writes UTF-16 with ">"; save it as UTF-8)');
+  }
   const documents = trimmed.startsWith('{') || trimmed.startsWith('[') ? parseJsonDocuments(trimmed) : parseYamlDocuments(trimmed);
+  for (const doc of documents) assertNesting(doc);
   const objects: Record<string, unknown>[] = [];
   for (const doc of documents) flatten(doc, objects);
   if (objects.length === 0) throw new DumpError('no Kubernetes objects found (expected objects with kind and metadata)');
   return objects;
+}
+
+/** Iterative, so it cannot itself overflow the stack it protects. */
+function assertNesting(root: unknown): void {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_NESTING_DEPTH) throw new DumpError(`input nests deeper than ${MAX_NESTING_DEPTH} levels; no Kubernetes object does`);
+    for (const item of Array.isArray(value) ? value : Object.values(value)) {
+      if (typeof item === 'object' && item !== null) stack.push([item, depth + 1]);
+    }
+  }
 }
 
 function parseJsonDocuments(text: string): unknown[] {
@@ -63,15 +102,32 @@ function splitConcatenatedJson(text: string): unknown[] | null {
   return depth === 0 && docs.length > 0 ? docs : null;
 }
 
+/** JSON has no NaN or Infinity, so a kubectl dump never does; YAML's `.nan` and `.inf` are dropped like absent fields. */
+function dropNonFinite(_key: unknown, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? undefined : value;
+}
+
 function parseYamlDocuments(text: string): unknown[] {
-  const docs = parseAllDocuments(text);
-  const values: unknown[] = [];
-  for (const doc of Array.isArray(docs) ? docs : [docs]) {
-    const error = doc.errors[0];
-    if (error) throw new DumpError(`invalid YAML: ${error.message.split('\n')[0]}`);
-    values.push(doc.toJS());
+  try {
+    const docs = parseAllDocuments(text);
+    const values: unknown[] = [];
+    for (const doc of Array.isArray(docs) ? docs : [docs]) {
+      const error = doc.errors[0];
+      // The parser reports running out of stack on deep block nesting as a document error.
+      if (error && /Maximum call stack/.test(error.message)) throw new DumpError('YAML nests too deeply to read; no Kubernetes object does');
+      if (error) throw new DumpError(`invalid YAML: ${error.message.split('\n')[0]}`);
+      values.push(doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT, reviver: dropNonFinite }));
+    }
+    return values;
+  } catch (error) {
+    if (error instanceof DumpError) throw error;
+    // source: yaml src/nodes/Alias.ts throws this ReferenceError when aliases exceed maxAliasCount.
+    if (error instanceof ReferenceError && /Excessive alias count/.test(error.message)) {
+      throw new DumpError(`YAML aliases expand beyond ${MAX_YAML_ALIAS_COUNT} references (a "billion laughs" document?); kubectl never prints aliases`);
+    }
+    if (error instanceof RangeError) throw new DumpError('YAML nests too deeply to read; no Kubernetes object does');
+    throw new DumpError(`invalid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  return values;
 }
 
 function flatten(doc: unknown, out: Record<string, unknown>[]): void {

@@ -5,7 +5,7 @@
  */
 import type { KubeEvent, Node, PersistentVolumeClaim, Pod, ResourceQuota, Workload } from '../contract/k8s.ts';
 import type { ContainerLogTail, PodSnapshot, RolloutContext, Snapshot, WorkloadSnapshot } from '../contract/snapshot.ts';
-import { isRecord, normalizeObject } from './normalize.ts';
+import { conformObject, isRecord, normalizeObject } from './normalize.ts';
 
 /** Kinds whose controllers create Pods directly, and so can have FailedCreate with no Pod to show. */
 export const POD_CREATING_KINDS: readonly string[] = ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController'];
@@ -24,11 +24,19 @@ export function emptyObjectSet(): ObjectSet {
   return { pods: [], events: [], nodes: [], workloads: [], quotas: [], pvcs: [] };
 }
 
-/** Sorts objects by kind; unknown kinds are ignored. Returns how many were recognised. */
+const CLASSIFIED_KINDS: ReadonlySet<string> = new Set(['Pod', 'Event', 'Node', 'ResourceQuota', 'PersistentVolumeClaim', ...WORKLOAD_KINDS]);
+
+/**
+ * Sorts objects by kind; unknown kinds are ignored, and so are objects that cannot be one of the
+ * engine's shapes (e.g. a Pod without a name). See conformObject.
+ */
 export function classifyObjects(objects: readonly unknown[], into: ObjectSet = emptyObjectSet()): ObjectSet {
   for (const raw of objects) {
     if (!isRecord(raw) || typeof raw.kind !== 'string' || !isRecord(raw.metadata)) continue;
-    const object = normalizeObject<Record<string, unknown>>(raw);
+    if (!CLASSIFIED_KINDS.has(raw.kind)) continue;
+    // A dump may have been edited by hand (or crafted): give the engine the types it is promised.
+    const object = conformObject(raw.kind, normalizeObject<Record<string, unknown>>(raw));
+    if (!object) continue;
     switch (raw.kind) {
       case 'Pod':
         into.pods.push(withPodDefaults(object as unknown as Pod));

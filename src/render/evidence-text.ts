@@ -1,8 +1,37 @@
 /** Plain-text rendering of evidence, shared by every text surface (CLI, console notifier). Pure. */
 import type { Evidence } from '../contract/diagnosis.ts';
 
+/**
+ * Longest line a text surface prints. Cluster strings are not bounded by the API server (a core/v1
+ * Event message, a condition message, container args), and one 50 KB message must not become a
+ * 50 KB terminal line; the start of a message carries its meaning, so clipping keeps the start.
+ */
+export const MAX_TEXT_LINE = 2_000;
+
+/** Line breaks inside a value (kubelet's FailedMount output has them) would break "one line per item". */
+const LINE_BREAKS = /\r\n|[\n\r\u2028\u2029]/g;
+/**
+ * C0/C1 controls (a terminal escape sequence in an Event message could rewrite the user's screen) and
+ * the bidirectional overrides and isolates that reorder what a reader sees (CVE-2021-42574, "Trojan Source").
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+
+/** A cluster-supplied string made safe to print as one terminal line of at most `max` characters. */
+export function toTextLine(text: string, max: number = MAX_TEXT_LINE): string {
+  const line = text.replace(LINE_BREAKS, ' ').replace(/\t/g, ' ').replace(UNSAFE_CHARACTERS, '\uFFFD');
+  if (line.length <= max) return line;
+  // Do not cut a surrogate pair in half.
+  const end = /[\uD800-\uDBFF]/.test(line[max - 2] ?? '') ? max - 2 : max - 1;
+  return `${line.slice(0, end)}…`;
+}
+
 /** One line per evidence item; shared by every text surface. */
 export function formatEvidence(e: Evidence): string {
+  return toTextLine(describeEvidence(e));
+}
+
+function describeEvidence(e: Evidence): string {
   switch (e.kind) {
     case 'status':
       return `${e.field} = ${e.value}`;

@@ -197,7 +197,8 @@ function missingPods(workload: Workload): number {
 
 function numberField(record: Record<string, unknown>, key: string): number | null {
   const value = record[key];
-  return typeof value === 'number' ? value : null;
+  // Not a declared field, so not conformed at the boundary: a crafted dump can make it NaN or Infinity.
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 /** The object a user edits to change the pod template: the top of the owner chain (e.g. the Deployment). */

@@ -3,7 +3,6 @@
  * volume, and what a volume mount looks like. Reports names and keys only, never env values.
  */
 import type { Container, Pod, Volume, Workload } from '../../contract/k8s.ts';
-import { containers } from '../support.ts';
 
 /** A field of the Pod spec that points at a ConfigMap or Secret. */
 export interface Reference {
@@ -20,12 +19,38 @@ export interface Reference {
 
 export type ObjectKind = 'ConfigMap' | 'Secret';
 
+interface ContainerSpec {
+  name: string;
+  spec: Container;
+  /** `spec.containers[app]` or `spec.initContainers[init-db]` */
+  specPath: string;
+}
+
+/**
+ * The Pod's container specs, init containers first, the first of each name (as support.ts containers()
+ * pairs them) but without its per-name status lookups: the dependency detector calls this once per failing
+ * container, and through containers() a Pod with 200 containers cost 200³ lookups (found by test/robustness).
+ */
+function containerSpecs(pod: Pod): ContainerSpec[] {
+  const specs: ContainerSpec[] = [];
+  const add = (isInit: boolean, list: Container[] | undefined) => {
+    const seen = new Set<string>();
+    for (const spec of list ?? []) {
+      if (seen.has(spec.name)) continue;
+      seen.add(spec.name);
+      specs.push({ name: spec.name, spec, specPath: `spec.${isInit ? 'initContainers' : 'containers'}[${spec.name}]` });
+    }
+  };
+  add(true, pod.spec.initContainers);
+  add(false, pod.spec.containers);
+  return specs;
+}
+
 /** Every reference to the named ConfigMap/Secret in the Pod (containers first, then volumes). */
 export function referencesTo(pod: Pod, kind: ObjectKind, name: string): Reference[] {
   const refs: Reference[] = [];
-  for (const view of containers(pod)) {
+  for (const view of containerSpecs(pod)) {
     const spec = view.spec;
-    if (!spec) continue;
     for (const env of spec.env ?? []) {
       const ref = kind === 'ConfigMap' ? env.valueFrom?.configMapKeyRef : env.valueFrom?.secretKeyRef;
       if (ref?.name !== name) continue;
@@ -94,9 +119,9 @@ export function mountsOf(pod: Pod, volume: string): MountRef[] {
 
 export function allMounts(pod: Pod, container?: string): MountRef[] {
   const mounts: MountRef[] = [];
-  for (const view of containers(pod)) {
+  for (const view of containerSpecs(pod)) {
     if (container !== undefined && view.name !== container) continue;
-    for (const mount of view.spec?.volumeMounts ?? []) {
+    for (const mount of view.spec.volumeMounts ?? []) {
       mounts.push({ container: view.name, field: `${view.specPath}.volumeMounts[${mount.name}]`, mount });
     }
   }

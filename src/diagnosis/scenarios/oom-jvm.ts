@@ -15,7 +15,10 @@ export interface JvmHeap {
   flags: string;
   /** Where the deciding option is set, e.g. `spec.containers[app].env[JAVA_TOOL_OPTIONS]`. */
   field: string;
-  /** The full value at that field. */
+  /**
+   * The JVM's -X options at that field, and only those: the rest of an env value or command line can
+   * carry credentials (`-Dspring.datasource.password=…`, `--token …`), and evidence is posted to chat.
+   */
   value: string;
   /** Typical non-heap memory (metaspace, thread stacks, code cache, GC structures, direct buffers). */
   overheadBytes: number;
@@ -47,10 +50,8 @@ function size(text: string): number | null {
 function tokensOf(container: Container, specPath: string): Token[] {
   const tokens: Token[] = [];
   const add = (field: string, value: string) => {
-    for (const flag of value.split(/\s+/)) {
-      const clean = flag.replace(/^['"]|['";]$/g, '');
-      if (clean.startsWith('-X')) tokens.push({ flag: clean, field, value });
-    }
+    const options = value.split(/\s+/).map((flag) => flag.replace(/^['"]|['";]$/g, '')).filter((flag) => flag.startsWith('-X'));
+    for (const flag of options) tokens.push({ flag, field, value: options.join(' ') });
   };
   const env = (name: string) => container.env?.find((e) => e.name === name && typeof e.value === 'string');
   for (const name of ENV_BEFORE_COMMAND) {

@@ -119,7 +119,22 @@ export function requiredNodeAffinityTerms(pod: Pod): NodeSelectorTerm[] {
   if (!isRecord(nodeAffinity)) return [];
   const required = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
   if (!isRecord(required) || !Array.isArray(required.nodeSelectorTerms)) return [];
-  return required.nodeSelectorTerms.filter(isRecord) as NodeSelectorTerm[];
+  // spec.affinity is not typed by the contract: a crafted dump can put null or a keyless requirement here.
+  return required.nodeSelectorTerms.filter(isRecord).map((term) => ({
+    matchExpressions: requirements(term.matchExpressions),
+    matchFields: requirements(term.matchFields),
+  }));
+}
+
+function requirements(value: unknown): NodeSelectorRequirement[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((r): r is Record<string, unknown> => isRecord(r) && typeof r.key === 'string' && typeof r.operator === 'string')
+    .map((r) => ({
+      key: r.key as string,
+      operator: r.operator as string,
+      ...(Array.isArray(r.values) ? { values: r.values.filter((v): v is string => typeof v === 'string') } : {}),
+    }));
 }
 
 /** Required pod (anti-)affinity terms, for evidence: `topologyKey=…, labelSelector …`. */
