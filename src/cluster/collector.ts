@@ -8,6 +8,7 @@
  * The change context (the owning Deployment's latest rollout) comes from the cached ReplicaSets
  * through snapshot.ts `rolloutContext`.
  */
+import { redactSecrets } from '../contract/redact.ts';
 import type { ContainerStatus, Node, Pod } from '../contract/k8s.ts';
 import type { ContainerLogTail, PodSnapshot, WorkloadSnapshot } from '../contract/snapshot.ts';
 import type { ClusterCache } from './cache.ts';
@@ -230,14 +231,5 @@ export function toLogLines(text: string, limits: Pick<LogTailLimits, 'lines' | '
   });
 }
 
-const SECRET_PATTERNS: readonly [RegExp, string][] = [
-  [/(authorization:\s*(?:bearer|basic)\s+)\S+/gi, '$1[redacted]'],
-  [/((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[=:]\s*["']?)[^\s"',;]+/gi, '$1[redacted]'],
-  [/\bxox[abposr]-[A-Za-z0-9-]+/g, '[redacted]'],
-  [/\bAKIA[0-9A-Z]{16}\b/g, '[redacted]'],
-  [/\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/g, '[redacted]'],
-];
-
-export function redactSecrets(line: string): string {
-  return SECRET_PATTERNS.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), line);
-}
+/** Re-exported: the rule lives in the contract, shared with the engine. */
+export { redactSecrets } from '../contract/redact.ts';

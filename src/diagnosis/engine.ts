@@ -1,4 +1,5 @@
 import type { Diagnosis, Evidence, Finding, Subject } from '../contract/diagnosis.ts';
+import { boundText, redactSecrets } from '../contract/redact.ts';
 import { fullCauseId, type CauseId } from '../contract/scenarios.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../contract/settings.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
@@ -54,7 +55,7 @@ function toDiagnosis(snapshot: Snapshot, finding: Finding, settings: EngineSetti
   const otherCauses = [...new Set(finding.otherCauses.map((c) => fullCauseId(scenario, c as never)))].filter(
     (c): c is CauseId => c !== cause,
   );
-  const evidence = [...finding.evidence];
+  const evidence = finding.evidence.map(boundEvidence);
   const change = rolloutEvidence(snapshot, settings);
   if (change) evidence.push(change);
   return {
@@ -62,11 +63,24 @@ function toDiagnosis(snapshot: Snapshot, finding: Finding, settings: EngineSetti
     scenario,
     cause,
     otherCauses,
-    summary: finding.summary,
+    summary: boundText(finding.summary),
     evidence,
-    remediation: finding.remediation,
+    remediation: finding.remediation.map((r) => ({ ...r, text: boundText(r.text), ...(r.command ? { command: boundText(r.command) } : {}) })),
     actions: finding.actions,
   };
+}
+
+/**
+ * Evidence quotes the cluster (event messages, log lines, container arguments): it leaves the engine
+ * with secrets masked and every string bounded, whatever a detector copied in (a 50 KB event message
+ * must not reach a chat message or Redis whole).
+ */
+function boundEvidence(item: Evidence): Evidence {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item)) {
+    out[key] = typeof value === 'string' && key !== 'kind' ? boundText(redactSecrets(value)) : value;
+  }
+  return out as unknown as Evidence;
 }
 
 /** "Started N minutes after the rollout of X": only when the rollout is recent enough to be a suspect. */
