@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { RedisOutageProxy } from '../support/redis-outage-proxy.ts';
 import { RedisIncidentStore } from '../../src/alerts/incident-store-redis.ts';
 import { IncidentManager } from '../../src/alerts/incidents.ts';
 import { BullmqDiagnosisQueue, checkRedis, createBullmqDiagnosisQueue, type BullmqQueueOptions } from '../../src/queue/bullmq.ts';
@@ -70,38 +71,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A TCP proxy in front of Redis that the test can take down and bring back: a Redis outage without touching Redis. */
-class RedisOutageProxy {
-  port = 0;
-  #server: Server | undefined;
-  readonly #sockets = new Set<Socket>();
-
-  async up(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(REDIS_PORT, REDIS_HOST);
-      for (const socket of [client, upstream]) {
-        this.#sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          this.#sockets.delete(socket);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.#server = server;
-  }
-
-  async down(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    for (const socket of this.#sockets) socket.destroy();
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
-}
 
 describe('BullMQ diagnosis queue: start-up checks', () => {
   it('fails fast (under 2 s) with redis-unavailable when Redis cannot be reached', async () => {
