@@ -8,6 +8,8 @@
  *   npm run bench:pipeline -- --jobs 10000                   (diagnosis jobs per throughput run; default 5,000)
  *   npm run bench:pipeline -- --redis redis://host:6379      (default redis://127.0.0.1:6379; unreachable: BullMQ runs are skipped)
  *   npm run bench:pipeline -- --json                         (figures as JSON on stdout)
+ *   npm run bench:pipeline -- --throughput 2                 (which throughput runs: in-process and/or worker counts; default in-process,1,2)
+ *   npm run bench:pipeline -- --cpu-prof DIR                 (V8 CPU profiles of the worker processes into DIR, for Chrome DevTools)
  *
  * The fake API server runs in a CHILD process (bench/pipeline-server.ts), as in bench/cluster.ts, so its
  * work does not run on the agent's event loop; BullMQ workers are child processes too (bench/pipeline-worker.ts).
@@ -41,14 +43,20 @@ const { values } = parseArgs({
     stabilize: { type: 'string', default: '60' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
     json: { type: 'boolean', default: false },
+    throughput: { type: 'string', default: 'in-process,1,2' },
+    'cpu-prof': { type: 'string' },
   },
 });
+const throughputRuns = values.throughput.split(',').map((run) => run.trim());
+const workerCounts = throughputRuns.filter((run) => run !== 'in-process').map(Number);
+if (workerCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--throughput: expected in-process and/or worker counts, got ${values.throughput}`);
 
 const progress = (message: string): void => {
   process.stderr.write(`[bench:pipeline] ${message}\n`);
 };
 const log = createLogger({ level: 'warn', destination: process.stderr });
 const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
+const WORKER_FLAGS = values['cpu-prof'] ? [...NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : NODE_FLAGS;
 
 interface ServerReady {
   kubeconfig: string;
@@ -71,7 +79,7 @@ function firstLine<T>(child: ChildProcess, lines: Interface): Promise<T> {
 
 /** A worker as a child process (bench/pipeline-worker.ts). */
 const childWorker: WorkerFactory = (spec) => {
-  const child = spawn(process.execPath, [...NODE_FLAGS, join(import.meta.dirname, 'pipeline-worker.ts'), '--kubeconfig', spec.kubeconfigPath, '--redis', spec.redisUrl, '--prefix', spec.prefix], {
+  const child = spawn(process.execPath, [...WORKER_FLAGS, join(import.meta.dirname, 'pipeline-worker.ts'), '--kubeconfig', spec.kubeconfigPath, '--redis', spec.redisUrl, '--prefix', spec.prefix], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout as NonNullable<ChildProcess['stdout']> });
@@ -138,13 +146,16 @@ try {
   const pods = burstResult?.pods ?? [];
   const jobs = Number(values.jobs);
 
-  progress(`throughput: ${jobs} jobs, in-process queue`);
-  const inProcess = await measureInProcessThroughput({ kubeconfigPath: ready.kubeconfig, pods, jobs, log });
-  progress(`  ${inProcess.perSecond} diagnoses/s`);
+  let inProcess: PipelineFigures['throughput']['inProcess'];
+  if (throughputRuns.includes('in-process')) {
+    progress(`throughput: ${jobs} jobs, in-process queue`);
+    inProcess = await measureInProcessThroughput({ kubeconfigPath: ready.kubeconfig, pods, jobs, log });
+    progress(`  ${inProcess.perSecond} diagnoses/s`);
+  }
 
   const bullmq: PipelineFigures['throughput']['bullmq'] = [];
   const unreachable = await redisReachable(values.redis);
-  for (const workers of [1, 2]) {
+  for (const workers of workerCounts) {
     const label = `BullMQ, ${workers} worker process${workers === 1 ? '' : 'es'}`;
     if (unreachable) {
       bullmq.push({ label, skipped: unreachable });

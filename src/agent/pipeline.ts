@@ -83,6 +83,8 @@ export class AlertPipeline {
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
+  /** A stabilizer pass is scheduled for the end of this turn (see #offer). */
+  #dueSoon: NodeJS.Immediate | undefined;
 
   constructor(options: AlertPipelineOptions) {
     // Options passed as `undefined` (e.g. an unset knob forwarded by the agent) must not erase the defaults.
@@ -174,6 +176,9 @@ export class AlertPipeline {
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (this.#dueSoon) clearImmediate(this.#dueSoon);
+    this.#dueSoon = undefined;
     this.#buffer.stop();
   }
 
@@ -203,7 +208,18 @@ export class AlertPipeline {
 
   #offer(candidate: Candidate): void {
     this.#o.metrics.candidates.inc({ cluster: this.#o.cluster, hint: candidate.hint });
+    const isNew = !this.#stabilizer.has(candidate.subject.kind, candidate.subject.uid);
     this.#stabilizer.offer(candidate);
+    // A new failure whose window is already over (a crash loop, an OOM kill, a Pod first seen long after it
+    // began failing) is handed on at the end of this turn instead of at the next tick, up to tickMs later.
+    // One pass serves every candidate offered in the same turn (an informer hands over events in batches);
+    // the updates of a Pod already known wait for the tick, so they cost no extra passes.
+    if (isNew && candidate.dueAtMs <= this.#o.now() && !this.#dueSoon && this.#timer) {
+      this.#dueSoon = setImmediate(() => {
+        this.#dueSoon = undefined;
+        this.#stabilizer.tick();
+      });
+    }
   }
 
   #examinePod(pod: Pod): void {

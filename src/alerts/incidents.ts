@@ -21,7 +21,9 @@ import { PodwhyError } from '../errors.ts';
  * Concurrency: workers of one cluster may record into the same incident at the same moment. Every
  * change is a read-modify-write with a version check (compare-and-set; a Lua script in Redis), retried
  * on conflict, so two workers never both open an incident, and emitting a command is part of the write
- * that records it.
+ * that records it. Within one process, changes to the same document that arrive while one is being
+ * written are applied together, in order, in the next read-modify-write (a burst's replicas land in one
+ * incident at once: they would otherwise mostly conflict with each other and retry).
  */
 
 export interface PostedMessage {
@@ -39,6 +41,12 @@ export interface IncidentPod {
   state: PodState;
   /** When the Pod entered this state (ms since the epoch, from the manager's clock). */
   since: number;
+  /**
+   * Fingerprint of this Pod's latest recorded diagnosis (absent in incidents written before it existed).
+   * Replicas failing the same way still differ in their evidence (the uid in format.Pod of a BackOff event,
+   * the node), so "new evidence" is judged per Pod: a Pod seen again with the same evidence changes nothing.
+   */
+  fingerprint?: string;
 }
 
 /** Has the open message been sent? 'pending': not yet (snoozed, or not decided); 'digest': listed in a digest. */
@@ -63,7 +71,7 @@ export interface Incident {
   pods: Record<string, IncidentPod>;
   /** The latest diagnosis recorded. */
   diagnosis: Diagnosis;
-  /** Hash of the diagnosis without volatile parts (ages, counts, the Pod's own name): a change means new evidence. */
+  /** Hash of the latest recorded diagnosis without volatile parts (ages, counts, the Pod's own name); see IncidentPod.fingerprint. */
   fingerprint: string;
   /** snapshot.observedAt of the latest diagnosis. */
   lastObservedAt: string;
@@ -299,6 +307,8 @@ export class IncidentManager {
   readonly settings: IncidentSettings;
   readonly #store: IncidentStore;
   readonly #now: () => number;
+  /** Changes waiting for a document being written, by cluster and id (see #mutate). */
+  readonly #pending = new Map<string, PendingChange[]>();
 
   constructor(options: IncidentManagerOptions) {
     this.#store = options.store;
@@ -316,9 +326,12 @@ export class IncidentManager {
     const { cluster, diagnosis } = observation;
     const member = memberOf(diagnosis);
     const fingerprint = fingerprintOf(diagnosis, key.scope);
-    const snoozedUntil = await this.#store.snoozedUntil(cluster, snoozeScopes(key.scope, key.namespace, key.subject), now);
+    // Asked for together with the incident's read (one round trip to Redis instead of two in a row).
+    const snoozeLookup = this.#store.snoozedUntil(cluster, snoozeScopes(key.scope, key.namespace, key.subject), now);
+    snoozeLookup.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
 
     const outcome = await this.#mutate(cluster, key.id, async (doc) => {
+      const snoozedUntil = await snoozeLookup;
       let incident = doc?.type === 'incident' ? doc : null;
       let changed = false;
       if (!incident || (incident.status === 'resolved' && !this.#canReopen(incident, now))) {
@@ -618,20 +631,77 @@ export class IncidentManager {
     return command;
   }
 
-  /** Read, change, compare-and-set; retried on conflict. `change` must not have side effects beyond the store's idempotent ones. */
-  async #mutate<R>(cluster: string, id: string, change: (doc: StoredDoc | null) => Promise<MutateStep<R>>): Promise<R> {
+  /**
+   * Read, change, compare-and-set; retried on conflict. `change` must not have side effects beyond the
+   * store's idempotent ones. Changes to one document that come in while it is being written wait and are
+   * then applied together, each to the result of the one before, in one read and one write.
+   */
+  #mutate<R>(cluster: string, id: string, change: (doc: StoredDoc | null) => Promise<MutateStep<R>>): Promise<R> {
+    const key = `${cluster}\u0000${id}`;
+    return new Promise<R>((resolve, reject) => {
+      const waiting: PendingChange = { change, resolve: resolve as (result: unknown) => void, reject };
+      const queue = this.#pending.get(key);
+      if (queue) {
+        queue.push(waiting);
+        return;
+      }
+      this.#pending.set(key, [waiting]);
+      void this.#drain(cluster, id, key);
+    });
+  }
+
+  async #drain(cluster: string, id: string, key: string): Promise<void> {
+    const queue = this.#pending.get(key) as PendingChange[];
+    while (queue.length > 0) {
+      const batch = queue.splice(0);
+      try {
+        const outcomes = await this.#commit(cluster, id, batch);
+        outcomes.forEach((outcome, i) => {
+          const waiting = batch[i] as PendingChange;
+          if (outcome.ok) waiting.resolve(outcome.result);
+          else waiting.reject(outcome.error);
+        });
+      } catch (error) {
+        for (const waiting of batch) waiting.reject(error);
+      }
+    }
+    this.#pending.delete(key);
+  }
+
+  /** One read-modify-write of the batch's changes, retried on conflict. A change that throws fails alone. */
+  async #commit(cluster: string, id: string, batch: PendingChange[]): Promise<ChangeOutcome[]> {
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.#store.get(cluster, id);
-      const step = await change(current ? current.doc : null);
-      if (!step.next) return step.result;
-      const written = await this.#store.put(cluster, step.next, current?.version ?? 0, {
-        dueAt: step.next.dueAt,
-        ttlMs: ttlOf(step.next, this.settings),
-        open: step.next.type === 'incident' && step.next.status === 'open',
-        addMembers: step.addMembers ?? [],
-        removeMembers: step.removeMembers ?? [],
+      let doc = current ? current.doc : null;
+      let next: StoredDoc | null = null;
+      /** uid → true: list it under this document; false: not any more. The last change's word counts. */
+      const members = new Map<string, boolean>();
+      const outcomes: ChangeOutcome[] = [];
+      for (const waiting of batch) {
+        // Each change gets its own copy, so one that throws or writes nothing leaves no trace for the next.
+        const input = batch.length > 1 && doc ? (structuredClone(doc) as StoredDoc) : doc;
+        try {
+          const step = await waiting.change(input);
+          outcomes.push({ ok: true, result: step.result });
+          if (!step.next) continue;
+          doc = step.next;
+          next = step.next;
+          for (const uid of step.addMembers ?? []) members.set(uid, true);
+          for (const uid of step.removeMembers ?? []) members.set(uid, false);
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+      if (!next) return outcomes;
+      const entries = [...members];
+      const written = await this.#store.put(cluster, next, current?.version ?? 0, {
+        dueAt: next.dueAt,
+        ttlMs: ttlOf(next, this.settings),
+        open: next.type === 'incident' && next.status === 'open',
+        addMembers: entries.filter(([, add]) => add).map(([uid]) => uid),
+        removeMembers: entries.filter(([, add]) => !add).map(([uid]) => uid),
       });
-      if (written) return step.result;
+      if (written) return outcomes;
       if (attempt >= MAX_CAS_ATTEMPTS) {
         throw new PodwhyError('conflict', `Incident ${id} kept changing under ${MAX_CAS_ATTEMPTS} attempts to update it`, { id });
       }
@@ -640,6 +710,14 @@ export class IncidentManager {
     }
   }
 }
+
+interface PendingChange {
+  change: (doc: StoredDoc | null) => Promise<MutateStep<unknown>>;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type ChangeOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
 type Decision = 'open' | 'update' | 'reopen' | 'resolve' | 'digest' | null;
 
@@ -698,21 +776,24 @@ function observe(incident: Incident, member: Omit<IncidentPod, 'state' | 'since'
   let changed = false;
   const pod = incident.pods[member.uid];
   if (!pod) {
-    incident.pods[member.uid] = { ...member, state: 'failing', since: now };
+    incident.pods[member.uid] = { ...member, state: 'failing', since: now, fingerprint };
     changed = true;
-  } else if (pod.state !== 'failing') {
-    pod.state = 'failing';
-    pod.since = now;
-    changed = true;
-  }
-  if (incident.fingerprint !== fingerprint) {
-    incident.fingerprint = fingerprint;
-    changed = true;
+  } else {
+    if (pod.state !== 'failing') {
+      pod.state = 'failing';
+      pod.since = now;
+      changed = true;
+    }
+    if (pod.fingerprint !== fingerprint) {
+      pod.fingerprint = fingerprint;
+      changed = true;
+    }
   }
   if (incident.allClearSince !== undefined) {
     delete incident.allClearSince;
     changed = true;
   }
+  incident.fingerprint = fingerprint;
   incident.diagnosis = observation.diagnosis;
   incident.cause = observation.diagnosis.cause;
   incident.lastObservedAt = observation.observedAt;

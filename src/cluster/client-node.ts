@@ -8,15 +8,18 @@
 import {
   ApiException,
   CoreV1Api,
+  createConfiguration,
   HttpMethod,
   IsomorphicFetchHttpLibrary,
   Observable,
   PatchStrategy,
   RequestContext,
+  ServerConfiguration,
   Watch,
   type ConfigurationOptions,
   type KubeConfig,
   type ResponseContext,
+  type SecurityAuthentication,
 } from '@kubernetes/client-node';
 import clientNodePackage from '@kubernetes/client-node/package.json' with { type: 'json' };
 import type { Pod } from '../contract/k8s.ts';
@@ -215,6 +218,74 @@ export interface ClientNodeClusterOptions {
   requestTimeoutMs?: number;
   /** Per-page timeout for LISTs (default 60 s: LIST p99 SLO is ≤ 30 s, PLATFORM.md §2.4). */
   listTimeoutMs?: number;
+  /**
+   * How long one connection pool serves before it is rebuilt from the kubeconfig, so rotated client
+   * certificates or CA files are picked up (default 5 minutes, client-go's CertCallbackRefreshDuration).
+   */
+  connectionRefreshMs?: number;
+}
+
+/** The undici dispatcher client-node hands a request (an Agent with the kubeconfig's TLS settings, or a proxy agent). */
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+/** source: kubernetes/client-go transport/cert_rotation.go (`var CertCallbackRefreshDuration = 5 * time.Minute`) */
+const CONNECTION_REFRESH_MS = 5 * 60_000;
+/** How long a replaced pool stays open for requests that were handed it before it was replaced. */
+const RETIRED_POOL_GRACE_MS = 1_000;
+
+/**
+ * The kubeconfig's authentication with one connection pool for every request. KubeConfig's own
+ * applySecurityAuthentication (config.js) sets the headers — bearer token, exec plugin and auth-provider
+ * tokens, basic auth, impersonation — and then gives the request a NEW undici Agent built from the
+ * cluster's CA, client certificate, TLS server name and proxy (createDispatcher), every time. An Agent is
+ * a connection pool; a new one per request means a new TCP connection and TLS handshake per GET, log
+ * read or LIST page, left idle until undici's keep-alive timeout closes it (bench:pipeline: most of the
+ * burst's p99 and half of the workers' throughput). Here the headers still come from the kubeconfig on
+ * every request (tokens expire and are refreshed there), but the first Agent it builds is kept and every
+ * request goes through it, on kept-alive connections. Every `refreshMs` the pool is replaced by the Agent
+ * the kubeconfig builds then (new certificate files, an exec plugin's new client certificate) and the old
+ * one is closed once its requests are done. The Agents built for other requests never open a connection.
+ */
+class PooledKubeconfigAuth implements SecurityAuthentication {
+  readonly #kc: KubeConfig;
+  readonly #refreshMs: number;
+  #pool: Dispatcher | undefined;
+  #poolSince = 0;
+  #closed = false;
+
+  constructor(kc: KubeConfig, refreshMs: number) {
+    this.#kc = kc;
+    this.#refreshMs = refreshMs;
+  }
+
+  getName(): string {
+    return 'kubeconfig authentication, one connection pool';
+  }
+
+  async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await this.#kc.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    // None: a plain-HTTP cluster without TLS settings, which undici's global (pooled) dispatcher serves.
+    if (!fresh || this.#closed) return;
+    const now = Date.now();
+    if (!this.#pool || now - this.#poolSince >= this.#refreshMs) {
+      const old = this.#pool;
+      this.#pool = fresh;
+      this.#poolSince = now;
+      // close() lets the requests in flight finish, then ends the old pool's connections. A request handed
+      // the old pool a moment ago may not have been sent yet (middleware runs in between): give it time.
+      if (old) setTimeout(() => void old.close().catch(() => undefined), RETIRED_POOL_GRACE_MS).unref();
+    }
+    context.setDispatcher(this.#pool);
+  }
+
+  /** Closes the pool's connections once their requests are done; later requests get a new one-shot pool each. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.close().catch(() => undefined);
+  }
 }
 
 /** What client-node's generated clients send (config.js getUserAgent, set by makeApiClient's middleware). */
@@ -241,6 +312,8 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
   readonly server: string;
   readonly requests = new RequestCounter();
   readonly #kc: KubeConfig;
+  /** Authentication and the one connection pool of every request but watches. */
+  readonly #auth: PooledKubeconfigAuth;
   readonly #core: CoreV1Api;
   /** client-node's HTTP library (undici fetch), the one its generated clients send through. */
   readonly #http = new IsomorphicFetchHttpLibrary();
@@ -252,9 +325,23 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
     if (!cluster) throw new PodwhyError('config-invalid', 'kubeconfig has no current cluster');
     this.server = cluster.server;
     this.#kc = kubeConfig;
-    this.#core = kubeConfig.makeApiClient(CoreV1Api);
+    this.#auth = new PooledKubeconfigAuth(kubeConfig, options.connectionRefreshMs ?? CONNECTION_REFRESH_MS);
+    // What kubeConfig.makeApiClient(CoreV1Api) builds (config.js), with our authentication in place of the
+    // KubeConfig itself as the `default` auth method.
+    this.#core = new CoreV1Api(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: this.#auth },
+        middleware: [headerMiddleware('User-Agent', USER_AGENT)],
+      }),
+    );
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.#listTimeoutMs = options.listTimeoutMs ?? 60_000;
+  }
+
+  /** Closes the kept-alive connections (idle ones would close by themselves after undici's keep-alive timeout). */
+  async close(): Promise<void> {
+    await this.#auth.close();
   }
 
   listerWatcher(resource: ResourceName, namespace?: string): ListerWatcher {
@@ -272,9 +359,8 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
    * ObjectSerializer.deserialize into typed model objects with Date timestamps (gen/apis/CoreV1Api.js,
    * listPodForAllNamespacesWithHttpInfo): three copies of each object at once, and most of the
    * sync's CPU in one turn per page. So the request is built the way those calls build it (server
-   * URL + path, ServerConfiguration.makeRequestContext), authenticated and given its TLS dispatcher
-   * by the KubeConfig itself (KubeConfig.applySecurityAuthentication, as client-node's Watch does)
-   * and sent through client-node's own HTTP library; only the body is decoded differently, item by
+   * URL + path, ServerConfiguration.makeRequestContext), authenticated by the KubeConfig and sent on
+   * the shared connection pool (PooledKubeconfigAuth) through client-node's own HTTP library; only the body is decoded differently, item by
    * item as it arrives (ListDecoder). Items come out in the watch dialect (RFC 3339 strings), which
    * slimObject handles like any other.
    */
@@ -287,25 +373,19 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
     context.setHeaderParam('Accept', 'application/json');
     context.setHeaderParam('User-Agent', USER_AGENT);
     try {
-      await this.#kc.applySecurityAuthentication(context);
+      await this.#auth.applySecurityAuthentication(context);
       const timeout = AbortSignal.timeout(this.#listTimeoutMs);
       context.setSignal(request.signal ? AbortSignal.any([timeout, request.signal]) : timeout);
-      let decoded: { head: unknown; items: unknown[] };
-      try {
-        const response = await this.#http.send(context).toPromise();
-        const status = response.httpStatusCode;
-        if (status < 200 || status > 299) {
-          // The same exception the generated calls throw, so toPodwhyError reads it the same way.
-          const text = await response.body.text();
-          throw new ApiException(status, status === 401 ? 'Unauthorized' : 'Unknown API Status Code!', status === 401 ? undefined : text, response.headers);
-        }
-        decoded = await decodeListStream(response.body.stream(), request.onItem);
-      } finally {
-        // KubeConfig makes a new undici Agent per request (config.js createDispatcher); closing it
-        // now frees its TLS socket instead of leaving one idle keep-alive connection per page.
-        void context.getDispatcher()?.close().catch(() => undefined);
+      const response = await this.#http.send(context).toPromise();
+      const status = response.httpStatusCode;
+      if (status < 200 || status > 299) {
+        // The same exception the generated calls throw, so toPodwhyError reads it the same way.
+        const text = await response.body.text();
+        throw new ApiException(status, status === 401 ? 'Unauthorized' : 'Unknown API Status Code!', status === 401 ? undefined : text, response.headers);
       }
-      const { head, items } = decoded;
+      // The body is read to its end (the connection goes back to the pool) or, when decoding throws or
+      // the page is aborted, its stream is cancelled by the for-await (the connection is dropped).
+      const { head, items } = await decodeListStream(response.body.stream(), request.onItem);
       const metadata = isRecord(head) && isRecord(head.metadata) ? head.metadata : {};
       return {
         items,
@@ -443,9 +523,14 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
 }
 
 function contentTypeMiddleware(contentType: string): NonNullable<ConfigurationOptions['middleware']>[number] {
+  return headerMiddleware('Content-Type', contentType);
+}
+
+/** Sets one header on every request (client-node's setHeaderMiddleware, as a promise middleware). */
+function headerMiddleware(name: string, value: string): NonNullable<ConfigurationOptions['middleware']>[number] {
   return {
     pre: (context: RequestContext) => {
-      context.setHeaderParam('Content-Type', contentType);
+      context.setHeaderParam(name, value);
       return new Observable(Promise.resolve(context));
     },
     post: (response: ResponseContext) => new Observable(Promise.resolve(response)),

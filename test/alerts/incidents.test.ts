@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConsoleNotifier } from '../../src/alerts/console-notifier.ts';
 import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
 import { RedisIncidentStore } from '../../src/alerts/incident-store-redis.ts';
-import { IncidentManager, incidentKeyOf, incidentOwnerOf, type IncidentSettings, type IncidentStore, type NotifyCommand, type Observation, type PostedMessage } from '../../src/alerts/incidents.ts';
+import { IncidentManager, incidentKeyOf, incidentOwnerOf, type Digest, type IncidentSettings, type IncidentStore, type NotifyCommand, type Observation, type PostedMessage } from '../../src/alerts/incidents.ts';
 import type { Notifier } from '../../src/alerts/notifier.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 
@@ -354,6 +354,99 @@ describe.each(STORES)('IncidentManager with the $name store', (store) => {
     expect(last?.type === 'digest' ? last.digest.entries.map((e) => e.subject) : []).toEqual(
       ['svc-5', 'svc-6', 'svc-7', 'svc-8', 'svc-9', 'svc-10', 'svc-11'].map((name) => `Deployment/${name}`),
     );
+  });
+});
+
+/** Passes everything to `inner` and counts the writes that reach it and those refused (compare-and-set conflicts). */
+function countingStore(inner: IncidentStore): IncidentStore & { puts: number; conflicts: number } {
+  const counted = {
+    puts: 0,
+    conflicts: 0,
+    get: (cluster: string, id: string) => inner.get(cluster, id),
+    put: async (...args: Parameters<IncidentStore['put']>) => {
+      counted.puts += 1;
+      const written = await inner.put(...args);
+      if (!written) counted.conflicts += 1;
+      return written;
+    },
+    idsForMember: (cluster: string, uid: string) => inner.idsForMember(cluster, uid),
+    dueIds: (cluster: string, now: number, limit: number) => inner.dueIds(cluster, now, limit),
+    clearDue: (cluster: string, id: string) => inner.clearDue(cluster, id),
+    openIds: (cluster: string) => inner.openIds(cluster),
+    setSnooze: (cluster: string, scope: string, untilMs: number) => inner.setSnooze(cluster, scope, untilMs),
+    removeSnooze: (cluster: string, scope: string) => inner.removeSnooze(cluster, scope),
+    snoozedUntil: (cluster: string, scopes: string[], now: number) => inner.snoozedUntil(cluster, scopes, now),
+    countNew: (cluster: string, channel: string, incidentId: string, now: number, windowMs: number) => inner.countNew(cluster, channel, incidentId, now, windowMs),
+  };
+  return counted;
+}
+
+describe.each(STORES)('IncidentManager writes with the $name store', (store) => {
+  it('writes nothing when replicas are seen again with the evidence each had, though their evidence differs from each other', async () => {
+    const clock = { now: T0 };
+    const counted = countingStore(store.create(() => clock.now));
+    const manager = new IncidentManager({ store: counted, settings: SETTINGS, now: () => clock.now });
+    const notifier: Notifier = { deliver: async () => ({ channel: 'C0ALERTS', ts: '1700000000.000100' }) };
+    const open = await manager.record(observation(crashLoop('web-1', 'uid-1')));
+    if (open) await manager.deliver(open, notifier);
+    await manager.record(observation(crashLoop('web-2', 'uid-2')));
+    const writesBefore = counted.puts;
+
+    clock.now += 1_000;
+    const again = [];
+    for (const [name, uid] of [['web-1', 'uid-1'], ['web-2', 'uid-2'], ['web-1', 'uid-1'], ['web-2', 'uid-2']] as const) {
+      again.push(await manager.record(observation(crashLoop(name, uid))));
+    }
+    clock.now += 1_000;
+    const newEvidence = await manager.record(observation(crashLoop('web-1', 'uid-1', 6)));
+
+    expect(open?.type).toBe('open');
+    expect(again).toEqual([null, null, null, null]);
+    expect(counted.puts - writesBefore).toBe(1);
+    expect(newEvidence).toBeNull(); // coalesced: an update follows after minUpdateIntervalMs
+    expect((await manager.get('prod', 'prod/shop/Deployment/web/container-exit.after-running'))?.pendingUpdate).toBe(true);
+  });
+
+  it('records replicas that arrive together in one incident with one write for those that queued behind the first', async () => {
+    const clock = { now: T0 };
+    const counted = countingStore(store.create(() => clock.now));
+    const manager = new IncidentManager({ store: counted, settings: SETTINGS, now: () => clock.now });
+
+    const commands = await Promise.all(Array.from({ length: 20 }, (_, n) => manager.record(observation(crashLoop(`web-${n}`, `uid-${n}`)))));
+
+    const incident = await manager.get('prod', 'prod/shop/Deployment/web/container-exit.after-running');
+    expect(commands.filter((c) => c?.type === 'open')).toHaveLength(1);
+    expect(commands.filter((c) => c !== null)).toHaveLength(1);
+    expect(Object.keys(incident?.pods ?? {})).toHaveLength(20);
+    expect(counted.conflicts).toBe(0);
+    expect(counted.puts).toBe(2);
+  });
+});
+
+describe('RedisIncidentStore', () => {
+  it('answers reads asked for in the same turn, sent together, each with its own result or error', async () => {
+    const redis = new Redis(REDIS_URL);
+    connections.push(redis);
+    const prefix = `${PREFIX}-batch`;
+    const store = new RedisIncidentStore({ redis, prefix });
+    const doc: Digest = { type: 'digest', id: 'prod/_digest/C0ALERTS', cluster: 'prod', channel: 'C0ALERTS', startedAt: T0, lastAddedAt: T0, entries: [], total: 0, pendingUpdate: false, dueAt: null };
+    await store.put('prod', doc, 0, { dueAt: null, ttlMs: null, open: false, addMembers: ['uid-1'], removeMembers: [] });
+    await store.setSnooze('prod', 'namespace/shop', T0 + 60_000);
+    await redis.set(`${prefix}:other:snoozes`, 'not a hash');
+
+    const [found, missing, snoozed, wrongType, ids] = await Promise.allSettled([
+      store.get('prod', doc.id),
+      store.get('prod', 'prod/_digest/C0NONE'),
+      store.snoozedUntil('prod', ['namespace/shop', 'workload/shop/Deployment/web'], T0),
+      store.snoozedUntil('other', ['namespace/shop'], T0),
+      store.idsForMember('prod', 'uid-1'),
+    ]);
+
+    expect(found).toEqual({ status: 'fulfilled', value: { version: 1, doc } });
+    expect(missing).toEqual({ status: 'fulfilled', value: null });
+    expect(snoozed).toEqual({ status: 'fulfilled', value: T0 + 60_000 });
+    expect(wrongType).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('WRONGTYPE') } });
+    expect(ids).toEqual({ status: 'fulfilled', value: [doc.id] });
   });
 });
 
