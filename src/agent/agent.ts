@@ -167,6 +167,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.timeoutMs ?? 20_000).unref());
       if (!(await Promise.race([closed, timedOut]))) agentLog.warn('Workers did not finish in time; their jobs will be retried as stalled');
       await http?.close();
+      await clusterClient.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
     })();
     return stopping;
