@@ -16,6 +16,7 @@ import {
   podRefOf,
   qosClass,
   reportedImage,
+  scheduledEvent,
   unreadyMessage,
   type PodPlacement,
 } from './workloads.ts';
@@ -129,25 +130,6 @@ function specs(pod: Pod, occ: Occurrences, container?: string, init = false): Ev
   return occ.toSpecs(involved, pod.metadata.namespace ?? 'default');
 }
 
-/** The scheduler's Scheduled event, repeated by every render (a no-op once stored). */
-function scheduled(pod: Pod, node: string, atMs: number): EventSpec {
-  return {
-    key: 'Scheduled',
-    involved: podRefOf(pod),
-    namespace: pod.metadata.namespace ?? 'default',
-    type: 'Normal',
-    reason: 'Scheduled',
-    // source: pkg/scheduler/schedule_one.go ("Successfully assigned %v/%v to %v")
-    message: `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node}`,
-    source: { component: 'default-scheduler' },
-    style: 'series',
-    action: 'Binding',
-    reportingInstance: 'default-scheduler-control-plane',
-    count: 1,
-    firstMs: atMs,
-    lastMs: atMs,
-  };
-}
 
 // ---------- crash loops ----------
 
@@ -293,7 +275,7 @@ export function crashPlan(p: CrashParams): PodPlan {
         if (state.phase === 'not-started') status.phase = 'Pending';
       }
 
-      const events = [scheduled(pod, node, p.createdMs), ...specs(pod, occ, p.container, p.init), ...(p.otherEvents?.(state.runs, atMs) ?? [])];
+      const events = [scheduledEvent(pod, node, p.createdMs), ...specs(pod, occ, p.container, p.init), ...(p.otherEvents?.(state.runs, atMs) ?? [])];
       const crashed = state.runs.some((r) => r.endMs !== undefined);
       const logs: ContainerLogs[] = [];
       if (p.logs || p.startupLogs) {
@@ -367,7 +349,7 @@ export function pullPlan(p: PullParams): PodPlan {
         containerStatuses: containers,
         ...statusBase(pod, p.place, p.createdMs),
       };
-      return { status, events: [scheduled(pod, node, p.createdMs), ...specs(pod, occ, p.container)] };
+      return { status, events: [scheduledEvent(pod, node, p.createdMs), ...specs(pod, occ, p.container)] };
     },
   };
 }
@@ -411,7 +393,7 @@ export function configErrorPlan(p: ConfigErrorParams): PodPlan {
         ),
         ...statusBase(pod, p.place, p.createdMs),
       };
-      return { status, events: [scheduled(pod, node, p.createdMs), ...specs(pod, occ, p.container)] };
+      return { status, events: [scheduledEvent(pod, node, p.createdMs), ...specs(pod, occ, p.container)] };
     },
   };
 }
