@@ -7,11 +7,10 @@
  *
  *   node --disable-warning=ExperimentalWarning bench/cluster-server.ts --pods 10000 --nodes 500
  */
-import { rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { serveChildControl } from './child-control.ts';
 import { startBenchServer } from './cluster-seed.ts';
 
 const { values } = parseArgs({
@@ -30,38 +29,17 @@ const bench = await startBenchServer({
   kubeconfigPath,
 });
 
-const control = createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/requests') {
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(bench.requestCounts()));
-    return;
-  }
-  res.writeHead(404).end();
+const control = await serveChildControl({
+  routes: { 'GET /requests': () => bench.requestCounts() },
+  close: () => bench.close(),
+  removeOnExit: [kubeconfigPath],
 });
-await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-const address = control.address();
-const controlPort = typeof address === 'object' && address !== null ? address.port : 0;
-
-let closing = false;
-async function shutdown(): Promise<void> {
-  if (closing) return;
-  closing = true;
-  control.close();
-  await bench.close();
-  rmSync(kubeconfigPath, { force: true });
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown());
-process.on('SIGINT', () => void shutdown());
-process.stdin.on('end', () => void shutdown());
-process.stdin.on('close', () => void shutdown());
-process.stdin.resume();
 
 process.stdout.write(
   `${JSON.stringify({
     kubeconfig: kubeconfigPath,
     url: bench.server.url,
-    control: `http://127.0.0.1:${controlPort}`,
+    control,
     seed: bench.seed,
     seedMs: Math.round(bench.seedMs),
     rssMb: Math.round(process.memoryUsage().rss / 1024 / 1024),

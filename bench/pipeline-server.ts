@@ -10,11 +10,10 @@
  *   node --disable-warning=ExperimentalWarning bench/pipeline-server.ts --pods 10000 --nodes 500 \
  *     --workloads 50 --per-workload 20 --stabilize 60
  */
-import { rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { serveChildControl } from './child-control.ts';
 import { windowsFrom } from '../src/alerts/candidates.ts';
 import { startPipelineCluster } from './pipeline-cluster.ts';
 
@@ -38,40 +37,10 @@ const cluster = await startPipelineCluster({
   kubeconfigPath,
 });
 
-const control = createServer((req, res) => {
-  const answer = (body: unknown): void => {
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
-  if (req.method === 'POST' && req.url === '/burst') {
-    cluster.burst().then(answer, (error: unknown) => {
-      res.writeHead(500).end(String(error));
-    });
-    return;
-  }
-  if (req.method === 'GET' && req.url === '/requests') {
-    answer(cluster.requestCounts());
-    return;
-  }
-  res.writeHead(404).end();
+const control = await serveChildControl({
+  routes: { 'POST /burst': () => cluster.burst(), 'GET /requests': () => cluster.requestCounts() },
+  close: () => cluster.close(),
+  removeOnExit: [kubeconfigPath],
 });
-await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-const address = control.address();
-const controlPort = typeof address === 'object' && address !== null ? address.port : 0;
 
-let closing = false;
-async function shutdown(): Promise<void> {
-  if (closing) return;
-  closing = true;
-  control.close();
-  await cluster.close();
-  rmSync(kubeconfigPath, { force: true });
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown());
-process.on('SIGINT', () => void shutdown());
-process.stdin.on('end', () => void shutdown());
-process.stdin.on('close', () => void shutdown());
-process.stdin.resume();
-
-process.stdout.write(`${JSON.stringify({ kubeconfig: kubeconfigPath, url: cluster.server.url, control: `http://127.0.0.1:${controlPort}`, summary: cluster.summary })}\n`);
+process.stdout.write(`${JSON.stringify({ kubeconfig: kubeconfigPath, url: cluster.server.url, control, summary: cluster.summary })}\n`);
