@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parseKubectlDump } from '../../src/cluster/kubectl-dump.ts';
 import { buildSnapshots, classifyObjects } from '../../src/cluster/snapshot.ts';
-import type { Snapshot } from '../../src/contract/snapshot.ts';
+import type { ContainerStatus } from '../../src/contract/k8s.ts';
+import type { PodSnapshot, Snapshot } from '../../src/contract/snapshot.ts';
 
 export const FIXTURE_ROOT = join(import.meta.dirname, '..', 'fixtures', 'k8s');
 /** Every fixture was "taken" at this moment; their timestamps are written relative to it. */
@@ -36,4 +37,18 @@ export function listFixtures(): FixtureFile[] {
   };
   walk(FIXTURE_ROOT);
   return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** The fixture's Pod snapshot, freshly parsed (tests may change it). */
+export function podSnapshot(path: string, observedAt?: string): PodSnapshot {
+  const snapshot = loadFixture(path, observedAt).find((s): s is PodSnapshot => s.kind === 'Pod');
+  if (!snapshot) throw new Error(`${path} has no Pod`);
+  return snapshot;
+}
+
+/** A container's status in a snapshot, for tests that edit it. */
+export function containerStatus(snapshot: PodSnapshot, name: string): ContainerStatus {
+  const status = snapshot.pod.status?.containerStatuses?.find((s) => s.name === name);
+  if (!status) throw new Error(`no status for ${name}`);
+  return status;
 }

@@ -4,13 +4,7 @@ import { DEFAULT_ENGINE_SETTINGS } from '../../../src/contract/settings.ts';
 import type { PodSnapshot, Snapshot, WorkloadSnapshot } from '../../../src/contract/snapshot.ts';
 import { diagnose } from '../../../src/diagnosis/engine.ts';
 import { containerCreate } from '../../../src/diagnosis/scenarios/container-create.ts';
-import { loadFixture } from '../../support/fixtures.ts';
-
-function podSnapshot(path: string, observedAt?: string): PodSnapshot {
-  const snapshot = loadFixture(path, observedAt).find((s): s is PodSnapshot => s.kind === 'Pod');
-  if (!snapshot) throw new Error(`${path} has no Pod`);
-  return structuredClone(snapshot);
-}
+import { loadFixture, podSnapshot } from '../../support/fixtures.ts';
 
 function workloadSnapshot(path: string, kind: string, observedAt?: string): WorkloadSnapshot {
   const snapshot = loadFixture(path, observedAt).find((s): s is WorkloadSnapshot => s.kind === 'Workload' && s.workload.kind === kind);

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeEvent } from '../../../src/contract/k8s.ts';
 import { DEFAULT_ENGINE_SETTINGS } from '../../../src/contract/settings.ts';
-import type { PodSnapshot, Snapshot } from '../../../src/contract/snapshot.ts';
+import type { Snapshot } from '../../../src/contract/snapshot.ts';
 import { diagnose } from '../../../src/diagnosis/engine.ts';
 import { dependency } from '../../../src/diagnosis/scenarios/dependency.ts';
-import { loadFixture } from '../../support/fixtures.ts';
-
-function podSnapshot(path: string, observedAt?: string): PodSnapshot {
-  const snapshot = loadFixture(path, observedAt).find((s): s is PodSnapshot => s.kind === 'Pod');
-  if (!snapshot) throw new Error(`${path} has no Pod`);
-  return structuredClone(snapshot);
-}
+import { loadFixture, podSnapshot } from '../../support/fixtures.ts';
 
 const CM_MISSING = 'dependency/configmap/env-configmap-missing.yaml';
 const CM_KEY_MISSING = 'dependency/configmap/env-configmap-key-missing.yaml';

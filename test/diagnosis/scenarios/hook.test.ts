@@ -3,13 +3,7 @@ import type { KubeEvent } from '../../../src/contract/k8s.ts';
 import { DEFAULT_ENGINE_SETTINGS } from '../../../src/contract/settings.ts';
 import type { PodSnapshot } from '../../../src/contract/snapshot.ts';
 import { describeHandler, hook } from '../../../src/diagnosis/scenarios/hook.ts';
-import { loadFixture } from '../../support/fixtures.ts';
-
-function podSnapshot(path: string): PodSnapshot {
-  const snapshot = loadFixture(path).find((s): s is PodSnapshot => s.kind === 'Pod');
-  if (!snapshot) throw new Error(`no Pod in ${path}`);
-  return structuredClone(snapshot);
-}
+import { podSnapshot } from '../../support/fixtures.ts';
 
 function detect(snapshot: PodSnapshot) {
   return hook.detect(snapshot, DEFAULT_ENGINE_SETTINGS);

@@ -5,13 +5,7 @@ import type { PodSnapshot } from '../../../src/contract/snapshot.ts';
 import { diagnose } from '../../../src/diagnosis/engine.ts';
 import { classifyPullError, parseImageRef } from '../../../src/diagnosis/scenarios/image-pull-errors.ts';
 import { imagePull } from '../../../src/diagnosis/scenarios/image-pull.ts';
-import { loadFixture } from '../../support/fixtures.ts';
-
-function podSnapshot(path: string): PodSnapshot {
-  const snapshot = loadFixture(path).find((s): s is PodSnapshot => s.kind === 'Pod');
-  if (!snapshot) throw new Error(`no Pod in ${path}`);
-  return snapshot;
-}
+import { podSnapshot } from '../../support/fixtures.ts';
 
 function detect(snapshot: PodSnapshot) {
   return imagePull.detect(snapshot, DEFAULT_ENGINE_SETTINGS);

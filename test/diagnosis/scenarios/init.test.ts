@@ -4,13 +4,7 @@ import { DEFAULT_ENGINE_SETTINGS } from '../../../src/contract/settings.ts';
 import type { PodSnapshot } from '../../../src/contract/snapshot.ts';
 import { diagnose } from '../../../src/diagnosis/engine.ts';
 import { dependencyOf, init } from '../../../src/diagnosis/scenarios/init.ts';
-import { loadFixture } from '../../support/fixtures.ts';
-
-function podSnapshot(path: string): PodSnapshot {
-  const snapshot = loadFixture(path).find((s): s is PodSnapshot => s.kind === 'Pod');
-  if (!snapshot) throw new Error(`no Pod in ${path}`);
-  return structuredClone(snapshot);
-}
+import { podSnapshot } from '../../support/fixtures.ts';
 
 function detect(snapshot: PodSnapshot, settings = DEFAULT_ENGINE_SETTINGS) {
   return init.detect(snapshot, settings);

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerStatus } from '../../../src/contract/k8s.ts';
 import { DEFAULT_ENGINE_SETTINGS } from '../../../src/contract/settings.ts';
-import type { PodSnapshot } from '../../../src/contract/snapshot.ts';
 import { diagnose } from '../../../src/diagnosis/engine.ts';
 import { oom } from '../../../src/diagnosis/scenarios/oom.ts';
 import { jvmHeap } from '../../../src/diagnosis/scenarios/oom-jvm.ts';
-import { loadFixture } from '../../support/fixtures.ts';
-
-function podSnapshot(path: string, observedAt?: string): PodSnapshot {
-  const snapshot = loadFixture(path, observedAt).find((s): s is PodSnapshot => s.kind === 'Pod');
-  if (!snapshot) throw new Error(`${path} has no Pod`);
-  return structuredClone(snapshot);
-}
-
-function containerStatus(snapshot: PodSnapshot, name: string): ContainerStatus {
-  const status = snapshot.pod.status?.containerStatuses?.find((s) => s.name === name);
-  if (!status) throw new Error(`no status for ${name}`);
-  return status;
-}
+import { containerStatus, podSnapshot } from '../../support/fixtures.ts';
 
 const JVM = 'oom/container-limit/jvm-heap-over-limit.yaml';
 const STATEFULSET = 'oom/container-limit/statefulset-limit-running-again.yaml';

@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerStatus } from '../../../src/contract/k8s.ts';
 import { DEFAULT_ENGINE_SETTINGS } from '../../../src/contract/settings.ts';
-import type { PodSnapshot } from '../../../src/contract/snapshot.ts';
 import { diagnose } from '../../../src/diagnosis/engine.ts';
 import { readinessProbe } from '../../../src/diagnosis/scenarios/readiness-probe.ts';
-import { loadFixture } from '../../support/fixtures.ts';
-
-function podSnapshot(path: string, observedAt?: string): PodSnapshot {
-  const snapshot = loadFixture(path, observedAt).find((s): s is PodSnapshot => s.kind === 'Pod');
-  if (!snapshot) throw new Error(`${path} has no Pod`);
-  return structuredClone(snapshot);
-}
-
-function containerStatus(snapshot: PodSnapshot, name: string): ContainerStatus {
-  const status = snapshot.pod.status?.containerStatuses?.find((s) => s.name === name);
-  if (!status) throw new Error(`no status for ${name}`);
-  return status;
-}
+import { containerStatus, podSnapshot } from '../../support/fixtures.ts';
 
 const PORT = 'readiness-probe/failed/port-not-exposed.yaml';
 const HTTP_503 = 'readiness-probe/failed/http-503-dependency.yaml';

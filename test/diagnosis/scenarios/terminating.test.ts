@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_SETTINGS } from '../../../src/contract/settings.ts';
-import type { PodSnapshot } from '../../../src/contract/snapshot.ts';
 import { diagnose } from '../../../src/diagnosis/engine.ts';
 import { terminating } from '../../../src/diagnosis/scenarios/terminating.ts';
-import { loadFixture } from '../../support/fixtures.ts';
-
-function podSnapshot(path: string, observedAt?: string): PodSnapshot {
-  const snapshot = loadFixture(path, observedAt).find((s): s is PodSnapshot => s.kind === 'Pod');
-  if (!snapshot) throw new Error(`${path} has no Pod`);
-  return structuredClone(snapshot);
-}
+import { podSnapshot } from '../../support/fixtures.ts';
 
 const CUSTOM_FINALIZER = 'terminating/finalizer/custom-finalizer.yaml';
 const JOB_TRACKING = 'terminating/finalizer/job-tracking.yaml';

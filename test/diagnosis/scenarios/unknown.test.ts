@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_SETTINGS } from '../../../src/contract/settings.ts';
-import type { PodSnapshot } from '../../../src/contract/snapshot.ts';
 import { diagnose } from '../../../src/diagnosis/engine.ts';
 import { unknown } from '../../../src/diagnosis/scenarios/unknown.ts';
-import { loadFixture } from '../../support/fixtures.ts';
-
-function podSnapshot(path: string, observedAt?: string): PodSnapshot {
-  const snapshot = loadFixture(path, observedAt).find((s): s is PodSnapshot => s.kind === 'Pod');
-  if (!snapshot) throw new Error(`${path} has no Pod`);
-  return structuredClone(snapshot);
-}
+import { podSnapshot } from '../../support/fixtures.ts';
 
 const STOPPED_POSTING = 'unknown/node-lost/kubelet-stopped-posting.yaml';
 const RUNTIME_DOWN = 'unknown/node-lost/daemonset-runtime-down.yaml';
