@@ -9,7 +9,6 @@
  * sim.advance() / clock.advance(). The kit wraps clocks it does not know (clockFor), so the same
  * `clock.now` function must be passed to both the store and the kit.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -364,16 +363,4 @@ export { RedisOutageProxy } from '../support/redis-outage-proxy.ts';
 
 // ---------- child processes ----------
 
-/** The lines a child process writes to stdout, as they arrive. */
-export function linesOf(child: ChildProcess): string[] {
-  const lines: string[] = [];
-  let pending = '';
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    pending += chunk;
-    const parts = pending.split('\n');
-    pending = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  return lines;
-}
+export { linesOf } from '../support/child-lines.ts';

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { linesOf } from '../support/child-lines.ts';
 import { RedisOutageProxy } from '../support/redis-outage-proxy.ts';
 import { RedisIncidentStore } from '../../src/alerts/incident-store-redis.ts';
 import { IncidentManager } from '../../src/alerts/incidents.ts';
@@ -242,15 +243,3 @@ describe('BullMQ diagnosis queue: runtime', () => {
   });
 });
 
-function linesOf(child: ChildProcess): string[] {
-  const lines: string[] = [];
-  let pending = '';
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    pending += chunk;
-    const parts = pending.split('\n');
-    pending = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  return lines;
-}
