@@ -13,7 +13,8 @@ import {
   type Candidate, type StabilizationWindows,
 } from '../alerts/candidates.ts';
 import { Stabilizer } from '../alerts/stabilizer.ts';
-import { incidentKeyOf, incidentOwnerOf, type IncidentManager, type NotifyCommand } from '../alerts/incidents.ts';
+import { incidentKeyOf, incidentOwnerOf, type IncidentManager } from '../alerts/incidents.ts';
+import type { NotifyCommand } from '../contract/incident.ts';
 import type { Notifier } from '../alerts/notifier.ts';
 import { routeChannel, type ChannelRouting } from '../alerts/channel-routing.ts';
 import { ReplayBuffer, type DiagnosisQueue, type DiagnoseProcessor, type ProcessorContext } from '../queue/diagnosis-queue.ts';

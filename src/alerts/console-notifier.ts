@@ -1,5 +1,5 @@
 import { formatEvidence } from '../render/evidence-text.ts';
-import type { Digest, Incident, NotifyCommand, PodCounts, PostedMessage } from './incidents.ts';
+import type { Digest, Incident, NotifyCommand, PodCounts, PostedMessage } from '../contract/incident.ts';
 import type { Notifier } from './notifier.ts';
 
 export interface ConsoleNotifierOptions {

@@ -1,6 +1,4 @@
-import type { NotifyCommand, PostedMessage } from './incidents.ts';
-
-export type { Digest, DigestEntry, Incident, NotifyCommand, PodCounts, PostedMessage } from './incidents.ts';
+import type { NotifyCommand, PostedMessage } from '../contract/incident.ts';
 
 /**
  * Delivers what the incident manager decided. Implementations: console-notifier.ts (demo, users without

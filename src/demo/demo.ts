@@ -17,7 +17,7 @@ import { startFakeApiServer } from '../sim/api-server.ts';
 import { createClusterSimulator } from '../sim/kit/cluster-simulator.ts';
 import { createSimClock } from '../sim/kit/clock.ts';
 import { ConsoleNotifier } from '../alerts/console-notifier.ts';
-import type { NotifyCommand } from '../alerts/incidents.ts';
+import type { NotifyCommand } from '../contract/incident.ts';
 import { startAgent, type RunningAgent } from '../agent/agent.ts';
 import type { Diagnosis } from '../contract/diagnosis.ts';
 import { SCENARIO_IDS } from '../contract/scenarios.ts';

@@ -24,7 +24,7 @@ import { ObjectStore, type KubeObject } from '../../src/sim/store.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
 import { createClusterSimulator, createSimClock, type ClusterSimulator, type NodeSpec, type SimClock } from '../../src/sim/kit/cluster-simulator.ts';
 import { startAgent, type AgentDeps, type AgentMode, type RunningAgent } from '../../src/agent/agent.ts';
-import type { Incident, NotifyCommand, PostedMessage } from '../../src/alerts/incidents.ts';
+import type { Incident, NotifyCommand, PostedMessage } from '../../src/contract/incident.ts';
 import type { Notifier } from '../../src/alerts/notifier.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 import { FIXTURE_NOW, FIXTURE_ROOT } from '../support/fixtures.ts';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConsoleNotifier } from '../../src/alerts/console-notifier.ts';
 import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
-import { IncidentManager, type NotifyCommand } from '../../src/alerts/incidents.ts';
+import { IncidentManager } from '../../src/alerts/incidents.ts';
+import type { NotifyCommand } from '../../src/contract/incident.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 
 const T0 = Date.parse('2026-11-20T12:00:00Z');

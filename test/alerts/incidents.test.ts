@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConsoleNotifier } from '../../src/alerts/console-notifier.ts';
 import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
 import { RedisIncidentStore } from '../../src/alerts/incident-store-redis.ts';
-import { IncidentManager, incidentKeyOf, incidentOwnerOf, type Digest, type IncidentSettings, type IncidentStore, type NotifyCommand, type Observation, type PostedMessage } from '../../src/alerts/incidents.ts';
+import { IncidentManager, incidentKeyOf, incidentOwnerOf, type IncidentSettings, type IncidentStore, type Observation } from '../../src/alerts/incidents.ts';
+import type { Digest, NotifyCommand, PostedMessage } from '../../src/contract/incident.ts';
 import type { Notifier } from '../../src/alerts/notifier.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 

@@ -1,0 +1,128 @@
+import type { Diagnosis } from './diagnosis.ts';
+import type { CauseId } from './scenarios.ts';
+
+/**
+ * Incidents and the notify commands the incident manager emits (src/incidents/ decides them; a notifier in
+ * src/notify/ delivers them, in this process or in the Slack gateway). Plain data: they cross processes as
+ * JSON on the notify queue and are stored in Redis.
+ */
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+}
+
+export type IncidentScope = 'workload' | 'pod' | 'node';
+export type PodState = 'failing' | 'healthy' | 'gone';
+
+export interface IncidentPod {
+  uid: string;
+  namespace: string;
+  name: string;
+  state: PodState;
+  /** When the Pod entered this state (ms since the epoch, from the manager's clock). */
+  since: number;
+  /**
+   * Fingerprint of this Pod's latest recorded diagnosis (absent in incidents written before it existed).
+   * Replicas failing the same way still differ in their evidence (the uid in format.Pod of a BackOff event,
+   * the node), so "new evidence" is judged per Pod: a Pod seen again with the same evidence changes nothing.
+   */
+  fingerprint?: string;
+}
+
+/** Has the open message been sent? 'pending': not yet (snoozed, or not decided); 'digest': listed in a digest. */
+export type Delivery = 'pending' | 'message' | 'digest';
+
+export interface Incident {
+  type: 'incident';
+  /** `<cluster>/<namespace>/<Kind>/<name>/<cause>`, or `<cluster>/_node/<node>/node-lost`. No ':'. */
+  id: string;
+  cluster: string;
+  scope: IncidentScope;
+  /** null for node incidents, which span namespaces. */
+  namespace: string | null;
+  /** What the message is about: `Deployment/web`, `Pod/debug-shell`, `Node/node-3`. */
+  subject: { kind: string; name: string };
+  /** The cause of the latest diagnosis (node incidents: unknown.node-lost or terminating.node-lost). */
+  cause: CauseId;
+  channel: string;
+  status: 'open' | 'resolved';
+  delivery: Delivery;
+  posted?: PostedMessage;
+  pods: Record<string, IncidentPod>;
+  /** The latest diagnosis recorded. */
+  diagnosis: Diagnosis;
+  /** Hash of the latest recorded diagnosis without volatile parts (ages, counts, the Pod's own name); see IncidentPod.fingerprint. */
+  fingerprint: string;
+  /** snapshot.observedAt of the latest diagnosis. */
+  lastObservedAt: string;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  openedAt: number;
+  resolvedAt?: number;
+  /** 1, then +1 per re-open in the same thread. */
+  occurrence: number;
+  openEmittedAt?: number;
+  /** The last open/update/reopen emitted: the coalescing clock. */
+  lastEmittedAt?: number;
+  pendingUpdate: boolean;
+  pendingReopen: boolean;
+  pendingResolve: boolean;
+  /** All Pods healthy or gone since then; resolved at allClearSince + resolveAfterMs. */
+  allClearSince?: number;
+  /** Set while a snooze held back a notification. */
+  snoozedUntil?: number;
+  /** When flushDue has something to do for this incident; null: nothing scheduled. */
+  dueAt: number | null;
+}
+
+export interface DigestEntry {
+  incidentId: string;
+  namespace: string | null;
+  /** `Deployment/web` */
+  subject: string;
+  cause: CauseId;
+  summary: string;
+  failingPods: number;
+  addedAt: number;
+}
+
+/** One digest message per channel and storm. */
+export interface Digest {
+  type: 'digest';
+  /** `<cluster>/_digest/<channel>` */
+  id: string;
+  cluster: string;
+  channel: string;
+  startedAt: number;
+  lastAddedAt: number;
+  /** The first `digestMaxEntries` incidents; `total` counts all. */
+  entries: DigestEntry[];
+  total: number;
+  posted?: PostedMessage;
+  lastEmittedAt?: number;
+  pendingUpdate: boolean;
+  dueAt: number | null;
+}
+
+export interface PodCounts {
+  failing: number;
+  healthy: number;
+  gone: number;
+  total: number;
+}
+
+/**
+ * What the notifier must do. `target` is the parent message to edit or to reply under.
+ * - open: post a new parent message;
+ * - update: edit the parent (count or evidence changed);
+ * - reopen: post in the SAME thread that it is back, and edit the parent to open;
+ * - resolve: edit the parent to resolved;
+ * - digest: post the storm digest (no target) or edit it (target).
+ */
+export type NotifyCommand =
+  | { type: 'open'; incident: Incident; diagnosis: Diagnosis; pods: PodCounts }
+  | { type: 'update'; incident: Incident; diagnosis: Diagnosis; pods: PodCounts; target: PostedMessage }
+  | { type: 'reopen'; incident: Incident; diagnosis: Diagnosis; pods: PodCounts; target: PostedMessage }
+  | { type: 'resolve'; incident: Incident; diagnosis: Diagnosis; pods: PodCounts; target: PostedMessage }
+  | { type: 'digest'; digest: Digest; target?: PostedMessage };
