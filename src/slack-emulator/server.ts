@@ -64,7 +64,10 @@ export interface SlackEmulatorOptions {
   responseUrls?: Partial<ResponseUrlOptions>;
   /** views.open trigger lifetime. Default 3,000 ms (Slack: "Triggers expire in three seconds"). */
   triggerTtlMs?: number;
-  /** Epoch ms clock for ts, records, rate windows and expiries. Default Date.now. */
+  /**
+   * Epoch ms clock for ts, records, rate windows and expiries (response_url 30 min, trigger 3 s). Default
+   * Date.now. WebClient sleeps Retry-After in real time, so with a frozen clock turn rate limits off.
+   */
   now?: () => number;
 }
 

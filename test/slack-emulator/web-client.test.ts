@@ -348,3 +348,39 @@ describe('Slack emulator Block Kit checks through WebClient', () => {
     expect(slack.violations()).toEqual([]);
   });
 });
+
+describe('Slack emulator clock-driven expiries', () => {
+  it('expires a trigger id 3 seconds after it was issued, as Slack does', async () => {
+    let clock = Date.parse('2026-12-01T10:00:00Z');
+    const slack = await startSlackEmulator({ rateLimits: false, now: () => clock });
+    const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, logger: recordingLogger() });
+    const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'Confirm' }, blocks: [] };
+    const fresh = slack.newTriggerId('U0ALICE');
+    const stale = slack.newTriggerId('U0ALICE');
+
+    clock += 3_000;
+    const opened = await client.views.open({ trigger_id: fresh, view });
+    clock += 1;
+    const expired = await platformError(client.views.open({ trigger_id: stale, view }));
+    await slack.close();
+
+    expect(opened.ok).toBe(true);
+    expect(expired.data.error).toBe('expired_trigger_id');
+  });
+
+  it('updates a modal by view id, refusing a stale hash', async () => {
+    const slack = await startSlackEmulator({ rateLimits: false });
+    const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, logger: recordingLogger() });
+    const title = { type: 'plain_text' as const, text: 'Restart' };
+    const opened = await client.views.open({ trigger_id: slack.newTriggerId('U0BOB'), view: { type: 'modal', title, blocks: [section('Restarting…')] } });
+
+    const updated = await client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view: { type: 'modal', title, blocks: [section('Done')] } });
+    const stale = await platformError(client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view: { type: 'modal', title, blocks: [section('Again')] } }));
+    const missing = await platformError(client.views.update({ view_id: 'V0NOPE', view: { type: 'modal', title, blocks: [] } }));
+    await slack.close();
+
+    expect(updated.view?.blocks).toEqual([section('Done')]);
+    expect(stale.data.error).toBe('hash_conflict');
+    expect(missing.data.error).toBe('not_found');
+  });
+});
