@@ -61,6 +61,21 @@ function isJsonSpace(byte: number): boolean {
  * bytes is safe in UTF-8: a multi-byte sequence never contains an ASCII byte, so quotes,
  * backslashes, brackets and commas are always JSON's own. `head` is the document with `items`
  * emptied (kind, apiVersion, metadata with resourceVersion and continue).
+ *
+ * Hand-written: the streaming JSON parsers on npm cost more time and memory than this decoder.
+ * They build each value in JavaScript, token by token, where this decoder finds an item's end
+ * with indexOf and hands its bytes to V8's native JSON.parse. Measured with `npm run
+ * bench:cluster` (10,000 Pods, 500 nodes; runs taken in turns on a busy shared machine, load
+ * 3.8–8.9; figures are ranges):
+ *   decoder                     sync       RSS after sync  RSS steady  cache heap  lag p99 / max
+ *   this one                    2.8–8.8 s  228–250 MB      232–245 MB  56–61 MB    22–84 / 23–163 ms
+ *   @streamparser/json 0.0.26   10–15 s    265–282 MB      271–286 MB  83 MB       67–128 / 135–398 ms
+ *   stream-json 3.9.0           28–29 s    440–473 MB      385–403 MB  150 MB      258–277 / 608–644 ms
+ * Per 1.7 MB page of 250 Pods (fastest of 25 runs): this decoder 13 ms, @streamparser/json (paths
+ * `$.items.*`, keepStack false) 51 ms, stream-json (parser → pick → streamValues) 186 ms. The
+ * objects @streamparser/json builds key by key also keep more heap after slimming: 6.2 KB per
+ * Pod, where the JSON.parse objects of this decoder keep 3.7 KB. Both packages would raise the
+ * sync time and RSS by more than 10%, so neither is used.
  */
 export class ListDecoder {
   /** Decoded items, unless an `onItem` callback takes them. */
