@@ -9,7 +9,7 @@ import type { Logger } from '../log.ts';
 import { PodwhyError } from '../errors.ts';
 import { createAgentMetrics, type AgentMetrics } from '../metrics.ts';
 import { loadKubeconfig, type LoadedKubeconfig } from '../cluster/kubeconfig.ts';
-import { ClientNodeCluster } from '../cluster/client-node.ts';
+import { ClientNodeCluster } from '../cluster/client-node-cluster.ts';
 import { ClusterCache } from '../cluster/cache.ts';
 import { SnapshotCollector } from '../cluster/collector.ts';
 import type { InformerTimings } from '../cluster/watch/resilient-informer.ts';

@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ClusterCache, type LoadFailure } from '../cluster/cache.ts';
-import { ClientNodeCluster } from '../cluster/client-node.ts';
+import { ClientNodeCluster } from '../cluster/client-node-cluster.ts';
 import { SnapshotCollector } from '../cluster/collector.ts';
 import { loadKubeconfig } from '../cluster/kubeconfig.ts';
 import { parseTarget, resolveTarget, type Resolution, type TargetSpec } from '../cluster/resolve-target.ts';

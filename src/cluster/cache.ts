@@ -6,273 +6,21 @@
  * its events, owners, node and namespace quotas, through the indexes below.
  */
 import type { KubeEvent, Node, ObjectMeta, PersistentVolumeClaim, Pod, ResourceQuota, Workload } from '../contract/k8s.ts';
-import { isRecord } from './normalize.ts';
-import { emptyObjectSet, toCoreEvent, type ObjectSet } from './snapshot.ts';
+import { involvedKey, nameKey, objectKey, ownerKeys, Table } from './cache-indexes.ts';
+import type { ListerWatcherFactory } from './ports.ts';
+import { RESOURCE_NAMES, RESOURCES, type ResourceName } from './resources.ts';
+import { slimObject, type CachedObject } from './slim.ts';
+import { emptyObjectSet, type ObjectSet } from './snapshot.ts';
+import { StringPool } from './string-pool.ts';
 import {
   listAll,
   ResilientInformer,
   type InformerStats,
   type InformerTimings,
-  type ListerWatcher,
   type ResilientInformerOptions,
 } from './watch/resilient-informer.ts';
 
-export interface ResourceInfo {
-  kind: string;
-  apiVersion: string;
-  namespaced: boolean;
-}
-
-/** The resource types podwhy caches: what the engine reads (PLATFORM.md §2.6). */
-export const RESOURCES = {
-  pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true },
-  events: { kind: 'Event', apiVersion: 'v1', namespaced: true },
-  nodes: { kind: 'Node', apiVersion: 'v1', namespaced: false },
-  replicasets: { kind: 'ReplicaSet', apiVersion: 'apps/v1', namespaced: true },
-  deployments: { kind: 'Deployment', apiVersion: 'apps/v1', namespaced: true },
-  statefulsets: { kind: 'StatefulSet', apiVersion: 'apps/v1', namespaced: true },
-  daemonsets: { kind: 'DaemonSet', apiVersion: 'apps/v1', namespaced: true },
-  jobs: { kind: 'Job', apiVersion: 'batch/v1', namespaced: true },
-  cronjobs: { kind: 'CronJob', apiVersion: 'batch/v1', namespaced: true },
-  resourcequotas: { kind: 'ResourceQuota', apiVersion: 'v1', namespaced: true },
-  persistentvolumeclaims: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespaced: true },
-} as const satisfies Record<string, ResourceInfo>;
-
-export type ResourceName = keyof typeof RESOURCES;
-export const RESOURCE_NAMES = Object.keys(RESOURCES) as ResourceName[];
 const WORKLOAD_RESOURCES: readonly ResourceName[] = ['replicasets', 'deployments', 'statefulsets', 'daemonsets', 'jobs', 'cronjobs'];
-
-/** Gives an informer its way to the API server (src/cluster/client-node.ts implements it). */
-export interface ListerWatcherFactory {
-  /** `namespace` undefined: cluster-wide (or a cluster-scoped resource). */
-  listerWatcher(resource: ResourceName, namespace?: string): ListerWatcher;
-}
-
-type Cached = Record<string, unknown> & { metadata: ObjectMeta };
-
-/**
- * Deduplicates the strings of cached objects. JSON.parse gives every value its own string, so each
- * of 10,000 Pods carries its own "Running", "True", namespace, node name, image, label values and
- * owner names: measured on the bench cluster, a third of the cache's heap. The pool is bounded (it
- * starts over when full, keeping what is already deduplicated), so strings of deleted objects
- * cannot pile up in it.
- */
-export class StringPool {
-  readonly #strings = new Map<string, string>();
-  readonly #limit: number;
-
-  constructor(limit = 100_000) {
-    this.#limit = limit;
-  }
-
-  intern(value: string): string {
-    if (value.length > MAX_POOLED_LENGTH) return value;
-    const pooled = this.#strings.get(value);
-    if (pooled !== undefined) return pooled;
-    if (this.#strings.size >= this.#limit) this.#strings.clear();
-    this.#strings.set(value, value);
-    return value;
-  }
-
-  get size(): number {
-    return this.#strings.size;
-  }
-}
-
-/** Longer strings (messages, commands) rarely repeat. */
-const MAX_POOLED_LENGTH = 256;
-/** Values unique by construction: pooling them would only churn the pool. */
-const UNIQUE_KEYS = new Set(['uid', 'resourceVersion', 'containerID', 'podIP', 'ip']);
-/** Dropped from metadata.annotations: a full copy of the object as last applied (normalize.ts). */
-const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
-
-/**
- * normalizeObject's rules (src/cluster/normalize.ts: Date → RFC 3339 string, `undefined` and
- * managedFields dropped at any depth, last-applied-configuration dropped from metadata
- * annotations, class instances → plain objects) applied copy-on-write: a subtree nothing changes
- * in is returned as is, not copied. A LIST or watch item is already plain JSON, so only the
- * objects on the path to managedFields (the item and its metadata) are new and the rest stays as
- * JSON.parse made it, compact. With a pool, strings are replaced by their pooled twin in place
- * (the value is the same; only who holds the memory changes).
- */
-function slimValue(value: unknown, depth: number, pool: StringPool | undefined): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString().replace('.000Z', 'Z');
-  if (Array.isArray(value)) return slimArray(value, depth, pool);
-  const source = value as Record<string, unknown>;
-  const proto: unknown = Object.getPrototypeOf(source);
-  let changed = proto !== Object.prototype && proto !== null;
-  const keys = Object.keys(source);
-  const values: unknown[] = [];
-  for (const key of keys) {
-    const item = source[key];
-    if (item === undefined || key === 'managedFields') {
-      changed = true;
-      values.push(undefined);
-      continue;
-    }
-    let slim: unknown;
-    if (typeof item === 'string') {
-      if (pool && !UNIQUE_KEYS.has(key)) {
-        slim = pool.intern(item);
-        if (!changed) source[key] = slim;
-      } else {
-        slim = item;
-      }
-    } else {
-      slim = slimValue(item, depth + 1, pool);
-      const annotations = depth <= 1 && key === 'annotations' && isRecord(slim) ? slim : undefined;
-      if (annotations && DROPPED_ANNOTATIONS.some((a) => a in annotations)) {
-        const kept = { ...annotations };
-        for (const dropped of DROPPED_ANNOTATIONS) delete kept[dropped];
-        slim = kept;
-      }
-      if (slim !== item) changed = true;
-    }
-    values.push(slim);
-  }
-  if (!changed) return source;
-  const out: Record<string, unknown> = {};
-  keys.forEach((key, i) => {
-    const slim = values[i];
-    if (slim !== undefined && key !== 'managedFields') out[key] = slim;
-  });
-  return out;
-}
-
-function slimArray(array: unknown[], depth: number, pool: StringPool | undefined): unknown[] {
-  let out: unknown[] | undefined;
-  for (let i = 0; i < array.length; i++) {
-    const item = array[i];
-    let slim: unknown;
-    if (typeof item === 'string') {
-      slim = pool ? pool.intern(item) : item;
-      if (!out && pool) array[i] = slim;
-    } else {
-      slim = slimValue(item, depth + 1, pool);
-      if (slim !== item && !out) out = array.slice(0, i);
-    }
-    if (out) out.push(slim);
-  }
-  return out ?? array;
-}
-
-/**
- * Normalizes one object of `resource` (Date → RFC 3339 string, managedFields and
- * last-applied-configuration dropped, as normalizeObject does) and removes what the engine never
- * reads but costs memory (a Node's image list). Sets kind/apiVersion, which LIST items lack.
- * test/cluster/cache.test.ts proves, fixture by fixture, that the engine sees no difference.
- *
- * The result shares the parts that needed no change with `raw` (see slimValue): `raw` must not be
- * changed afterwards. With `pool`, `raw`'s strings are swapped for pooled equal ones in place, so
- * pass a pool only for objects nobody else holds (a LIST page or watch event just decoded).
- */
-export function slimObject(resource: ResourceName, raw: unknown, pool?: StringPool): Cached | null {
-  if (!isRecord(raw) || !isRecord(raw.metadata) || typeof raw.metadata.name !== 'string') return null;
-  const info = RESOURCES[resource];
-  const object = { ...(slimValue(raw, 0, pool) as Record<string, unknown>), kind: info.kind, apiVersion: info.apiVersion } as unknown as Cached;
-  switch (resource) {
-    case 'pods':
-      // Env values stay: detectors read some (oom reads JAVA_TOOL_OPTIONS' -Xmx); redaction is the renderers' job.
-      if (!isRecord(object.spec)) object.spec = { containers: [] };
-      else if (!Array.isArray(object.spec.containers)) object.spec = { ...object.spec, containers: [] };
-      return object;
-    case 'nodes':
-      if (isRecord(object.status)) {
-        // status.images alone is often 10–50 KB per node; none of these is read by a detector.
-        const { images: _images, nodeInfo: _nodeInfo, daemonEndpoints: _daemon, volumesInUse: _inUse, volumesAttached: _attached, config: _config, ...status } = object.status;
-        object.status = status;
-      }
-      return object;
-    case 'events':
-      return toCoreEvent(object) as unknown as Cached;
-    default:
-      return object;
-  }
-}
-
-export function objectKey(object: { kind?: unknown; metadata: ObjectMeta }): string {
-  return object.metadata.uid ?? `${String(object.kind ?? '')}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-}
-
-function nameKey(kind: string | undefined, namespace: string | undefined, name: string | undefined): string {
-  return `${kind ?? ''}/${namespace ?? ''}/${name ?? ''}`;
-}
-
-/** Node events are recorded in the default namespace but are about a cluster-scoped object. */
-function involvedKey(kind: string | undefined, namespace: string | undefined, name: string | undefined): string {
-  return nameKey(kind, kind === 'Node' ? '' : namespace, name);
-}
-
-interface IndexDefinition<T> {
-  keys(object: T): string[];
-}
-
-/** Objects by key plus secondary indexes (index key → object keys), maintained on every change. */
-class Table<T extends { metadata: ObjectMeta }> {
-  readonly objects = new Map<string, T>();
-  readonly #definitions: Record<string, IndexDefinition<T>>;
-  readonly #indexes = new Map<string, Map<string, Set<string>>>();
-
-  constructor(definitions: Record<string, IndexDefinition<T>>) {
-    this.#definitions = definitions;
-    for (const name of Object.keys(definitions)) this.#indexes.set(name, new Map());
-  }
-
-  upsert(key: string, object: T): void {
-    const old = this.objects.get(key);
-    if (old) this.#unindex(key, old);
-    this.objects.set(key, object);
-    for (const [name, definition] of Object.entries(this.#definitions)) {
-      const index = this.#indexes.get(name);
-      if (!index) continue;
-      for (const k of definition.keys(object)) {
-        let set = index.get(k);
-        if (!set) index.set(k, (set = new Set()));
-        set.add(key);
-      }
-    }
-  }
-
-  remove(key: string): void {
-    const old = this.objects.get(key);
-    if (!old) return;
-    this.#unindex(key, old);
-    this.objects.delete(key);
-  }
-
-  lookup(index: string, key: string): T[] {
-    const keys = this.#indexes.get(index)?.get(key);
-    if (!keys) return [];
-    const out: T[] = [];
-    for (const k of keys) {
-      const object = this.objects.get(k);
-      if (object) out.push(object);
-    }
-    return out;
-  }
-
-  /** The newest object under a name key (normally there is one; two briefly while a name is re-used). */
-  newest(index: string, key: string): T | undefined {
-    const found = this.lookup(index, key);
-    if (found.length <= 1) return found[0];
-    return found.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0];
-  }
-
-  #unindex(key: string, object: T): void {
-    for (const [name, definition] of Object.entries(this.#definitions)) {
-      const index = this.#indexes.get(name);
-      if (!index) continue;
-      for (const k of definition.keys(object)) {
-        const set = index.get(k);
-        set?.delete(key);
-        if (set?.size === 0) index.delete(k);
-      }
-    }
-  }
-}
-
-const ownerKeys = (o: { metadata: ObjectMeta }): string[] => (o.metadata.ownerReferences ?? []).map((r) => r.uid);
 
 export interface ClusterCacheOptions {
   /** Namespaces to watch; empty or absent: cluster-wide. Nodes are always cluster-wide. */
@@ -280,7 +28,7 @@ export interface ClusterCacheOptions {
   /** Resource types to cache (default: all of RESOURCES). */
   resources?: readonly ResourceName[];
   timings?: Partial<InformerTimings>;
-  onError?: ResilientInformerOptions<Cached>['onError'];
+  onError?: ResilientInformerOptions<CachedObject>['onError'];
   random?: () => number;
 }
 
@@ -305,7 +53,7 @@ export class ClusterCache {
   readonly resources: readonly ResourceName[];
   readonly #factory: ListerWatcherFactory;
   readonly #options: ClusterCacheOptions;
-  readonly #informers: { resource: ResourceName; namespace?: string; informer: ResilientInformer<Cached> }[] = [];
+  readonly #informers: { resource: ResourceName; namespace?: string; informer: ResilientInformer<CachedObject> }[] = [];
   #nodesArray: Node[] | undefined;
   #loadedOnce = false;
   readonly #listeners = new Set<(change: CacheChange) => void>();
@@ -349,7 +97,7 @@ export class ClusterCache {
   start(): void {
     if (this.#informers.length > 0) return;
     for (const { resource, namespace } of this.scopes()) {
-      const informer = new ResilientInformer<Cached>({
+      const informer = new ResilientInformer<CachedObject>({
         source: this.#factory.listerWatcher(resource, namespace),
         // The lister hands over freshly decoded objects that nothing else holds: pool their strings.
         transform: (raw) => slimObject(resource, raw, this.#strings),
@@ -435,7 +183,7 @@ export class ClusterCache {
     return () => this.#listeners.delete(listener);
   }
 
-  #apply(resource: ResourceName, type: CacheChangeType, object: Cached): void {
+  #apply(resource: ResourceName, type: CacheChangeType, object: CachedObject): void {
     if (type === 'delete') this.#remove(resource, object);
     else this.#upsert(resource, object);
     for (const listener of this.#listeners) {
@@ -447,7 +195,7 @@ export class ClusterCache {
     }
   }
 
-  #has(resource: ResourceName, object: Cached): boolean {
+  #has(resource: ResourceName, object: CachedObject): boolean {
     const key = objectKey(object);
     switch (resource) {
       case 'pods':
@@ -470,7 +218,7 @@ export class ClusterCache {
     return this.resources.includes('pods') && (this.namespaces.length === 0 || this.namespaces.includes(namespace));
   }
 
-  #upsert(resource: ResourceName, object: Cached): void {
+  #upsert(resource: ResourceName, object: CachedObject): void {
     const key = objectKey(object);
     switch (resource) {
       case 'pods':
@@ -494,7 +242,7 @@ export class ClusterCache {
     }
   }
 
-  #remove(resource: ResourceName, object: Cached): void {
+  #remove(resource: ResourceName, object: CachedObject): void {
     const key = objectKey(object);
     switch (resource) {
       case 'pods':

@@ -12,7 +12,7 @@ import { redactSecrets } from '../contract/redact.ts';
 import type { ContainerStatus, Node, Pod } from '../contract/k8s.ts';
 import type { ContainerLogTail, PodSnapshot, WorkloadSnapshot } from '../contract/snapshot.ts';
 import type { ClusterCache } from './cache.ts';
-import type { ClusterReader } from './client-node.ts';
+import type { ClusterReader } from './ports.ts';
 import { buildSnapshots } from './snapshot.ts';
 
 export type CollectRef = { namespace: string; name: string } | { uid: string };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatReport, measureCluster, reportRows, type ClusterFigures } from '../../bench/cluster-measure.ts';
 import { startBenchServer, type BenchServer } from '../../bench/cluster-seed.ts';
-import { RESOURCE_NAMES } from '../../src/cluster/cache.ts';
+import { RESOURCE_NAMES } from '../../src/cluster/resources.ts';
 
 const PODS = 500;
 const NODES = 25;

@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterCache } from '../../src/cluster/cache.ts';
-import { ClientNodeCluster } from '../../src/cluster/client-node.ts';
+import { ClientNodeCluster } from '../../src/cluster/client-node-cluster.ts';
 import { logCandidate, redactSecrets, SnapshotCollector, toLogLines } from '../../src/cluster/collector.ts';
 import type { Node, Pod } from '../../src/contract/k8s.ts';
 import { diagnose } from '../../src/diagnosis/engine.ts';

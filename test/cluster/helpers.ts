@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseKubectlDump } from '../../src/cluster/kubectl-dump.ts';
+import { RESOURCES, type ResourceName } from '../../src/cluster/resources.ts';
 import type { KubeObject, ObjectStore } from '../../src/sim/store.ts';
 import { FIXTURE_ROOT } from '../support/fixtures.ts';
 
@@ -24,6 +25,9 @@ export function sleepMs(ms: number): Promise<void> {
 export function fixtureObjects(path: string): KubeObject[] {
   return parseKubectlDump(readFileSync(join(FIXTURE_ROOT, path), 'utf8')) as unknown as KubeObject[];
 }
+
+/** The resource type of each kind podwhy caches (`Pod` → `pods`). */
+export const RESOURCE_OF_KIND = new Map<string, ResourceName>(Object.entries(RESOURCES).map(([resource, info]) => [info.kind, resource as ResourceName]));
 
 /** Creates the fixture's objects (and their namespaces) in the fake API server's store. */
 export function seedFixture(store: ObjectStore, path: string): KubeObject[] {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClientNodeCluster } from '../../src/cluster/client-node.ts';
+import { ClientNodeCluster } from '../../src/cluster/client-node-cluster.ts';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
 import { isPodwhyError } from '../../src/errors.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';

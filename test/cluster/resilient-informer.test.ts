@@ -1,7 +1,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { objectKey, slimObject } from '../../src/cluster/cache.ts';
-import { ClientNodeCluster } from '../../src/cluster/client-node.ts';
+import { objectKey } from '../../src/cluster/cache-indexes.ts';
+import { slimObject } from '../../src/cluster/slim.ts';
+import { ClientNodeCluster } from '../../src/cluster/client-node-cluster.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../../src/cluster/watch/backoff.ts';
 import { DEFAULT_INFORMER_TIMINGS, ResilientInformer, type InformerTimings, type ListerWatcher } from '../../src/cluster/watch/resilient-informer.ts';
 import { isPodwhyError } from '../../src/errors.ts';

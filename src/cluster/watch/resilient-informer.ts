@@ -16,7 +16,7 @@
  *   before storing (no transform hook).
  * - Every reconnect after `start()` replays `update` for all objects (#301).
  * So this module runs LIST (paged) → WATCH from the list's RV with bookmarks, through a
- * `ListerWatcher` whose client-node implementation (src/cluster/client-node.ts) sends LISTs with
+ * `ListerWatcher` whose client-node implementation (src/cluster/client-node-cluster.ts) sends LISTs with
  * client-node's KubeConfig auth, TLS and HTTP library (decoding items as plain JSON) and watches
  * with client-node's `Watch` class. On a dropped watch it re-watches from the last RV
  * (no LIST); only 410 Gone re-LISTs. Failures back off (capped, jittered), so there is at most one

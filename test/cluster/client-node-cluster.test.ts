@@ -2,7 +2,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { apiPath, ClientNodeCluster, decodeList, ListDecoder, toPodwhyError } from '../../src/cluster/client-node.ts';
+import { apiPath, ClientNodeCluster } from '../../src/cluster/client-node-cluster.ts';
 import { isPodwhyError, type PodwhyError } from '../../src/errors.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
 import type { KubeObject } from '../../src/sim/store.ts';
@@ -76,13 +76,6 @@ describe('ClientNodeCluster reads', () => {
     expect(apiPath('nodes', 'shop')).toBe('/api/v1/nodes');
     expect(apiPath('replicasets', 'shop')).toBe('/apis/apps/v1/namespaces/shop/replicasets');
     expect(apiPath('jobs')).toBe('/apis/batch/v1/jobs');
-  });
-
-  it('leaves an unknown failure as api-error', () => {
-    const error = toPodwhyError(new Error('boom'), { verb: 'list', resource: 'pods', server: 'https://x' });
-
-    expect(error.code).toBe('api-error');
-    expect(error.message).toBe('cannot list pods cluster-wide: boom');
   });
 });
 
@@ -278,72 +271,5 @@ describe('ClientNodeCluster connections', () => {
 
     expect(beforeRefresh).toBe(1);
     expect(proxy.connections()).toBe(2);
-  });
-});
-
-describe('ListDecoder', () => {
-  // Strings that contain every byte the decoder treats as structure, escapes, and multi-byte UTF-8
-  // (2, 3 and 4 bytes) that a chunk boundary can cut in half.
-  const tricky = {
-    metadata: { name: 'a', annotations: { note: 'quote " brace { } bracket [ ] comma , backslash \\ end\\', 'items': '[1,2]' } },
-    spec: { containers: [{ name: 'app', args: ['--motd=héllo 日本 🚀', '\\"', '\\'], env: [] }] },
-  };
-  const list = {
-    kind: 'PodList',
-    apiVersion: 'v1',
-    metadata: { resourceVersion: '42', continue: 'eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ', remainingItemCount: 3 },
-    items: [tricky, { metadata: { name: 'b' }, status: { phase: 'Running' } }, { metadata: { name: 'c' }, x: [[], {}, [[1]]] }],
-  };
-
-  it.each([
-    ['compact', JSON.stringify(list)],
-    ['indented, items first', JSON.stringify({ items: list.items, kind: list.kind, metadata: list.metadata }, null, 2)],
-  ])('decodes a %s LIST body item by item, wherever chunk boundaries fall', (_, text) => {
-    const body = Buffer.from(text);
-
-    const whole = decodeList(body);
-    const splits = Array.from({ length: body.length + 1 }, (_, at) => {
-      const decoder = new ListDecoder();
-      decoder.push(body.subarray(0, at));
-      decoder.push(body.subarray(at));
-      return decoder.end();
-    });
-    const byteByByte = new ListDecoder();
-    for (let i = 0; i < body.length; i++) byteByByte.push(body.subarray(i, i + 1));
-
-    expect(whole.items).toEqual(list.items);
-    expect(whole.head).toMatchObject({ kind: 'PodList', metadata: list.metadata, items: [] });
-    expect(splits.every((d) => JSON.stringify(d) === JSON.stringify(whole))).toBe(true);
-    expect(byteByByte.end()).toEqual(whole);
-  });
-
-  it('hands each item to onItem as soon as its last byte arrives', () => {
-    const body = Buffer.from(JSON.stringify(list));
-    const firstEnds = body.indexOf('},{"metadata":{"name":"b"}') + 1;
-    const seen: unknown[] = [];
-    const decoder = new ListDecoder((item) => seen.push(item));
-
-    decoder.push(body.subarray(0, firstEnds + 1));
-    const afterFirstItem = seen.length;
-    decoder.push(body.subarray(firstEnds + 1));
-    const decoded = decoder.end();
-
-    expect(afterFirstItem).toBe(1);
-    expect(seen).toEqual(list.items);
-    expect(decoded.items).toEqual([]);
-    expect(decoded.head).toMatchObject({ metadata: { resourceVersion: '42' } });
-  });
-
-  it('decodes an empty page, a body without items and items that are not objects', () => {
-    expect(decodeList(Buffer.from('{"kind":"PodList","metadata":{"resourceVersion":"7"},"items":[]}')).items).toEqual([]);
-    expect(decodeList(Buffer.from('{"kind":"Status","code":200}'))).toEqual({ head: { kind: 'Status', code: 200 }, items: [] });
-    expect(decodeList(Buffer.from('{"items":[ 1 , "two" ,null,true ]}')).items).toEqual([1, 'two', null, true]);
-  });
-
-  it('rejects a body that ends early', () => {
-    const body = Buffer.from(JSON.stringify(list));
-
-    expect(() => decodeList(body.subarray(0, body.length - 1))).toThrow(SyntaxError);
-    expect(() => decodeList(body.subarray(0, 60))).toThrow(SyntaxError);
   });
 });

@@ -1,0 +1,88 @@
+/**
+ * The keys the cache stores objects under (by uid, never by name: see cache.ts) and its Table:
+ * objects by key plus secondary indexes, so that one Pod's slice is found without a scan.
+ */
+import type { ObjectMeta } from '../contract/k8s.ts';
+
+export function objectKey(object: { kind?: unknown; metadata: ObjectMeta }): string {
+  return object.metadata.uid ?? `${String(object.kind ?? '')}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}
+
+export function nameKey(kind: string | undefined, namespace: string | undefined, name: string | undefined): string {
+  return `${kind ?? ''}/${namespace ?? ''}/${name ?? ''}`;
+}
+
+/** Node events are recorded in the default namespace but are about a cluster-scoped object. */
+export function involvedKey(kind: string | undefined, namespace: string | undefined, name: string | undefined): string {
+  return nameKey(kind, kind === 'Node' ? '' : namespace, name);
+}
+
+export interface IndexDefinition<T> {
+  keys(object: T): string[];
+}
+
+/** Objects by key plus secondary indexes (index key → object keys), maintained on every change. */
+export class Table<T extends { metadata: ObjectMeta }> {
+  readonly objects = new Map<string, T>();
+  readonly #definitions: Record<string, IndexDefinition<T>>;
+  readonly #indexes = new Map<string, Map<string, Set<string>>>();
+
+  constructor(definitions: Record<string, IndexDefinition<T>>) {
+    this.#definitions = definitions;
+    for (const name of Object.keys(definitions)) this.#indexes.set(name, new Map());
+  }
+
+  upsert(key: string, object: T): void {
+    const old = this.objects.get(key);
+    if (old) this.#unindex(key, old);
+    this.objects.set(key, object);
+    for (const [name, definition] of Object.entries(this.#definitions)) {
+      const index = this.#indexes.get(name);
+      if (!index) continue;
+      for (const k of definition.keys(object)) {
+        let set = index.get(k);
+        if (!set) index.set(k, (set = new Set()));
+        set.add(key);
+      }
+    }
+  }
+
+  remove(key: string): void {
+    const old = this.objects.get(key);
+    if (!old) return;
+    this.#unindex(key, old);
+    this.objects.delete(key);
+  }
+
+  lookup(index: string, key: string): T[] {
+    const keys = this.#indexes.get(index)?.get(key);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const k of keys) {
+      const object = this.objects.get(k);
+      if (object) out.push(object);
+    }
+    return out;
+  }
+
+  /** The newest object under a name key (normally there is one; two briefly while a name is re-used). */
+  newest(index: string, key: string): T | undefined {
+    const found = this.lookup(index, key);
+    if (found.length <= 1) return found[0];
+    return found.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0];
+  }
+
+  #unindex(key: string, object: T): void {
+    for (const [name, definition] of Object.entries(this.#definitions)) {
+      const index = this.#indexes.get(name);
+      if (!index) continue;
+      for (const k of definition.keys(object)) {
+        const set = index.get(k);
+        set?.delete(key);
+        if (set?.size === 0) index.delete(k);
+      }
+    }
+  }
+}
+
+export const ownerKeys = (o: { metadata: ObjectMeta }): string[] => (o.metadata.ownerReferences ?? []).map((r) => r.uid);
