@@ -190,6 +190,7 @@ describe('renderDiagnosis on hostile input', () => {
   });
 
   it('removes zero-width and control characters', () => {
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     expect(text).not.toMatch(/[\u200B-\u200F\u2060\uFEFF\u202A-\u202E\u2066-\u2069\u0000-\u0008\u001B\u007F-\u009F]/);
   });
 
