@@ -150,7 +150,7 @@ function nameOf(result: PodResult): string {
 
 function compactDiagnosis(diagnosis: Diagnosis, request: PodWhyRequest) {
   const { subject } = diagnosis;
-  const text = `🔴 ${subjectCode(subject.namespace, subject.name)} · *${SCENARIO_TITLES[diagnosis.scenario]}* ${inlineCode(diagnosis.cause, 80)}\n${mrkdwnProse(diagnosis.summary, 400)}`;
+  const text = `🔴 ${subjectCode(subject.namespace, subject.name)} · *${SCENARIO_TITLES[diagnosis.scenario]}* ${inlineCode(diagnosis.cause, 80)}\n${mrkdwnProse(redactSecrets(diagnosis.summary), 400)}`;
   const value = tryEncodeActionValue(
     { cluster: request.cluster, namespace: subject.namespace, kind: subject.kind, name: subject.name, uid: subject.uid, action: 'rediagnose', issuedAt: request.issuedAt },
     request.sign,

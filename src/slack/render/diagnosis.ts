@@ -48,6 +48,12 @@ export interface DiagnosisMessageOptions {
   sign?: ActionValueSigner | undefined;
 }
 
+/*
+ * Secrets: the engine masks its evidence (src/contract/redact.ts), and the renderer masks again what
+ * quotes the cluster (summary, values, Event messages, node details, log lines), so a detector that
+ * copies a log line into its summary cannot leak a token into Slack.
+ */
+
 /** The thread reply with a diagnosis. */
 export function renderDiagnosis(diagnosis: Diagnosis, options: DiagnosisMessageOptions): SlackMessage {
   return fitMessage({
@@ -60,7 +66,7 @@ export function renderDiagnosis(diagnosis: Diagnosis, options: DiagnosisMessageO
 /** The notification text of a diagnosis: plain, escaped, bounded. */
 export function diagnosisFallback(diagnosis: Diagnosis): string {
   const { subject } = diagnosis;
-  return plainText(`${SCENARIO_TITLES[diagnosis.scenario]} (${diagnosis.cause}) in ${subject.kind} ${subject.namespace}/${subject.name}: ${diagnosis.summary}`, 1_000);
+  return plainText(`${SCENARIO_TITLES[diagnosis.scenario]} (${diagnosis.cause}) in ${subject.kind} ${subject.namespace}/${subject.name}: ${redactSecrets(diagnosis.summary)}`, 1_000);
 }
 
 /** A subject as `namespace/name` in code, e.g. for lists. */
@@ -72,7 +78,7 @@ export function subjectCode(namespace: string, name: string): string {
 export function diagnosisBlocks(diagnosis: Diagnosis, options: DiagnosisMessageOptions): DraftBlock[] {
   const { subject } = diagnosis;
   const blocks: DraftBlock[] = [
-    draft(section(`*${SCENARIO_TITLES[diagnosis.scenario]}* · ${inlineCode(diagnosis.cause, 80)}\n${mrkdwnProse(diagnosis.summary, 2_500)}`), 'essential'),
+    draft(section(`*${SCENARIO_TITLES[diagnosis.scenario]}* · ${inlineCode(diagnosis.cause, 80)}\n${mrkdwnProse(redactSecrets(diagnosis.summary), 2_500)}`), 'essential'),
     draft(context([`${inlineCode(subject.kind, 70)} ${subjectCode(subject.namespace, subject.name)} · cluster ${inlineCode(options.cluster, 70)}`]), 'essential'),
     ...evidenceBlocks(diagnosis.evidence),
     ...remediationBlocks(diagnosis.remediation),
@@ -91,7 +97,7 @@ function evidenceBlocks(evidence: readonly Evidence[]): DraftBlock[] {
   const blocks: DraftBlock[] = [];
   const of = <K extends Evidence['kind']>(kind: K) => evidence.filter((e): e is Extract<Evidence, { kind: K }> => e.kind === kind);
 
-  const changes = of('change').map((e) => mrkdwnProse(e.detail, 1_000));
+  const changes = of('change').map((e) => mrkdwnProse(redactSecrets(e.detail), 1_000));
   blocks.push(...listSections('*What changed recently*', changes, 'high', MAX_SECTION_TEXT));
 
   const fields = evidence.flatMap((e) => (e.kind === 'status' || e.kind === 'spec' ? [fieldLine(e)] : []));
@@ -101,7 +107,7 @@ function evidenceBlocks(evidence: readonly Evidence[]): DraftBlock[] {
   blocks.push(...listSections('*Events*', of('event').map(eventLine), 'normal', MAX_SECTION_TEXT));
 
   const nodes = new Map<string, string[]>();
-  for (const e of of('node')) nodes.set(e.node, [...(nodes.get(e.node) ?? []), `• ${mrkdwnProse(e.detail, 600)}`]);
+  for (const e of of('node')) nodes.set(e.node, [...(nodes.get(e.node) ?? []), `• ${mrkdwnProse(redactSecrets(e.detail), 600)}`]);
   for (const [node, details] of nodes) blocks.push(...listSections(`*Node* ${inlineCode(node, 260)}`, details, 'normal', MAX_SECTION_TEXT));
 
   blocks.push(...listSections('*Quota*', of('quota').map(quotaLine), 'normal', MAX_SECTION_TEXT));
@@ -110,7 +116,7 @@ function evidenceBlocks(evidence: readonly Evidence[]): DraftBlock[] {
 
 function fieldLine(e: Extract<Evidence, { kind: 'status' | 'spec' }>): string {
   const note = e.kind === 'spec' && e.note ? ` _(${mrkdwnProse(e.note, 300)})_` : '';
-  return `• ${inlineCode(e.field, 300)} = ${inlineCode(e.value, MAX_FIELD_TEXT - 400)}${note}`;
+  return `• ${inlineCode(e.field, 300)} = ${inlineCode(redactSecrets(e.value), MAX_FIELD_TEXT - 400)}${note}`;
 }
 
 function exitCodeLine(e: Extract<Evidence, { kind: 'exit-code' }>): string {
@@ -125,7 +131,7 @@ function exitCodeLine(e: Extract<Evidence, { kind: 'exit-code' }>): string {
 function eventLine(e: Extract<Evidence, { kind: 'event' }>): string {
   const age = e.ageSeconds === null ? '' : `, last ${formatAge(e.ageSeconds)} ago`;
   const type = e.type === 'Warning' ? '*Warning*' : inlineCode(e.type, 40);
-  return `• ${type} ${inlineCode(e.reason, 120)} ×${e.count}${age} on ${inlineCode(e.object, 300)}\n   ${inlineCode(e.message, 2_000)}`;
+  return `• ${type} ${inlineCode(e.reason, 120)} ×${e.count}${age} on ${inlineCode(e.object, 300)}\n   ${inlineCode(redactSecrets(e.message), 2_000)}`;
 }
 
 function quotaLine(e: Extract<Evidence, { kind: 'quota' }>): string {

@@ -4,9 +4,10 @@
  * times come in as arguments (the incident's own timestamps).
  */
 import type { Diagnosis } from '../../contract/diagnosis.ts';
-import type { Digest, Incident, PodCounts, PostedMessage } from '../../contract/incident.ts';
+import { redactSecrets } from '../../contract/redact.ts';
+import type { Digest, Incident, NotifyCommand, PodCounts, PostedMessage } from '../../contract/incident.ts';
 import { context, draft, fieldsSection, header, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
-import { diagnosisBlocks, SCENARIO_TITLES, subjectCode, type DiagnosisMessageOptions } from './diagnosis.ts';
+import { diagnosisBlocks, renderDiagnosis, SCENARIO_TITLES, subjectCode, type DiagnosisMessageOptions } from './diagnosis.ts';
 import { formatCount, inlineCode, mrkdwnLink, mrkdwnProse, plainText, slackDate } from './escape.ts';
 import { fitMessage, MAX_SECTION_TEXT } from './limits.ts';
 import { diagnosisMetadata, digestMetadata, incidentMetadata } from './metadata.ts';
@@ -66,7 +67,7 @@ export function incidentFallback(incident: Incident, pods: PodCounts): string {
   const where = [incident.cluster, incident.namespace].filter(Boolean).join('/');
   const state = incident.status === 'resolved' ? 'Resolved' : incident.occurrence > 1 ? `Open again (occurrence ${incident.occurrence})` : 'Open';
   return plainText(
-    `${state}: ${incident.cause} in ${where} ${incident.subject.kind}/${incident.subject.name}, ${pods.failing} of ${pods.total} Pods failing. ${incident.diagnosis.summary}`,
+    `${state}: ${incident.cause} in ${where} ${incident.subject.kind}/${incident.subject.name}, ${pods.failing} of ${pods.total} Pods failing. ${redactSecrets(incident.diagnosis.summary)}`,
     1_000,
   );
 }
@@ -80,7 +81,7 @@ function timeFields(incident: Incident): string[] {
 function workloadIncidentBlocks(incident: Incident, pods: PodCounts): DraftBlock[] {
   return [
     draft(header(plainText(title(incident), 150)), 'essential'),
-    draft(section(`${mrkdwnProse(incident.diagnosis.summary, 2_500)}\n${inlineCode(incident.cause, 80)}`), 'essential'),
+    draft(section(`${mrkdwnProse(redactSecrets(incident.diagnosis.summary), 2_500)}\n${inlineCode(incident.cause, 80)}`), 'essential'),
     draft(
       fieldsSection([
         `*Workload*\n${inlineCode(`${incident.subject.kind}/${incident.subject.name}`, 400)}`,
@@ -108,7 +109,7 @@ function nodeIncidentBlocks(incident: Incident, pods: PodCounts): DraftBlock[] {
   if (failing.length > NODE_PODS_SHOWN) podItems.push(`+${formatCount(failing.length - NODE_PODS_SHOWN)} more`);
   return [
     draft(header(plainText(title(incident), 150)), 'essential'),
-    draft(section(`${mrkdwnProse(incident.diagnosis.summary, 2_500)}\n${inlineCode(incident.cause, 80)}`), 'essential'),
+    draft(section(`${mrkdwnProse(redactSecrets(incident.diagnosis.summary), 2_500)}\n${inlineCode(incident.cause, 80)}`), 'essential'),
     draft(
       fieldsSection([
         `*Node*\n${inlineCode(incident.subject.name, 300)}`,
@@ -132,7 +133,7 @@ function nodeIncidentBlocks(incident: Incident, pods: PodCounts): DraftBlock[] {
 export function renderIncidentReopened(incident: Incident, diagnosis: Diagnosis, pods: PodCounts, options: DiagnosisMessageOptions): SlackMessage {
   const withIncident = { ...options, incidentId: incident.id };
   return fitMessage({
-    text: plainText(`Back again (occurrence ${incident.occurrence}): ${incident.cause}, ${pods.failing} of ${pods.total} Pods failing. ${diagnosis.summary}`, 1_000),
+    text: plainText(`Back again (occurrence ${incident.occurrence}): ${incident.cause}, ${pods.failing} of ${pods.total} Pods failing. ${redactSecrets(diagnosis.summary)}`, 1_000),
     blocks: [
       draft(section(`🔁 *It is back* (occurrence ${incident.occurrence}): ${podCountsText(pods)}`), 'essential'),
       ...diagnosisBlocks(diagnosis, withIncident),
@@ -147,7 +148,7 @@ export function renderDigest(digest: Digest): SlackMessage {
   const items = shown.map((entry) => {
     const where = entry.namespace ? `${inlineCode(entry.namespace, 100)} ` : '';
     const podsText = `${formatCount(entry.failingPods)} ${entry.failingPods === 1 ? 'Pod' : 'Pods'} failing`;
-    return `• ${where}${inlineCode(entry.subject, 300)} · ${inlineCode(entry.cause, 80)} · ${podsText}\n   ${mrkdwnProse(entry.summary, 300)}`;
+    return `• ${where}${inlineCode(entry.subject, 300)} · ${inlineCode(entry.cause, 80)} · ${podsText}\n   ${mrkdwnProse(redactSecrets(entry.summary), 300)}`;
   });
   const more = digest.total - shown.length;
   const blocks: DraftBlock[] = [
@@ -190,4 +191,32 @@ export function incidentListLine(item: IncidentLink, options: { withPlace: boole
   const link = item.link ?? (incident.posted ? threadUrl(incident.posted) : null);
   const thread = link ? ` · ${mrkdwnLink(link, 'thread')}` : '';
   return `${incident.status === 'resolved' ? RESOLVED_MARK : OPEN_MARK} ${place}${inlineCode(`${incident.subject.kind}/${incident.subject.name}`, 300)} · ${inlineCode(incident.cause, 80)} · ${formatCount(pods.failing)} of ${formatCount(pods.total)} failing${thread}`;
+}
+
+/** What a notify command looks like in Slack: the parent message, and a reply for its thread when there is one. */
+export interface RenderedNotification {
+  /** Post it ('open', a 'digest' without target) or edit it in place (the command's target). */
+  parent: SlackMessage;
+  /** Post it in the parent's thread: the diagnosis on 'open', "it is back" on 'reopen'. */
+  reply?: SlackMessage;
+}
+
+/**
+ * The messages for one notify command (src/contract/incident.ts). 'update' and 'resolve' only edit
+ * the parent; the thread keeps the diagnosis it was given when the incident opened or re-opened.
+ */
+export function renderNotifyCommand(command: NotifyCommand, options: Omit<DiagnosisMessageOptions, 'cluster' | 'incidentId'>): RenderedNotification {
+  if (command.type === 'digest') return { parent: renderDigest(command.digest) };
+  const { incident, diagnosis, pods } = command;
+  const parent = renderIncidentMessage(incident, pods);
+  const replyOptions = { ...options, cluster: incident.cluster, incidentId: incident.id };
+  switch (command.type) {
+    case 'open':
+      return { parent, reply: renderDiagnosis(diagnosis, replyOptions) };
+    case 'reopen':
+      return { parent, reply: renderIncidentReopened(incident, diagnosis, pods, replyOptions) };
+    case 'update':
+    case 'resolve':
+      return { parent };
+  }
 }

@@ -7,7 +7,7 @@ import type { SlackMessage } from '../../../src/slack/render/blocks.ts';
 import { renderDiagnosis } from '../../../src/slack/render/diagnosis.ts';
 import { listFixtures, loadFixture, podSnapshot } from '../../support/fixtures.ts';
 import { blockKitViolations, isOwnMarkup, liveMarkup, visibleTexts } from './block-kit-check.ts';
-import { BACKTICK_NAME, FIFTY_KB, hostileDiagnosis, OBSERVED_AT_MS, RAW_MARKUP, TOKEN_LINE } from './hostile.ts';
+import { BACKTICK_NAME, FIFTY_KB, HOSTILE, hostileDiagnosis, OBSERVED_AT_MS, RAW_MARKUP, TOKEN_LINE } from './hostile.ts';
 
 const OPTIONS = { cluster: 'prod', issuedAt: OBSERVED_AT_MS, incidentId: 'prod/shop/Deployment/web/image-pull.not-found' };
 
@@ -214,6 +214,27 @@ describe('renderDiagnosis on hostile input', () => {
   it('still carries the buttons and the right cause in its metadata', () => {
     expect(buttonsOf(message).map((b) => b.action_id)).toEqual(['podwhy.show-logs', 'podwhy.rediagnose']);
     expect(message.metadata?.event_payload['cause']).toBe('container-exit.immediate');
+  });
+
+  it('stays inert and bounded when a real fixture carries hostile Event messages, log lines and a Pod name, through the engine', () => {
+    const snapshot = podSnapshot('container-exit/immediate/exit-127-crashloop.yaml');
+    const podName = snapshot.pod.metadata.name;
+    snapshot.pod.metadata.name = BACKTICK_NAME;
+    for (const event of snapshot.events) {
+      event.message = `${event.message ?? ''} ${FIFTY_KB}`;
+      if (event.involvedObject.name === podName) event.involvedObject.name = BACKTICK_NAME;
+    }
+    snapshot.logs = [{ container: 'api', previous: true, lines: Array.from({ length: 500 }, (_, i) => (i === 499 ? `sh: 1: migrate: not found ${TOKEN_LINE}` : `${i} ${HOSTILE}`)) }];
+
+    const rendered = renderDiagnosis(diagnoseOne([snapshot]), OPTIONS);
+
+    expect(blockKitViolations(rendered)).toEqual([]);
+    const renderedText = allText(rendered);
+    for (const raw of RAW_MARKUP) expect(renderedText).not.toContain(raw);
+    expect(liveMarkup(rendered).filter((token) => !isOwnMarkup(token))).toEqual([]);
+    expect(renderedText).not.toContain('hunter2');
+    expect(renderedText).toContain('&lt;!channel&gt;');
+    expect(renderedText).toMatch(/\*Warning\* `BackOff` ×25, .*\n {3}`Back-off restarting failed container api in pod [^`]*&lt;!channel&gt;[^`]*… \(\d+ more characters\)`/);
   });
 
   it('gives no buttons to a subject whose name no Kubernetes object could have, rather than failing', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Digest, DigestEntry } from '../../../src/contract/incident.ts';
 import type { SlackMessage } from '../../../src/slack/render/blocks.ts';
-import { podCountsOf, renderDigest, renderIncidentMessage, renderIncidentReopened, threadUrl } from '../../../src/slack/render/incident.ts';
+import { podCountsOf, renderDigest, renderIncidentMessage, renderIncidentReopened, renderNotifyCommand, threadUrl } from '../../../src/slack/render/incident.ts';
 import { blockKitViolations, isOwnMarkup, liveMarkup, visibleTexts } from './block-kit-check.ts';
 import { FIFTY_KB, HOSTILE, hostileDiagnosis, incidentPods, makeIncident, OBSERVED_AT_MS, RAW_MARKUP } from './hostile.ts';
 
@@ -190,6 +190,46 @@ describe('renderDigest', () => {
 
     expect(blockKitViolations(message)).toEqual([]);
     for (const raw of RAW_MARKUP) expect(allText(message)).not.toContain(raw);
+  });
+});
+
+describe('renderNotifyCommand', () => {
+  const incident = makeIncident();
+  const pods = podCountsOf(incident);
+  const target = { channel: 'C0ALERTS', ts: '1795176000.000100' };
+  const options = { issuedAt: OBSERVED_AT_MS };
+
+  it('opens with the parent message and the diagnosis for its thread', () => {
+    const rendered = renderNotifyCommand({ type: 'open', incident, diagnosis: incident.diagnosis, pods }, options);
+
+    expect(rendered.parent.metadata?.event_type).toBe('podwhy_incident');
+    expect(rendered.reply?.metadata).toMatchObject({ event_type: 'podwhy_diagnosis', event_payload: { incident_id: incident.id, cluster: 'prod' } });
+  });
+
+  it('re-opens with the parent edited to open and "it is back" in the thread', () => {
+    const back = { ...incident, occurrence: 2 };
+
+    const rendered = renderNotifyCommand({ type: 'reopen', incident: back, diagnosis: back.diagnosis, pods, target }, options);
+
+    expect(fieldsOf(rendered.parent)).toContain('*Status*\n🔴 Open again (occurrence 2)');
+    expect(rendered.reply && visibleTexts(rendered.reply)[1]).toMatch(/^🔁 \*It is back\* \(occurrence 2\)/);
+  });
+
+  it('only edits the parent on update and resolve', () => {
+    const update = renderNotifyCommand({ type: 'update', incident, diagnosis: incident.diagnosis, pods, target }, options);
+    const resolve = renderNotifyCommand({ type: 'resolve', incident: { ...incident, status: 'resolved' }, diagnosis: incident.diagnosis, pods, target }, options);
+
+    expect(update.reply).toBeUndefined();
+    expect(resolve.reply).toBeUndefined();
+    expect(headerOf(resolve.parent)).toMatch(/^✅ Resolved: /);
+  });
+
+  it('renders a digest as its own parent message', () => {
+    const digest: Digest = { type: 'digest', id: 'prod/_digest/C0ALERTS', cluster: 'prod', channel: 'C0ALERTS', startedAt: OBSERVED_AT_MS, lastAddedAt: OBSERVED_AT_MS, entries: [], total: 0, pendingUpdate: false, dueAt: null };
+
+    const rendered = renderNotifyCommand({ type: 'digest', digest }, options);
+
+    expect(rendered).toEqual({ parent: renderDigest(digest) });
   });
 });
 
