@@ -79,23 +79,24 @@ function escapeCodePoint(char: string): string {
 }
 
 /**
- * Escapes `text` (already sanitized, one code point at a time) and clips the result to `max`
- * characters including the marker. Code points are never split, nor are entities.
+ * Escapes `text` (already sanitized) and clips the result to `max` characters including the marker,
+ * walking code points only as far as the budget: code points are never split, nor are entities.
  */
-function escapeAndClip(text: string, max: number, transform: (char: string) => string = escapeCodePoint): string {
-  const units = Array.from(text, transform);
-  let length = 0;
-  for (const unit of units) length += unit.length;
-  if (length <= max) return units.join('');
-  const budget = max - characterMarker(units.length).length;
-  if (budget <= 0) return clipMarkerToFit(characterMarker(units.length), max);
-  let kept = 0;
+function escapeAndClip(text: string, max: number): string {
+  const escaped = escapeControlCharacters(text);
+  if (escaped.length <= max) return escaped;
+  const total = text.length - (text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
+  const budget = max - characterMarker(total).length;
+  if (budget <= 0) return clipMarkerToFit(characterMarker(total), max);
+  const kept: string[] = [];
   let used = 0;
-  while (kept < units.length && used + (units[kept] as string).length <= budget) {
-    used += (units[kept] as string).length;
-    kept += 1;
+  for (const char of text) {
+    const unit = escapeCodePoint(char);
+    if (used + unit.length > budget) break;
+    kept.push(unit);
+    used += unit.length;
   }
-  return units.slice(0, kept).join('') + characterMarker(units.length - kept);
+  return kept.join('') + characterMarker(total - kept.length);
 }
 
 /** The visible marker for clipped characters, counted in code points of the original text. */
