@@ -39,4 +39,24 @@ export default tseslint.config(
         { selector: 'TSEnumDeclaration', message: 'Use `as const` objects and unions, not enums.' }],
     },
   },
+  {
+    // The Slack renderers are pure: plain data in, Block Kit out. Slack's types are welcome, its runtime is not.
+    files: ['src/slack/render/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/cluster/**', '**/queue/**', '**/actions/**', '**/sim/**', '**/handlers/**', '**/alerts/**', '**/agent/**', '**/cli/**', '**/log.ts', '**/config.ts', '**/metrics.ts'], message: 'The renderers take plain data (src/contract) and do no I/O.' },
+          { group: ['@kubernetes/*', 'bullmq', 'ioredis', 'pino', 'prom-client', 'node:*'], message: 'The renderers do no I/O.' },
+          { group: ['@slack/*'], allowTypeImports: true, message: 'Only type imports from Slack packages: no client, no Bolt at runtime.' },
+        ],
+      }],
+      // No clock: times come in as arguments.
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'Pass the time in.' },
+        { object: 'process', property: 'env', message: 'Only src/config.ts reads process.env.' }],
+      'no-restricted-syntax': ['error',
+        { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'Pass the time in.' },
+        { selector: 'TSEnumDeclaration', message: 'Use `as const` objects and unions, not enums.' }],
+    },
+  },
 );
