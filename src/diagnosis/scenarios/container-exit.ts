@@ -4,11 +4,12 @@
  * instance ran less than settings.immediateExitSeconds, `after-running` otherwise.
  */
 import type { Evidence, Finding, Remediation } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import type { Detector } from '../detector.ts';
-import { containers, exitCodeMeaning, formatDuration, kubectl, type ContainerView } from '../support.ts';
+import { containers, exitCodeMeaning, kubectl, type ContainerView } from '../support.ts';
 import {
   appContainers,
   backOffEvidence,

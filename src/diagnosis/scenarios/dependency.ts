@@ -14,12 +14,13 @@
  * container status now (never from old events alone).
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { ContainerState, KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
 import type { Detector } from '../detector.ts';
-import { clip, containers, eventEvidence, findEvents, formatDuration, kubectl, podCondition, podEvents, secondsBetween, type ContainerView } from '../support.ts';
+import { clip, containers, eventEvidence, findEvents, kubectl, podCondition, podEvents, secondsBetween, type ContainerView } from '../support.ts';
 import {
   allMounts,
   expectedKeys,

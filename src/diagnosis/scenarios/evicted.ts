@@ -16,7 +16,9 @@
  * are `unknown`'s or `terminating`'s, which run first.
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { Condition, KubeEvent } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
@@ -25,10 +27,8 @@ import {
   eventEvidence,
   findEvents,
   formatBytes,
-  formatDuration,
   kubectl,
   nodeCondition,
-  parseQuantity,
   podCondition,
   podEvents,
   secondsBetween,

@@ -4,6 +4,7 @@
  * shutdown step (drain, deregister) did not run before the container was stopped.
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { KubeEvent, LifecycleHandler, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
@@ -14,7 +15,6 @@ import {
   eventEvidence,
   eventLastSeen,
   exitCodeMeaning,
-  formatDuration,
   kubectl,
   podEvents,
   secondsBetween,

@@ -5,6 +5,7 @@
  * Image pulls and container creation of init containers belong to image-pull / container-create.
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { Container, ContainerState, KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
@@ -14,7 +15,6 @@ import {
   containers,
   eventEvidence,
   exitCodeMeaning,
-  formatDuration,
   kubectl,
   podCondition,
   podEvents,

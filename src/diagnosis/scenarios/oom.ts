@@ -5,7 +5,9 @@
  * node MemoryPressure, or a container with no limit that could only be killed by a node-wide OOM.
  */
 import type { Evidence, Finding, Remediation } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { KubeEvent } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
@@ -17,11 +19,9 @@ import {
   exitCodeMeaning,
   findEvents,
   formatBytes,
-  formatDuration,
   kubectl,
   memoryLimitBytes,
   nodeCondition,
-  parseQuantity,
   secondsBetween,
   type ContainerView,
 } from '../support.ts';

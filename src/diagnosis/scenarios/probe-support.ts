@@ -4,10 +4,12 @@
  * HTTP status from exec failures, and the hints that explain why a probe fails.
  */
 import type { Evidence, Remediation } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { Container, KubeEvent, Probe } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
-import { formatCpu, formatDuration, kubectl, nodeCondition, parseQuantity, secondsBetween, type ContainerView } from '../support.ts';
+import { formatCpu, kubectl, nodeCondition, secondsBetween, type ContainerView } from '../support.ts';
 import { containerEvents, happenedDuring, KILLING_REASON, lastSeen, type Termination } from './crash-support.ts';
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';

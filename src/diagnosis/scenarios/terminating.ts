@@ -18,6 +18,7 @@
  * (volume unmount, sandbox removal); that is still the node's side failing to complete, so unresponsive.
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
@@ -29,7 +30,6 @@ import {
   eventEvidence,
   eventLastSeen,
   exitCodeMeaning,
-  formatDuration,
   kubectl,
   podCondition,
   podEvents,

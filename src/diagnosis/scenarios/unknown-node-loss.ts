@@ -4,9 +4,10 @@
  * manager evicts the Pod. Pure: everything is measured against snapshot.observedAt.
  */
 import type { Evidence } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { Node, Pod, Taint, Toleration } from '../../contract/k8s.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
-import { eventEvidence, findEvents, formatDuration, nodeCondition, podCondition, podEvents, secondsBetween } from '../support.ts';
+import { eventEvidence, findEvents, nodeCondition, podCondition, podEvents, secondsBetween } from '../support.ts';
 
 // source: staging/src/k8s.io/api/core/v1/well_known_taints.go (TaintNodeUnreachable, TaintNodeNotReady, TaintNodeOutOfService)
 export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';

@@ -9,10 +9,11 @@
  * A Pod whose deletion is overdue belongs to terminating.node-lost, which runs first.
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import type { Detector } from '../detector.ts';
-import { formatDuration, kubectl, podCondition, podEvents, secondsBetween } from '../support.ts';
+import { kubectl, podCondition, podEvents, secondsBetween } from '../support.ts';
 import {
   DEFAULT_TOLERATION_SECONDS,
   DOCS_FORCE_DELETE,

@@ -5,9 +5,10 @@
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
 import type { KubeEvent, ResourceQuota, Workload } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { WorkloadSnapshot } from '../../contract/snapshot.ts';
-import { clip, eventEvidence, findEvents, kubectl, parseQuantity } from '../support.ts';
+import { clip, eventEvidence, findEvents, kubectl } from '../support.ts';
 import { formatResource } from './unschedulable-nodes.ts';
 
 // source: kubernetes/kubernetes pkg/controller/controller_utils.go — FailedCreatePodReason = "FailedCreate",

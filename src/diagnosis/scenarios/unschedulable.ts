@@ -11,7 +11,9 @@
  * PVC/PV binding reasons are left to the dependency detector (dependency.volume).
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { Condition, KubeEvent, Node, Pod, Workload } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
@@ -20,10 +22,8 @@ import {
   clip,
   eventEvidence,
   eventLastSeen,
-  formatDuration,
   isNodeReady,
   kubectl,
-  parseQuantity,
   podCondition,
   podEvents,
   secondsBetween,

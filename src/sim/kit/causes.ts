@@ -5,8 +5,8 @@
  * with the same upstream sources cited.
  */
 import type { Container, Pod, PodStatus } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { CauseId } from '../../contract/scenarios.ts';
-import { parseQuantity } from '../../diagnosis/support.ts';
 import type { KubeObject } from '../store.ts';
 import { createReplacement, finishTermination, loseNodeAt, markDeleted } from './controllers.ts';
 import type { EventProto, EventSpec } from './events.ts';

@@ -3,7 +3,7 @@
  * them when the kubelet goes silent.
  */
 import type { Condition, Node, Taint } from '../../contract/k8s.ts';
-import { parseQuantity } from '../../diagnosis/support.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import { formatMilliCpu, iso } from './ids.ts';
 
 export interface NodeSpec {

@@ -12,7 +12,7 @@
  *   "No preemption victims found for incoming pod" where no lower-priority Pod could be evicted).
  */
 import type { Node, Pod, PodSpec, Toleration } from '../../contract/k8s.ts';
-import { parseQuantity } from '../../diagnosis/support.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import { TAINT_UNSCHEDULABLE } from './nodes.ts';
 
 // source: pkg/scheduler/framework/plugins/nodeunschedulable/node_unschedulable.go (ErrReasonUnschedulable)
