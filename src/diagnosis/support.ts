@@ -6,6 +6,7 @@ import type { Evidence } from '../contract/diagnosis.ts';
 import type { Container, ContainerStatus, KubeEvent, Node, Pod } from '../contract/k8s.ts';
 import { parseQuantity } from '../contract/quantity.ts';
 import type { PodSnapshot, Snapshot } from '../contract/snapshot.ts';
+import { OOM_KILLED } from '../contract/upstream.ts';
 
 /** Seconds from `from` to `to` (RFC 3339 strings); null if either is missing or unparsable. */
 export function secondsBetween(from: string | undefined | null, to: string | undefined | null): number | null {
@@ -165,7 +166,7 @@ const SIGNALS: Record<number, string> = {
  * (shell and container runtime convention); 137 alone does not prove an OOM kill.
  */
 export function exitCodeMeaning(code: number, reason?: string | null): string {
-  if (reason === 'OOMKilled') return `${code}: killed by the kernel OOM killer (reason OOMKilled)`;
+  if (reason === OOM_KILLED) return `${code}: killed by the kernel OOM killer (reason OOMKilled)`;
   switch (code) {
     case 0: return '0: exited successfully; for a long-running container this means the main process has nothing to do in the foreground';
     case 1: return '1: general application error (the program reported a failure)';

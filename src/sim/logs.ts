@@ -18,6 +18,7 @@
  * log until the Pod is deleted.
  */
 import type { ServerResponse } from 'node:http';
+import { ERR_IMAGE_PULL, IMAGE_PULL_BACK_OFF } from '../contract/upstream.ts';
 import { boolParam, intParam, send } from './http-io.ts';
 import type { RequestRecord } from './routing.ts';
 import { badRequest, goQuote, notFound } from './status.ts';
@@ -83,8 +84,8 @@ export function resolveLog(store: ObjectStore, pod: KubeObject, container: strin
   if (state['waiting'] !== undefined) {
     const reason = String(o(state['waiting'])['reason'] ?? '');
     // source: pkg/kubelet/images/types.go ErrImagePull = "ErrImagePull", ErrImagePullBackOff = "ImagePullBackOff"
-    if (reason === 'ErrImagePull') throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start: image can't be pulled`);
-    if (reason === 'ImagePullBackOff') throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start: trying and failing to pull image`);
+    if (reason === ERR_IMAGE_PULL) throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start: image can't be pulled`);
+    if (reason === IMAGE_PULL_BACK_OFF) throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start: trying and failing to pull image`);
     throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start: ${reason}`);
   }
   throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start - no logs yet`);

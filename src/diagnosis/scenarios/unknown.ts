@@ -12,6 +12,7 @@ import type { Evidence, Finding, Remediation, SuggestedAction } from '../../cont
 import { formatDuration } from '../../contract/duration.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import { POD_REASON_NODE_LOST, TAINT_OUT_OF_SERVICE } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import { kubectl, podCondition, podEvents, secondsBetween } from '../support.ts';
 import {
@@ -20,8 +21,6 @@ import {
   DOCS_NON_GRACEFUL_SHUTDOWN,
   DOCS_TAINT_BASED_EVICTIONS,
   EVENT_NODE_NOT_READY,
-  POD_REASON_NODE_LOST,
-  TAINT_OUT_OF_SERVICE,
   assessNode,
   controllerKind,
   controllerRef,

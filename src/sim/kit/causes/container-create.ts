@@ -3,6 +3,7 @@
  * cannot create or start the container (no command, a command not in $PATH).
  */
 import type { Container } from '../../../contract/k8s.ts';
+import { CREATE_CONTAINER_ERROR, START_ERROR } from '../../../contract/upstream.ts';
 import type { KubeObject } from '../../store.ts';
 import { digest } from '../ids.ts';
 import { crashPlan } from '../plans.ts';
@@ -67,7 +68,7 @@ export const containerCreateRecipes: RecipesOf<'container-create'> = {
       main(t).image = `registry.example.com/${b.namespace}/${b.name}:0.3.0`;
       delete main(t).readinessProbe;
     },
-    'CreateContainerError',
+    CREATE_CONTAINER_ERROR,
     // source: containerd internal/cri/opts/spec_opts.go (WithProcessArgs: "no command specified"),
     //   internal/cri/server/container_create.go ("failed to generate container %q spec: %w")
     (c, b) => `failed to generate container "${digest('create', b.namespace, b.name, c.name)}" spec: no command specified`,
@@ -91,7 +92,7 @@ export const containerCreateRecipes: RecipesOf<'container-create'> = {
         container: c.name,
         runSeconds: 0,
         exitCode: 128,
-        reason: 'StartError',
+        reason: START_ERROR,
         message: 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "gunicorn": executable file not found in $PATH: unknown',
       });
     },

@@ -1,6 +1,7 @@
 /**
  * dependency: a claim that never binds, a missing ConfigMap or Secret, a subPath that cannot be provisioned.
  */
+import { CREATE_CONTAINER_CONFIG_ERROR } from '../../../contract/upstream.ts';
 import { iso } from '../ids.ts';
 import { pendingPlan } from '../plans.ts';
 import type { RecipesOf } from './recipe.ts';
@@ -63,7 +64,7 @@ export const dependencyRecipes: RecipesOf<'dependency'> = {
         { name: 'API_URL', valueFrom: { configMapKeyRef: { name: `${b.name}-config`, key: 'API_URL' } } },
       ];
     },
-    'CreateContainerConfigError',
+    CREATE_CONTAINER_CONFIG_ERROR,
     // source: pkg/kubelet/configmap/configmap_manager.go + apimachinery errors.NewNotFound (`%s %q not found`)
     (_c, b) => `configmap "${b.name}-config" not found`,
   ),
@@ -75,7 +76,7 @@ export const dependencyRecipes: RecipesOf<'dependency'> = {
         { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: `${b.name}-credentials`, key: 'password' } } },
       ];
     },
-    'CreateContainerConfigError',
+    CREATE_CONTAINER_CONFIG_ERROR,
     // source: pkg/kubelet/secret/secret_manager.go + apimachinery errors.NewNotFound
     (_c, b) => `secret "${b.name}-credentials" not found`,
   ),
@@ -87,7 +88,7 @@ export const dependencyRecipes: RecipesOf<'dependency'> = {
         main(t).volumeMounts = [{ name: 'logs', mountPath: '/var/log/app', subPathExpr: '$(LOG_DIR)' }];
         t.spec.volumes = [{ name: 'logs', persistentVolumeClaim: { claimName: `${b.name}-logs` } }];
       },
-      'CreateContainerConfigError',
+      CREATE_CONTAINER_CONFIG_ERROR,
       // source: pkg/kubelet/kubelet_pods.go (makeMounts: "unable to provision SubPath `%s`: %v") with
       //   pkg/volume/validation/pv_validation.go (ValidatePathNoBacksteps: "must not contain '..'")
       () => "unable to provision SubPath `../shared-logs`: must not contain '..'",

@@ -2,6 +2,7 @@
  * evicted: the kubelet evicted Pods that ran fine (node memory, the container's ephemeral-storage limit, PIDs).
  */
 import type { Container, Pod, PodStatus } from '../../../contract/k8s.ts';
+import { CONDITION_DISRUPTION_TARGET, NODE_PID_PRESSURE, REASON_EVICTED } from '../../../contract/upstream.ts';
 import { imageIdOf, iso } from '../ids.ts';
 import { placementStatus, qosClass, reportedImage } from '../workloads.ts';
 import type { Build, RecipesOf } from './recipe.ts';
@@ -20,10 +21,10 @@ function evict(b: Build, pod: Pod, atMs: number, message: string, disruption: bo
   const created = Date.parse(pod.metadata.creationTimestamp ?? '') || atMs;
   const status: PodStatus = {
     phase: 'Failed',
-    reason: 'Evicted',
+    reason: REASON_EVICTED,
     message,
     conditions: [
-      ...(disruption ? [{ type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message, lastTransitionTime: iso(atMs) }] : []),
+      ...(disruption ? [{ type: CONDITION_DISRUPTION_TARGET, status: 'True', reason: 'TerminationByKubelet', message, lastTransitionTime: iso(atMs) }] : []),
       { type: 'PodReadyToStartContainers', status: 'False', lastTransitionTime: iso(atMs + 2000) },
       { type: 'Initialized', status: 'True', lastTransitionTime: iso(created + 1000) },
       { type: 'Ready', status: 'False', reason: 'PodFailed', lastTransitionTime: iso(atMs + 2000) },
@@ -46,7 +47,7 @@ function evict(b: Build, pod: Pod, atMs: number, message: string, disruption: bo
   b.state.updatePod(pod, (next) => {
     next.status = status;
   });
-  b.state.writeEvents([kubeletEvent(pod, node, 'Evicted', 'Warning', 'Evicted', message, atMs)]);
+  b.state.writeEvents([kubeletEvent(pod, node, REASON_EVICTED, 'Warning', REASON_EVICTED, message, atMs)]);
 }
 
 export const evictedRecipes: RecipesOf<'evicted'> = {
@@ -110,7 +111,7 @@ export const evictedRecipes: RecipesOf<'evicted'> = {
         const node = pod.spec.nodeName ?? '';
         if (!nodes.has(node)) {
           nodes.add(node);
-          pressure(b, node, 'PIDPressure', b.startedMs - 10_000);
+          pressure(b, node, NODE_PID_PRESSURE, b.startedMs - 10_000);
           b.state.writeEvents([nodeKubeletEvent(node, `EvictionThresholdMet|${b.startedMs}`, 'EvictionThresholdMet', 'Attempting to reclaim pids', b.startedMs - 2000)]);
         }
         evict(b, pod, b.startedMs, 'The node was low on resource: pids. Threshold quantity: 3276, available: 2954. ', true);

@@ -2,6 +2,7 @@
  * hook: a postStart hook that fails at every start, a preStop hook that fails on deletion.
  */
 import type { Container } from '../../../contract/k8s.ts';
+import { EVENT_KILLING, FAILED_POST_START_HOOK, FAILED_PRE_STOP_HOOK } from '../../../contract/upstream.ts';
 import { finishTermination, markDeleted } from '../controllers.ts';
 import { iso } from '../ids.ts';
 import { crashPlan } from '../plans.ts';
@@ -32,8 +33,8 @@ export const hookRecipes: RecipesOf<'hook'> = {
         runEvents(run, occ, atMs, proto) {
           const at = run.startMs + 3000;
           if (at > atMs) return;
-          occ.add('FailedPostStartHook', proto('Warning', 'FailedPostStartHook', 'PostStartHook failed'), at);
-          occ.add('Killing', proto('Normal', 'Killing', 'FailedPostStartHook'), at);
+          occ.add(FAILED_POST_START_HOOK, proto('Warning', FAILED_POST_START_HOOK, 'PostStartHook failed'), at);
+          occ.add(EVENT_KILLING, proto('Normal', EVENT_KILLING, FAILED_POST_START_HOOK), at);
         },
       });
     },
@@ -74,13 +75,13 @@ export const hookRecipes: RecipesOf<'hook'> = {
           };
         });
         b.state.writeEvents([
-          kubeletEvent(pod, node, `Killing|${b.startedMs}`, 'Normal', 'Killing', `Stopping container ${c.name}`, b.startedMs, c.name),
+          kubeletEvent(pod, node, `Killing|${b.startedMs}`, 'Normal', EVENT_KILLING, `Stopping container ${c.name}`, b.startedMs, c.name),
           kubeletEvent(
             pod,
             node,
-            'FailedPreStopHook',
+            FAILED_PRE_STOP_HOOK,
             'Warning',
-            'FailedPreStopHook',
+            FAILED_PRE_STOP_HOOK,
             `Exec lifecycle hook ([/bin/sh -c /usr/local/bin/drain --timeout 45s]) for Container "${c.name}" in Pod "${formatPod(pod)}" failed - error: command '/bin/sh -c /usr/local/bin/drain --timeout 45s' exited with 1: ${output}, message: ${JSON.stringify(output)}`,
             b.startedMs + 1000,
             c.name,

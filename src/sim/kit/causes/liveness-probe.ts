@@ -2,6 +2,7 @@
  * liveness-probe: the probe targets a port the app does not listen on, so the kubelet kills it every run.
  */
 import type { Container } from '../../../contract/k8s.ts';
+import { EVENT_KILLING, EVENT_UNHEALTHY } from '../../../contract/upstream.ts';
 import { crashPlan, type CrashRunEvents } from '../plans.ts';
 import { type PodPlacement } from '../workloads.ts';
 import type { RecipesOf } from './recipe.ts';
@@ -15,13 +16,13 @@ function livenessRunEvents(podIP: string, container: string): CrashRunEvents {
       if (t > atMs || (run.endMs !== undefined && t > run.endMs)) break;
       // source: pkg/kubelet/prober/prober.go ("%s probe failed: %s"); pkg/probe/http/http.go passes the Go
       //   net/http transport error through (`Get "…": dial tcp …: connect: connection refused`).
-      occ.add('Unhealthy', proto('Warning', 'Unhealthy', `Liveness probe failed: Get "http://${podIP}:9999/healthz": dial tcp ${podIP}:9999: connect: connection refused`), t);
+      occ.add(EVENT_UNHEALTHY, proto('Warning', EVENT_UNHEALTHY, `Liveness probe failed: Get "http://${podIP}:9999/healthz": dial tcp ${podIP}:9999: connect: connection refused`), t);
     }
     const kill = run.startMs + 30_000;
     if (kill <= atMs && (run.endMs === undefined || kill <= run.endMs)) {
       // source: pkg/kubelet/kuberuntime/kuberuntime_manager.go (computePodActions: "Container %s failed liveness probe"
       //   + ", will be restarted"), kuberuntime_container.go (killContainer: Normal Killing).
-      occ.add('Killing', proto('Normal', 'Killing', `Container ${container} failed liveness probe, will be restarted`), kill);
+      occ.add(EVENT_KILLING, proto('Normal', EVENT_KILLING, `Container ${container} failed liveness probe, will be restarted`), kill);
     }
   };
 }

@@ -2,6 +2,7 @@
  * oom: the kernel OOM killer ends the container, at its own memory limit or under node-wide memory pressure.
  */
 import type { Container } from '../../../contract/k8s.ts';
+import { NODE_MEMORY_PRESSURE, OOM_KILLED } from '../../../contract/upstream.ts';
 import { crashPlan } from '../plans.ts';
 import { type PodPlacement } from '../workloads.ts';
 import type { RecipesOf } from './recipe.ts';
@@ -23,7 +24,7 @@ export const oomRecipes: RecipesOf<'oom'> = {
       // source: containerd internal/cri/server/helpers.go (oomExitReason "OOMKilled", exit 137 = 128+SIGKILL);
       //   HotSpot src/hotspot/share/runtime/arguments.cpp ("Picked up %s: %s" for JAVA_TOOL_OPTIONS).
       const lines = ['Picked up JAVA_TOOL_OPTIONS: -Xmx1g -XX:+UseG1GC', `Started ${b.name} in 7.412 seconds (process running for 8.1)`];
-      return crashPlan({ createdMs, place: place as PodPlacement, container: c.name, runSeconds: 52, exitCode: 137, reason: 'OOMKilled', logs: lines, startupLogs: lines });
+      return crashPlan({ createdMs, place: place as PodPlacement, container: c.name, runSeconds: 52, exitCode: 137, reason: OOM_KILLED, logs: lines, startupLogs: lines });
     },
     replacement: 'same',
     recover: 'rollout',
@@ -51,7 +52,7 @@ export const oomRecipes: RecipesOf<'oom'> = {
         container: c.name,
         runSeconds: 270,
         exitCode: 137,
-        reason: 'OOMKilled',
+        reason: OOM_KILLED,
         otherEvents(runs) {
           const ends = runs.map((r) => r.endMs).filter((e): e is number => e !== undefined);
           const first = ends[0];
@@ -65,7 +66,7 @@ export const oomRecipes: RecipesOf<'oom'> = {
       // source: pkg/kubelet/nodestatus/setters.go (MemoryPressure KubeletHasInsufficientMemory); the node lifecycle
       //   controller's node.kubernetes.io/memory-pressure taint.
       const since = Math.min(b.startedMs + 250_000, b.nowMs);
-      for (const node of new Set(pods.map((p) => p.spec.nodeName ?? ''))) if (node) pressure(b, node, 'MemoryPressure', since);
+      for (const node of new Set(pods.map((p) => p.spec.nodeName ?? ''))) if (node) pressure(b, node, NODE_MEMORY_PRESSURE, since);
     },
     replacement: 'same',
     recover: 'rollout',

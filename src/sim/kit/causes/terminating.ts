@@ -3,6 +3,7 @@
  * past its grace period, a lost node).
  */
 import type { Container, PodStatus } from '../../../contract/k8s.ts';
+import { EVENT_KILLING } from '../../../contract/upstream.ts';
 import { loseNodeAt, markDeleted } from '../controllers.ts';
 import { iso } from '../ids.ts';
 import { unresponsivePlan } from '../plans.ts';
@@ -55,7 +56,7 @@ export const terminatingRecipes: RecipesOf<'terminating'> = {
             }],
           };
         });
-        b.state.writeEvents([kubeletEvent(pod, node, `Killing|${b.startedMs}`, 'Normal', 'Killing', `Stopping container ${c.name}`, b.startedMs, c.name)]);
+        b.state.writeEvents([kubeletEvent(pod, node, `Killing|${b.startedMs}`, 'Normal', EVENT_KILLING, `Stopping container ${c.name}`, b.startedMs, c.name)]);
       }
       replaceAll(b, pods.length, b.startedMs + 1000);
     },

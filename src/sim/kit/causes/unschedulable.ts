@@ -4,9 +4,10 @@
  */
 import { parseQuantity } from '../../../contract/quantity.ts';
 import type { CauseId } from '../../../contract/scenarios.ts';
+import { TAINT_UNSCHEDULABLE } from '../../../contract/upstream.ts';
 import type { KubeObject } from '../../store.ts';
 import { formatMilliCpu, iso } from '../ids.ts';
-import { cordonedNode, isReady, TAINT_UNSCHEDULABLE, uncordonedNode } from '../nodes.ts';
+import { cordonedNode, isReady, uncordonedNode } from '../nodes.ts';
 import { pendingPlan } from '../plans.ts';
 import { podRequests, usageByNode } from '../scheduler.ts';
 import type { Build, CauseDef, RecipesOf, RecoverKind } from './recipe.ts';
