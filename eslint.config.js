@@ -59,4 +59,14 @@ export default tseslint.config(
         { selector: 'TSEnumDeclaration', message: 'Use `as const` objects and unions, not enums.' }],
     },
   },
+  {
+    // The simulator stands in for a cluster: it knows Kubernetes, not podwhy's engine. What both need
+    // (quantities, upstream strings) lives in src/contract, so a detector bug cannot shape the fake cluster.
+    files: ['src/sim/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/diagnosis/**', '**/diagnosis'], message: 'src/sim does not import the engine; share through src/contract.' }],
+      }],
+    },
+  },
 );

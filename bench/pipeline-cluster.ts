@@ -10,7 +10,7 @@
  * ReplicaSet, Pods, their events and logs) are created in the live store as fast as the store takes them,
  * yielding between workloads so the server streams the watch events as a real API server would. The Pods
  * the informer sees are exactly what the kit builds for each cause (reasons, messages and exit codes with
- * their upstream sources in src/sim/kit/causes.ts and plans.ts).
+ * their upstream sources in src/sim/kit/causes/ and plans.ts).
  *
  * Clock: real time everywhere (store, kit, agent), so a child process and the agent agree on "now".
  */

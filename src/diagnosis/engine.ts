@@ -1,11 +1,12 @@
 import type { Diagnosis, Evidence, Finding, Subject } from '../contract/diagnosis.ts';
+import { formatDuration } from '../contract/duration.ts';
 import { boundText, redactSecrets } from '../contract/redact.ts';
 import { fullCauseId, type CauseId } from '../contract/scenarios.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../contract/settings.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import type { Detector } from './detector.ts';
 import { DETECTORS } from './scenarios/index.ts';
-import { formatDuration, secondsBetween } from './support.ts';
+import { secondsBetween } from './support.ts';
 
 export function subjectOf(snapshot: Snapshot): Subject {
   const object = snapshot.kind === 'Pod' ? snapshot.pod : snapshot.workload;

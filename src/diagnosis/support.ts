@@ -4,7 +4,9 @@
  */
 import type { Evidence } from '../contract/diagnosis.ts';
 import type { Container, ContainerStatus, KubeEvent, Node, Pod } from '../contract/k8s.ts';
+import { parseQuantity } from '../contract/quantity.ts';
 import type { PodSnapshot, Snapshot } from '../contract/snapshot.ts';
+import { OOM_KILLED } from '../contract/upstream.ts';
 
 /** Seconds from `from` to `to` (RFC 3339 strings); null if either is missing or unparsable. */
 export function secondsBetween(from: string | undefined | null, to: string | undefined | null): number | null {
@@ -138,26 +140,6 @@ export function kubectl(namespace: string | undefined, rest: string): string {
   return namespace ? `kubectl -n ${namespace} ${rest}` : `kubectl ${rest}`;
 }
 
-const BINARY_SUFFIXES: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL_SUFFIXES: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
-/**
- * A Kubernetes resource.Quantity as a number: cores for CPU ("250m" → 0.25), bytes for memory
- * ("512Mi" → 536870912). Returns null for anything that is not a quantity.
- */
-export function parseQuantity(value: string | number | undefined | null): number | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'number') return value;
-  const match = /^([+-]?[0-9.]+)(?:[eE]([+-]?[0-9]+))?(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(value.trim());
-  if (!match) return null;
-  const base = Number(match[1]);
-  if (Number.isNaN(base)) return null;
-  const exponent = match[2] ? 10 ** Number(match[2]) : 1;
-  const suffix = match[3] ?? '';
-  const multiplier = BINARY_SUFFIXES[suffix] ?? DECIMAL_SUFFIXES[suffix] ?? 1;
-  return base * exponent * multiplier;
-}
-
 export function formatBytes(bytes: number): string {
   const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];
   let value = bytes;
@@ -174,14 +156,6 @@ export function formatCpu(cores: number): string {
   return cores < 1 ? `${Math.round(cores * 1000)}m` : `${Math.round(cores * 100) / 100}`;
 }
 
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 90) return `${s}s`;
-  if (s < 90 * 60) return `${Math.round(s / 60)}m`;
-  if (s < 48 * 3600) return `${Math.round((s / 3600) * 10) / 10}h`;
-  return `${Math.round(s / 86400)}d`;
-}
-
 const SIGNALS: Record<number, string> = {
   1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
   9: 'SIGKILL', 10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM',
@@ -192,7 +166,7 @@ const SIGNALS: Record<number, string> = {
  * (shell and container runtime convention); 137 alone does not prove an OOM kill.
  */
 export function exitCodeMeaning(code: number, reason?: string | null): string {
-  if (reason === 'OOMKilled') return `${code}: killed by the kernel OOM killer (reason OOMKilled)`;
+  if (reason === OOM_KILLED) return `${code}: killed by the kernel OOM killer (reason OOMKilled)`;
   switch (code) {
     case 0: return '0: exited successfully; for a long-running container this means the main process has nothing to do in the foreground';
     case 1: return '1: general application error (the program reported a failure)';

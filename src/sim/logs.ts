@@ -1,5 +1,6 @@
 /**
- * The pods/log subresource: container choice and the errors the apiserver and the kubelet answer.
+ * The pods/log subresource: container choice, the errors the apiserver and the kubelet answer, and the
+ * handler that serves it (tailLines, limitBytes, previous, follow).
  *
  * - Container validation happens in the apiserver.
  *   source: kubernetes/kubernetes pkg/registry/core/pod/strategy.go (LogLocation, validateContainer):
@@ -13,9 +14,14 @@
  *   staging/src/k8s.io/apiserver/pkg/registry/generic/rest/response_checker.go (400 → NewBadRequest)
  *
  * The simulator does not require containerID on lastState.terminated (newer kubelets do); fixtures
- * often omit it.
+ * often omit it. With follow=true the stream stays open and carries the lines appended to the current
+ * log until the Pod is deleted.
  */
-import { badRequest, goQuote } from './status.ts';
+import type { ServerResponse } from 'node:http';
+import { ERR_IMAGE_PULL, IMAGE_PULL_BACK_OFF } from '../contract/upstream.ts';
+import { boolParam, intParam, send } from './http-io.ts';
+import type { RequestRecord } from './routing.ts';
+import { badRequest, goQuote, notFound } from './status.ts';
 import type { KubeObject, ObjectStore } from './store.ts';
 
 export interface LogOptions {
@@ -78,8 +84,8 @@ export function resolveLog(store: ObjectStore, pod: KubeObject, container: strin
   if (state['waiting'] !== undefined) {
     const reason = String(o(state['waiting'])['reason'] ?? '');
     // source: pkg/kubelet/images/types.go ErrImagePull = "ErrImagePull", ErrImagePullBackOff = "ImagePullBackOff"
-    if (reason === 'ErrImagePull') throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start: image can't be pulled`);
-    if (reason === 'ImagePullBackOff') throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start: trying and failing to pull image`);
+    if (reason === ERR_IMAGE_PULL) throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start: image can't be pulled`);
+    if (reason === IMAGE_PULL_BACK_OFF) throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start: trying and failing to pull image`);
     throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start: ${reason}`);
   }
   throw badRequest(`container ${goQuote(container)} in pod ${goQuote(podName)} is waiting to start - no logs yet`);
@@ -92,4 +98,40 @@ export function renderLog(lines: readonly string[], options: LogOptions): Buffer
   const bytes = Buffer.from(selected.map((l) => `${l}\n`).join(''), 'utf8');
   if (options.limitBytes !== undefined && options.limitBytes > 0 && bytes.length > options.limitBytes) return bytes.subarray(0, options.limitBytes);
   return bytes;
+}
+
+/** GET …/pods/NAME/log: the chosen container's log, or a stream of it with follow=true. */
+export function serveLog(store: ObjectStore, res: ServerResponse, record: RequestRecord, namespace: string, name: string, query: URLSearchParams): void {
+  const pod = store.get('pods', namespace, name);
+  if (pod === undefined) throw notFound('pods', '', name);
+  const container = chooseContainer(pod, query.get('container') ?? undefined);
+  const previous = boolParam(query.get('previous'));
+  const options = {
+    tailLines: intParam(query.get('tailLines'), 'tailLines'),
+    limitBytes: intParam(query.get('limitBytes'), 'limitBytes'),
+  };
+  const lines = resolveLog(store, pod, container, previous);
+  const text = lines === undefined ? Buffer.alloc(0) : renderLog(lines, options);
+  if (!boolParam(query.get('follow')) || previous || lines === undefined) {
+    send(res, record, 200, text, 'text/plain');
+    return;
+  }
+  // follow=true: send what exists, then lines appended to the current log, until the Pod goes away.
+  record.status = 200;
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+  res.write(text);
+  let sent = store.getLogs(namespace, name, container).current.length;
+  const stopLogs = store.onLogs((ns, pod2, c) => {
+    if (ns !== namespace || pod2 !== name || c !== container || res.destroyed || res.writableEnded) return;
+    const current = store.getLogs(namespace, name, container).current;
+    for (const line of current.slice(sent)) res.write(`${line}\n`);
+    sent = current.length;
+  });
+  const stopPod = store.subscribe((change) => {
+    if (change.resource === 'pods' && change.type === 'DELETED' && change.object.metadata.namespace === namespace && change.object.metadata.name === name) res.end();
+  });
+  res.on('close', () => {
+    stopLogs();
+    stopPod();
+  });
 }

@@ -9,6 +9,7 @@
  * source: staging/src/k8s.io/apimachinery/pkg/util/duration/duration.go (HumanDuration)
  * source: pkg/registry/core/pod/storage/... printerstorage.TableConvertor (GenerateOptions{Wide: true})
  */
+import { POD_REASON_NODE_LOST } from '../contract/upstream.ts';
 import type { ResourceInfo } from './resources.ts';
 import type { KubeObject } from './store.ts';
 
@@ -180,7 +181,7 @@ function podRow(pod: KubeObject, now: Date): Cell[] {
     if (reason === 'Completed' && hasRunning) reason = hasCondition(status['conditions'], 'Ready') ? 'Running' : 'NotReady';
   }
   const phase = s(status['phase']);
-  if (pod.metadata.deletionTimestamp !== undefined && status['reason'] === 'NodeLost') {
+  if (pod.metadata.deletionTimestamp !== undefined && status['reason'] === POD_REASON_NODE_LOST) {
     // source: pkg/util/node/node.go NodeUnreachablePodReason = "NodeLost"
     reason = 'Unknown';
   } else if (pod.metadata.deletionTimestamp !== undefined && phase !== 'Succeeded' && phase !== 'Failed') {

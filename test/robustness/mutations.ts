@@ -3,6 +3,7 @@
  * is one kind of bad input a hand-edited or hostile kubectl dump can carry (PLATFORM.md §6 item 12).
  * Deterministic: the same seed gives the same mutations, so a failure is replayed from its seed.
  */
+import { isRecord } from '../../src/contract/is-record.ts';
 
 /** mulberry32: a tiny seeded PRNG, good enough to pick paths and mutations reproducibly. */
 export function seededRandom(seed: number): () => number {
@@ -58,10 +59,6 @@ export interface AppliedMutation {
 
 function pick<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function slotsOf(root: unknown[]): Slot[] {

@@ -6,6 +6,7 @@ import { DEFAULT_LOG_LIMITS, toLogLines } from '../../src/cluster/collector.ts';
 import { parseKubectlDump } from '../../src/cluster/kubectl-dump.ts';
 import { buildSnapshots, classifyObjects } from '../../src/cluster/snapshot.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
+import { isRecord } from '../../src/contract/is-record.ts';
 import type { PodSnapshot } from '../../src/contract/snapshot.ts';
 import { diagnose, diagnoseAll } from '../../src/diagnosis/engine.ts';
 import { FIXTURE_NOW, FIXTURE_ROOT, listFixtures, loadFixture } from '../support/fixtures.ts';
@@ -34,10 +35,6 @@ interface EnvVar {
 
 interface ContainerLike {
   env?: EnvVar[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Every container spec in the objects: Pods' and pod templates' (Deployments, ReplicaSets, Jobs, CronJobs). */

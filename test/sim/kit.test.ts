@@ -4,6 +4,7 @@ import type { Node, Pod, Workload } from '../../src/contract/k8s.ts';
 import { ALL_CAUSE_IDS, SCENARIO_IDS, type CauseId } from '../../src/contract/scenarios.ts';
 import type { ContainerLogTail, PodSnapshot, Snapshot } from '../../src/contract/snapshot.ts';
 import { diagnoseAll } from '../../src/diagnosis/engine.ts';
+import { CAUSES } from '../../src/sim/kit/causes/index.ts';
 import { createSimClock } from '../../src/sim/kit/clock.ts';
 import { createClusterSimulator, type ClusterSimulator } from '../../src/sim/kit/cluster-simulator.ts';
 import { ObjectStore, type StoreChange } from '../../src/sim/store.ts';
@@ -44,6 +45,15 @@ function pods(store: ObjectStore, namespace?: string): Pod[] {
 function node(store: ObjectStore, name: string): Node {
   return store.get('nodes', undefined, name) as unknown as Node;
 }
+
+describe('CAUSES', () => {
+  it('has one recipe per cause id, filed under that id', () => {
+    const entries = Object.entries(CAUSES);
+
+    expect(entries.map(([id]) => id)).toEqual(ALL_CAUSE_IDS);
+    expect(entries.filter(([id, recipe]) => recipe.cause !== id)).toEqual([]);
+  });
+});
 
 describe('breakWorkload', () => {
   it('plants every cause side by side in one cluster without one disturbing another', () => {

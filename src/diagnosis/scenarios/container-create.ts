@@ -17,6 +17,17 @@ import type { Condition, ContainerState, KubeEvent, Workload } from '../../contr
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, WorkloadSnapshot } from '../../contract/snapshot.ts';
+import {
+  CONTAINER_CANNOT_RUN,
+  CRASH_LOOP_BACK_OFF,
+  CREATE_CONTAINER_CONFIG_ERROR,
+  CREATE_CONTAINER_ERROR,
+  EVENT_FAILED,
+  FAILED_CREATE,
+  OOM_KILLED,
+  RUN_CONTAINER_ERROR,
+  START_ERROR,
+} from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
@@ -34,25 +45,8 @@ type Cause = CauseOf<'container-create'>;
 
 // --- Upstream strings -------------------------------------------------------------------------
 
-// source: kubernetes pkg/controller/controller_utils.go (FailedCreatePodReason, "Error creating: %v");
-// pkg/controller/statefulset/stateful_pod_control.go uses the same reason.
-const FAILED_CREATE = 'FailedCreate';
 // source: kubernetes pkg/controller/replicaset/replica_set_utils.go (ReplicaSetReplicaFailure condition)
 const REPLICA_FAILURE = 'ReplicaFailure';
-
-// source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go (ErrCreateContainer, ErrRunContainer,
-// ErrCreateContainerConfig) and pkg/kubelet/container/sync_result.go
-const CREATE_CONTAINER_ERROR = 'CreateContainerError';
-const RUN_CONTAINER_ERROR = 'RunContainerError';
-const CREATE_CONTAINER_CONFIG_ERROR = 'CreateContainerConfigError';
-// source: containerd internal/cri/server/helpers.go (errorStartReason = "StartError", errorStartExitCode = 128)
-const START_ERROR = 'StartError';
-// source: cri-dockerd core/container_status.go (dockershim docker_container.go before 1.24): reason = "ContainerCannotRun"
-const CONTAINER_CANNOT_RUN = 'ContainerCannotRun';
-// source: kubernetes pkg/kubelet/images/types.go / kuberuntime: the back-off the kubelet shows between start attempts
-const CRASH_LOOP_BACK_OFF = 'CrashLoopBackOff';
-// source: kubernetes pkg/kubelet/events/event.go (FailedToCreateContainer = FailedToStartContainer = "Failed")
-const KUBELET_FAILED = 'Failed';
 
 // source: kubernetes staging/src/k8s.io/pod-security-admission/admission/admission.go
 // ("violates PodSecurity %q: %s"); details from policy/checks.go ForbiddenDetail: "reason (detail), reason (detail)"
@@ -525,7 +519,7 @@ function failureEvidence(snapshot: PodSnapshot, failure: Failure): Evidence[] {
     { kind: 'status', field: `${failure.path}.message`, value: clip(failure.message, 1000) },
   ];
   const container = failure.view.name;
-  const failedEvent = podEvents(snapshot, [KUBELET_FAILED]).find((e) => (e.message ?? '').startsWith('Error: ') && sameContainer(e, container, failure.view.isInit));
+  const failedEvent = podEvents(snapshot, [EVENT_FAILED]).find((e) => (e.message ?? '').startsWith('Error: ') && sameContainer(e, container, failure.view.isInit));
   if (failedEvent) evidence.push(eventEvidence(failedEvent, snapshot.observedAt));
   return evidence;
 }
@@ -639,7 +633,7 @@ function isFailing(view: ContainerView, snapshot: PodSnapshot, settings: EngineS
   if (!terminated) return status.state?.waiting?.reason === CRASH_LOOP_BACK_OFF;
   if (terminated.exitCode === 0) return false;
   // Killed from outside (OOM, probe, eviction): the oom and probe detectors explain those, not RBAC.
-  if (terminated.reason === 'OOMKilled' || terminated.exitCode === 137 || terminated.exitCode === 143) return false;
+  if (terminated.reason === OOM_KILLED || terminated.exitCode === 137 || terminated.exitCode === 143) return false;
   if (status.state?.running && status.ready) return false;
   const age = secondsBetween(terminated.finishedAt, snapshot.observedAt);
   return age === null || age <= settings.recentRestartSeconds;

@@ -4,15 +4,17 @@
  * instance ran less than settings.immediateExitSeconds, `after-running` otherwise.
  */
 import type { Evidence, Finding, Remediation } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import { CRASH_LOOP_BACK_OFF } from '../../contract/upstream.ts';
+import { CONTAINER_CANNOT_RUN, OOM_KILLED, START_ERROR } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
-import { containers, exitCodeMeaning, formatDuration, kubectl, type ContainerView } from '../support.ts';
+import { containers, exitCodeMeaning, kubectl, type ContainerView } from '../support.ts';
 import {
   appContainers,
   backOffEvidence,
-  CRASH_LOOP_BACK_OFF,
   isCurrentTermination,
   lastTermination,
   stateEvidence,
@@ -24,12 +26,9 @@ import { postStartKillFor, probeKillFor } from './probe-support.ts';
 
 type Cause = CauseOf<'container-exit'>;
 
-// source: containerd pkg/cri/server/helpers.go (oomExitReason = "OOMKilled"); cri-o server/container_status.go
-// (oomKilledReason = "OOMKilled"). The oom detector explains these.
-const OOM_KILLED = 'OOMKilled';
+// OOM_KILLED terminations are the oom detector's.
 // The runtime failed to start the process at all: container-create's case, not an exit of the app.
-// source: containerd pkg/cri/server/helpers.go (errorStartReason = "StartError"); dockershim (ContainerCannotRun).
-const START_FAILURE_REASONS: readonly string[] = ['StartError', 'ContainerCannotRun'];
+const START_FAILURE_REASONS: readonly string[] = [START_ERROR, CONTAINER_CANNOT_RUN];
 
 interface Candidate {
   view: ContainerView;

@@ -7,18 +7,12 @@ import type { Evidence } from '../../contract/diagnosis.ts';
 import type { ContainerState, KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
+import { CRASH_LOOP_BACK_OFF, EVENT_BACK_OFF } from '../../contract/upstream.ts';
 import { clip, eventEvidence, eventLastSeen, podEvents, secondsBetween, type ContainerView } from '../support.ts';
 
-// source: kubernetes pkg/kubelet/container/sync_result.go (ErrCrashLoopBackOff = errors.New("CrashLoopBackOff")),
-// set as state.waiting.reason while the kubelet backs off a restart.
-export const CRASH_LOOP_BACK_OFF = 'CrashLoopBackOff';
-// source: kubernetes pkg/kubelet/events/event.go (BackOffStartContainer = "BackOff")
-export const BACK_OFF_REASON = 'BackOff';
 // source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_manager.go doBackOff:
 // "Back-off restarting failed container %s in pod %s" (the pod as format.Pod: name_namespace(uid)).
 export const BACK_OFF_MESSAGE = /^Back-off restarting failed container (\S+) in pod /;
-// source: kubernetes pkg/kubelet/events/event.go (KillingContainer = "Killing")
-export const KILLING_REASON = 'Killing';
 
 export type Terminated = NonNullable<ContainerState['terminated']>;
 
@@ -93,7 +87,7 @@ export function containerEvents(
 
 /** The kubelet's BackOff event for this container, if it has one. */
 export function backOffEvidence(snapshot: PodSnapshot, container: string, settings: EngineSettings): Evidence | null {
-  const event = containerEvents(snapshot, container, [BACK_OFF_REASON], settings.eventStaleSeconds, BACK_OFF_MESSAGE).find((e) =>
+  const event = containerEvents(snapshot, container, [EVENT_BACK_OFF], settings.eventStaleSeconds, BACK_OFF_MESSAGE).find((e) =>
     BACK_OFF_MESSAGE.test(e.message ?? ''),
   );
   return event ? eventEvidence(event, snapshot.observedAt) : null;

@@ -14,12 +14,25 @@
  * container status now (never from old events alone).
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { ContainerState, KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
+import {
+  CONTAINER_CANNOT_RUN,
+  CRASH_LOOP_BACK_OFF,
+  CREATE_CONTAINER_CONFIG_ERROR,
+  CREATE_CONTAINER_ERROR,
+  EVENT_FAILED,
+  FAILED_SCHEDULING,
+  REASON_UNSCHEDULABLE,
+  RUN_CONTAINER_ERROR,
+  START_ERROR,
+  UNBOUND_IMMEDIATE_PVC,
+} from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
-import { clip, containers, eventEvidence, findEvents, formatDuration, kubectl, podCondition, podEvents, secondsBetween, type ContainerView } from '../support.ts';
+import { clip, containers, eventEvidence, findEvents, kubectl, podCondition, podEvents, secondsBetween, type ContainerView } from '../support.ts';
 import {
   allMounts,
   expectedKeys,
@@ -37,14 +50,11 @@ type Cause = CauseOf<'dependency'>;
 
 // --- Upstream strings -------------------------------------------------------------------------
 
-// Scheduler (kube-scheduler), pkg/scheduler/schedule_one.go records FailedScheduling with the FitError text.
-// source: kubernetes pkg/scheduler/schedule_one.go (reason "FailedScheduling"); pkg/apis/core (PodReasonUnschedulable)
-const FAILED_SCHEDULING = 'FailedScheduling';
-const UNSCHEDULABLE = 'Unschedulable';
+// Scheduler (kube-scheduler), pkg/scheduler/schedule_one.go records FailedScheduling (FAILED_SCHEDULING) with the
+// FitError text, and PodScheduled=False with reason Unschedulable (REASON_UNSCHEDULABLE); UNBOUND_IMMEDIATE_PVC too.
 // source: kubernetes pkg/scheduler/framework/plugins/volumebinding/volume_binding.go (PreFilter / podHasPVCs):
 // the lister's NotFound reads `persistentvolumeclaim "myclaim" not found`
 const PVC_NOT_FOUND = /persistentvolumeclaim "([^"]+)" not found/;
-const UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolumeClaims';
 const PVC_LOST = /persistentvolumeclaim "([^"]+)" bound to non-existent persistentvolume "([^"]*)"/;
 const PVC_BEING_DELETED = /persistentvolumeclaim "([^"]+)" is being deleted/;
 const EPHEMERAL_PENDING = /waiting for ephemeral volume controller to create the persistentvolumeclaim "([^"]+)"/;
@@ -80,8 +90,7 @@ const SECRET_NOT_FOUND = /secret "([^"]+)" not found/;
 const CONFIGMAP_VOLUME_KEY_MISSING = /configmap references non-existent config key: (\S+)/;
 const SECRET_VOLUME_KEY_MISSING = /references non-existent secret key: (\S+)/;
 
-// source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go (ErrCreateContainerConfig)
-const CREATE_CONTAINER_CONFIG_ERROR = 'CreateContainerConfigError';
+// CreateContainerConfigError (CREATE_CONTAINER_CONFIG_ERROR) carries these.
 // source: kubernetes pkg/kubelet/kubelet_pods.go (makeEnvironmentVariables)
 const CONFIGMAP_KEY_MISSING = /couldn't find key (\S+) in ConfigMap ([^/\s]+)\/(\S+)/;
 const SECRET_KEY_MISSING = /couldn't find key (\S+) in Secret ([^/\s]+)\/(\S+)/;
@@ -93,14 +102,8 @@ const SUBPATH_BACKSTEPS = /unable to provision SubPath `([^`]*)`: must not conta
 const SUBPATH_ABSOLUTE = /error SubPath `([^`]*)` must not be an absolute path/;
 const VOLUME_NOT_FOUND_FOR_MOUNT = /cannot find volume "([^"]+)" to mount into container "([^"]+)"/;
 
-// Runtime reasons that carry runc's mount errors.
-// source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go (CreateContainerError, RunContainerError);
-// containerd internal/cri/server/helpers.go ("StartError"); cri-dockerd core/container_status.go ("ContainerCannotRun")
-const CREATE_CONTAINER_ERROR = 'CreateContainerError';
-const RUN_CONTAINER_ERROR = 'RunContainerError';
-const START_ERROR = 'StartError';
-const CONTAINER_CANNOT_RUN = 'ContainerCannotRun';
-const CRASH_LOOP_BACK_OFF = 'CrashLoopBackOff';
+// Runtime reasons that carry runc's mount errors: CREATE_CONTAINER_ERROR, RUN_CONTAINER_ERROR, START_ERROR,
+// CONTAINER_CANNOT_RUN (and CRASH_LOOP_BACK_OFF between attempts), from src/contract/upstream.ts.
 // source: opencontainers/runc libcontainer/rootfs_linux.go (mountToRootfs: "error mounting %q to rootfs at %q: %w";
 // checkProcMount: "%q cannot be mounted because it is inside /proc"; createMountpoint mkdir errors)
 // (CRI-O relays runc's logrus line, which escapes the quotes: error mounting \"…\".)
@@ -109,9 +112,7 @@ const INSIDE_PROC = /cannot be mounted because it is (?:inside \/proc|not of typ
 const READ_ONLY_FS = 'read-only file system';
 const NOT_A_DIRECTORY = 'not a directory';
 
-// Kubelet "Failed" events carry "Error: <message>" for the same failures.
-// source: kubernetes pkg/kubelet/events/event.go (FailedToCreateContainer = "Failed")
-const KUBELET_FAILED = 'Failed';
+// Kubelet "Failed" events (EVENT_FAILED) carry "Error: <message>" for the same failures.
 // source: kubernetes pkg/controller/volume/persistentvolume/pv_controller.go (events on the claim)
 const PVC_EVENT_REASONS = ['ProvisioningFailed', 'FailedBinding', 'ExternalProvisioning'];
 
@@ -169,14 +170,14 @@ function schedulingHits(snapshot: PodSnapshot, settings: EngineSettings): Hit[] 
   const pod = snapshot.pod;
   if (pod.spec.nodeName) return [];
   const condition = podCondition(pod, 'PodScheduled');
-  if (condition?.status !== 'False' || condition.reason !== UNSCHEDULABLE) return [];
+  if (condition?.status !== 'False' || condition.reason !== REASON_UNSCHEDULABLE) return [];
   const waited = secondsBetween(condition.lastTransitionTime ?? pod.metadata.creationTimestamp, snapshot.observedAt);
   if (waited !== null && waited < settings.unschedulableAfterSeconds) return [];
   const event = podEvents(snapshot, [FAILED_SCHEDULING], settings.eventStaleSeconds)[0];
   const message = condition.message ?? event?.message ?? '';
   const ns = pod.metadata.namespace;
   const evidence: Evidence[] = [
-    { kind: 'status', field: 'status.conditions[PodScheduled].reason', value: UNSCHEDULABLE },
+    { kind: 'status', field: 'status.conditions[PodScheduled].reason', value: REASON_UNSCHEDULABLE },
     { kind: 'status', field: 'status.conditions[PodScheduled].message', value: clip(message, 500) },
   ];
   if (event) evidence.push(eventEvidence(event, snapshot.observedAt));
@@ -203,7 +204,7 @@ function schedulingHits(snapshot: PodSnapshot, settings: EngineSettings): Hit[] 
   const lost = PVC_LOST.exec(message);
   const deleting = PVC_BEING_DELETED.exec(message);
   const ephemeral = EPHEMERAL_PENDING.exec(message);
-  const reasons = [UNBOUND_IMMEDIATE, ERR_REASON_BIND_CONFLICT, ERR_REASON_NODE_CONFLICT, ERR_REASON_VOLUME_ZONE, ERR_REASON_NOT_ENOUGH_SPACE, ERR_REASON_PV_NOT_EXIST].filter((r) => message.includes(r));
+  const reasons = [UNBOUND_IMMEDIATE_PVC, ERR_REASON_BIND_CONFLICT, ERR_REASON_NODE_CONFLICT, ERR_REASON_VOLUME_ZONE, ERR_REASON_NOT_ENOUGH_SPACE, ERR_REASON_PV_NOT_EXIST].filter((r) => message.includes(r));
   if (reasons.length === 0 && !lost && !deleting && !ephemeral) return [];
 
   addClaimEvidence(snapshot, evidence, claims, settings);
@@ -220,7 +221,7 @@ function schedulingHits(snapshot: PodSnapshot, settings: EngineSettings): Hit[] 
   } else if (ephemeral) {
     summary = `Pod ${pod.metadata.name} cannot be scheduled${since}: the ephemeral volume controller has not created PersistentVolumeClaim ${ephemeral[1]}.`;
     remediation.push({ text: 'Check kube-controller-manager (ephemeral-volume controller) and whether a claim of that name already exists for another Pod.', command: kubectl(ns, `get pvc ${ephemeral[1]} -o yaml`) });
-  } else if (reasons.includes(UNBOUND_IMMEDIATE)) {
+  } else if (reasons.includes(UNBOUND_IMMEDIATE_PVC)) {
     const pending = claims.filter((c) => c.pvc?.status?.phase === 'Pending' || !c.pvc?.status?.phase);
     const names = (pending.length > 0 ? pending : claims).map((c) => c.claim).join(', ') || claimList;
     const classes = [...new Set(claims.map((c) => c.pvc?.spec?.storageClassName).filter((s): s is string => typeof s === 'string'))];
@@ -760,7 +761,7 @@ function optionalField(field: string): string {
 
 function kubeletFailedEvent(snapshot: PodSnapshot, view: ContainerView): Evidence | null {
   const fieldPath = `spec.${view.isInit ? 'initContainers' : 'containers'}{${view.name}}`;
-  const event = podEvents(snapshot, [KUBELET_FAILED]).find(
+  const event = podEvents(snapshot, [EVENT_FAILED]).find(
     (e) => (e.message ?? '').startsWith('Error: ') && (!e.involvedObject.fieldPath || e.involvedObject.fieldPath === fieldPath),
   );
   return event ? eventEvidence(event, snapshot.observedAt) : null;

@@ -16,19 +16,28 @@
  * are `unknown`'s or `terminating`'s, which run first.
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { Condition, KubeEvent } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import {
+  CONDITION_DISRUPTION_TARGET,
+  EVENT_TAINT_MANAGER_EVICTION,
+  NODE_DISK_PRESSURE,
+  NODE_MEMORY_PRESSURE,
+  NODE_PID_PRESSURE,
+  REASON_EVICTED,
+  TAINT_MANAGER_MARKING_PREFIX,
+} from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
   eventEvidence,
   findEvents,
   formatBytes,
-  formatDuration,
   kubectl,
   nodeCondition,
-  parseQuantity,
   podCondition,
   podEvents,
   secondsBetween,
@@ -37,8 +46,6 @@ import { controllerKind, controllerRef } from './unknown-node-loss.ts';
 
 type Cause = CauseOf<'evicted'>;
 
-// source: pkg/kubelet/eviction/helpers.go (Reason: status.reason and the Warning event's reason)
-const REASON_EVICTED = 'Evicted';
 // source: pkg/kubelet/eviction/helpers.go (nodeLowMessageFmt "The node was low on resource: %v. ")
 const NODE_LOW_RE = /The node was low on resource: ([A-Za-z-]+)\./;
 // source: pkg/kubelet/eviction/helpers.go (nodeConditionMessageFmt "The node had condition: %v. "; used by the
@@ -64,8 +71,8 @@ const EMPTY_DIR_RE = /Usage of EmptyDir volume "([^"]*)" exceeds the limit "([^"
 // are what kubelets before 1.9 printed ("The node was low on resource: nodefsInodes.").
 const MEMORY_RESOURCES: readonly string[] = ['memory'];
 const DISK_RESOURCES: readonly string[] = ['ephemeral-storage', 'inodes', 'nodefs', 'imagefs', 'nodefsInodes', 'imagefsInodes'];
-// Node condition types: staging/src/k8s.io/api/core/v1/types.go (NodeMemoryPressure, NodeDiskPressure, NodePIDPressure).
-const PRESSURE_CONDITIONS = ['MemoryPressure', 'DiskPressure', 'PIDPressure'] as const;
+// Node condition types (src/contract/upstream.ts).
+const PRESSURE_CONDITIONS = [NODE_MEMORY_PRESSURE, NODE_DISK_PRESSURE, NODE_PID_PRESSURE] as const;
 
 // source: pkg/kubelet/eviction/eviction_manager.go (node event: Warning EvictionThresholdMet "Attempting to reclaim %s")
 const EVENT_EVICTION_THRESHOLD_MET = 'EvictionThresholdMet';
@@ -77,18 +84,15 @@ const REASON_KUBELET_PREEMPTING = 'Preempting';
 const REASON_NODE_SHUTDOWN = 'Terminated';
 const MESSAGE_NODE_SHUTDOWN = 'Pod was terminated in response to imminent node shutdown.';
 
-// source: staging/src/k8s.io/api/core/v1/types.go (DisruptionTarget; PodReasonPreemptionByScheduler,
+// The reasons of the DisruptionTarget condition (CONDITION_DISRUPTION_TARGET).
+// source: staging/src/k8s.io/api/core/v1/types.go (PodReasonPreemptionByScheduler,
 // PodReasonTerminationByKubelet); pkg/controller/tainteviction/taint_eviction.go ("DeletionByTaintManager",
 // "Taint manager: deleting due to NoExecute taint"); pkg/registry/core/pod/storage/eviction.go ("EvictionByEvictionAPI").
-const CONDITION_DISRUPTION_TARGET = 'DisruptionTarget';
 const DISRUPTION_PREEMPTION = 'PreemptionByScheduler';
 const DISRUPTION_TAINT_MANAGER = 'DeletionByTaintManager';
 // source: pkg/scheduler/framework/preemption/preemption.go (Normal "Preempted", "Preempted by pod %v on node %v" — the preemptor's UID)
 const EVENT_PREEMPTED = 'Preempted';
 const PREEMPTED_BY_RE = /Preempted by pod (\S+) on node (\S+)/;
-// source: pkg/controller/tainteviction/taint_eviction.go (Normal TaintManagerEviction "Marking for deletion Pod %s")
-const EVENT_TAINT_MANAGER_EVICTION = 'TaintManagerEviction';
-const TAINT_MANAGER_MARKING_PREFIX = 'Marking for deletion Pod ';
 
 const DOCS_NODE_PRESSURE = 'https://kubernetes.io/docs/concepts/scheduling-eviction/node-pressure-eviction/';
 const DOCS_PREEMPTION = 'https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/';
@@ -191,9 +195,9 @@ function causeOfResource(resource: string): Cause {
  */
 function causesOfConditions(conditions: readonly string[]): Cause[] {
   const causes: Cause[] = [];
-  if (conditions.includes('DiskPressure')) causes.push('disk');
-  if (conditions.includes('MemoryPressure')) causes.push('memory');
-  if (conditions.includes('PIDPressure')) causes.push('other');
+  if (conditions.includes(NODE_DISK_PRESSURE)) causes.push('disk');
+  if (conditions.includes(NODE_MEMORY_PRESSURE)) causes.push('memory');
+  if (conditions.includes(NODE_PID_PRESSURE)) causes.push('other');
   return causes;
 }
 

@@ -4,9 +4,11 @@
  * shutdown step (drain, deregister) did not run before the container was stopped.
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { KubeEvent, LifecycleHandler, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import { EVENT_KILLING, FAILED_POST_START_HOOK, FAILED_PRE_STOP_HOOK } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
@@ -14,7 +16,6 @@ import {
   eventEvidence,
   eventLastSeen,
   exitCodeMeaning,
-  formatDuration,
   kubectl,
   podEvents,
   secondsBetween,
@@ -23,10 +24,7 @@ import {
 
 type HookCause = 'post-start' | 'pre-stop';
 
-// Event reasons. source: kubernetes pkg/kubelet/events/event.go (FailedPostStartHook, FailedPreStopHook, KillingContainer = "Killing")
-const FAILED_POST_START_HOOK = 'FailedPostStartHook';
-const FAILED_PRE_STOP_HOOK = 'FailedPreStopHook';
-const EVENT_KILLING = 'Killing';
+// Event reasons FAILED_POST_START_HOOK, FAILED_PRE_STOP_HOOK and EVENT_KILLING: src/contract/upstream.ts.
 // source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go ErrPostStartHook = errors.New("PostStartHookError"),
 // surfaced as the waiting reason until the next restart attempt
 const POST_START_HOOK_ERROR = 'PostStartHookError';

@@ -7,6 +7,14 @@ import type { Evidence, Finding, Remediation, SuggestedAction } from '../../cont
 import type { KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import {
+  ERR_IMAGE_NEVER_PULL,
+  ERR_IMAGE_PULL,
+  EVENT_BACK_OFF,
+  EVENT_FAILED,
+  IMAGE_PULL_BACK_OFF,
+  INVALID_IMAGE_NAME,
+} from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
@@ -20,25 +28,18 @@ import {
 } from '../support.ts';
 import { classifyPullError, parseImageRef, registryEndpoint, type ImageRef, type PullCause } from './image-pull-errors.ts';
 
-// Waiting reasons the kubelet sets while it cannot get an image.
-// source: kubernetes pkg/kubelet/images/types.go (ErrImagePullBackOff, ErrImagePull, ErrImageNeverPull, ErrInvalidImageName)
-const IMAGE_PULL_BACK_OFF = 'ImagePullBackOff';
-const ERR_IMAGE_PULL = 'ErrImagePull';
-const ERR_IMAGE_NEVER_PULL = 'ErrImageNeverPull';
-const INVALID_IMAGE_NAME = 'InvalidImageName';
+// Waiting reasons the kubelet sets while it cannot get an image: IMAGE_PULL_BACK_OFF, ERR_IMAGE_PULL,
+// ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME (src/contract/upstream.ts), and:
 // source: k8s.io/cri-api pkg/errors/errors.go ErrRegistryUnavailable, returned by pkg/kubelet/images/image_manager.go evalCRIPullErr
 const REGISTRY_UNAVAILABLE = 'RegistryUnavailable';
 const PULL_WAITING_REASONS: readonly string[] = [IMAGE_PULL_BACK_OFF, ERR_IMAGE_PULL, ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME, REGISTRY_UNAVAILABLE];
 /** Reasons that no retry can fix: the reference itself is wrong or the policy forbids pulling. */
 const DETERMINISTIC_REASONS: readonly string[] = [ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME];
 
-// Event reasons. source: kubernetes pkg/kubelet/events/event.go
-// (FailedToPullImage = "Failed", BackOffPullImage = "BackOff", FailedToInspectImage = "InspectFailed", ErrImageNeverPullPolicy = "ErrImageNeverPull")
-const EVENT_FAILED = 'Failed';
-const EVENT_BACK_OFF = 'BackOff';
+// Event reasons: EVENT_FAILED, EVENT_BACK_OFF, ERR_IMAGE_NEVER_PULL (src/contract/upstream.ts), and
+// source: kubernetes pkg/kubelet/events/event.go (FailedToInspectImage = "InspectFailed")
 const EVENT_INSPECT_FAILED = 'InspectFailed';
-const EVENT_NEVER_PULL = 'ErrImageNeverPull';
-const PULL_EVENT_REASONS: readonly string[] = [EVENT_FAILED, EVENT_BACK_OFF, EVENT_INSPECT_FAILED, EVENT_NEVER_PULL];
+const PULL_EVENT_REASONS: readonly string[] = [EVENT_FAILED, EVENT_BACK_OFF, EVENT_INSPECT_FAILED, ERR_IMAGE_NEVER_PULL];
 
 // Event messages. source: kubernetes pkg/kubelet/images/image_manager.go
 // ("Failed to pull image %q: %v", "Back-off pulling image %q")
@@ -243,7 +244,7 @@ function evidenceFor(snapshot: PodSnapshot, f: PullFailure, others: PullFailure[
   const distinct = new Map<string, KubeEvent>();
   for (const event of f.failedPulls) if (!distinct.has(event.message ?? '')) distinct.set(event.message ?? '', event);
   for (const event of [...distinct.values()].slice(0, 3)) evidence.push(eventEvidence(event, snapshot.observedAt));
-  const special = f.otherEvents.find((e) => e.reason === EVENT_INSPECT_FAILED || e.reason === EVENT_NEVER_PULL);
+  const special = f.otherEvents.find((e) => e.reason === EVENT_INSPECT_FAILED || e.reason === ERR_IMAGE_NEVER_PULL);
   if (special) evidence.push(eventEvidence(special, snapshot.observedAt));
   const backOff = f.otherEvents.find((e) => e.reason === EVENT_BACK_OFF);
   if (backOff) evidence.push(eventEvidence(backOff, snapshot.observedAt));

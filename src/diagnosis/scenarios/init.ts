@@ -5,16 +5,17 @@
  * Image pulls and container creation of init containers belong to image-pull / container-create.
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { Container, ContainerState, KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import { CRASH_LOOP_BACK_OFF, EVENT_BACK_OFF, OOM_KILLED } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
   containers,
   eventEvidence,
   exitCodeMeaning,
-  formatDuration,
   kubectl,
   podCondition,
   podEvents,
@@ -22,10 +23,6 @@ import {
   type ContainerView,
 } from '../support.ts';
 
-// source: kubernetes pkg/kubelet/container/sync_result.go ErrCrashLoopBackOff ("CrashLoopBackOff")
-const CRASH_LOOP_BACK_OFF = 'CrashLoopBackOff';
-// source: kubernetes pkg/kubelet/events/event.go (BackOffStartContainer = "BackOff")
-const EVENT_BACK_OFF = 'BackOff';
 // source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_manager.go doBackOff ("Back-off restarting failed container %s in pod %s")
 const BACK_OFF_RESTARTING_PREFIX = 'Back-off restarting failed container ';
 // source: kubernetes pkg/apis/core/types.go ContainerRestartPolicyAlways: an init container with it is a sidecar (KEP-753)
@@ -235,7 +232,7 @@ function remediationFor(pod: Pod, problem: InitProblem): Remediation[] {
   }
   if (problem.kind !== 'stuck') {
     const code = problem.last.exitCode;
-    if (problem.last.reason === 'OOMKilled') {
+    if (problem.last.reason === OOM_KILLED) {
       out.push({ text: `${name} was killed for exceeding its memory limit: raise ${problem.view.specPath}.resources.limits.memory.` });
     } else if (code === 126 || code === 127) {
       out.push({ text: `The command of ${name} cannot be run (${code === 127 ? 'not found' : 'not executable'}): fix ${problem.view.specPath}.command/args or the image.` });

@@ -6,14 +6,15 @@
  * reported too: otherwise each crash cycle would have a window in which the Pod looks like a plain exit.
  */
 import type { Evidence, Finding, Remediation } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import { CRASH_LOOP_BACK_OFF } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
-import { containers, eventEvidence, exitCodeMeaning, formatDuration, kubectl, secondsBetween, type ContainerView } from '../support.ts';
+import { containers, eventEvidence, exitCodeMeaning, kubectl, secondsBetween, type ContainerView } from '../support.ts';
 import {
   appContainers,
   backOffEvidence,
-  CRASH_LOOP_BACK_OFF,
   isCurrentTermination,
   lastSeen,
   lastTermination,

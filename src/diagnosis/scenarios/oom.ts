@@ -5,10 +5,14 @@
  * node MemoryPressure, or a container with no limit that could only be killed by a node-wide OOM.
  */
 import type { Evidence, Finding, Remediation } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { KubeEvent } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import { CRASH_LOOP_BACK_OFF } from '../../contract/upstream.ts';
+import { NODE_MEMORY_PRESSURE, OOM_KILLED } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
   containers,
@@ -17,18 +21,15 @@ import {
   exitCodeMeaning,
   findEvents,
   formatBytes,
-  formatDuration,
   kubectl,
   memoryLimitBytes,
   nodeCondition,
-  parseQuantity,
   secondsBetween,
   type ContainerView,
 } from '../support.ts';
 import {
   appContainers,
   backOffEvidence,
-  CRASH_LOOP_BACK_OFF,
   isCurrentTermination,
   lastTermination,
   stateEvidence,
@@ -40,17 +41,10 @@ import { jvmHeap, type JvmHeap } from './oom-jvm.ts';
 
 type Cause = CauseOf<'oom'>;
 
-// source: containerd pkg/cri/server/helpers.go and internal/cri/server/helpers.go (oomExitReason = "OOMKilled");
-// cri-o server/container_status.go (oomKilledReason = "OOMKilled"). Both runtimes report it in the CRI
-// ContainerStatus.reason, which the kubelet copies to state/lastState.terminated.reason.
-const OOM_KILLED = 'OOMKilled';
 // source: kubernetes pkg/kubelet/oom/oom_watcher_linux.go (systemOOMEvent = "SystemOOM"; message
 // "System OOM encountered" or "System OOM encountered, victim process: %s, pid: %d"), recorded on the Node.
 const SYSTEM_OOM = 'SystemOOM';
 const SYSTEM_OOM_MESSAGE = /System OOM encountered(?:, victim process: (.+?), pid: (\d+))?/;
-// source: kubernetes pkg/kubelet/nodestatus/setters.go MemoryPressureCondition
-// (type MemoryPressure, reason KubeletHasInsufficientMemory when True).
-const MEMORY_PRESSURE = 'MemoryPressure';
 /** A SystemOOM this close to the container's finishedAt is the same kill (kubelet and runtime clocks differ). */
 const SYSTEM_OOM_WINDOW_SECONDS = 120;
 
@@ -99,7 +93,7 @@ function analyze(snapshot: PodSnapshot, hit: Hit, settings: EngineSettings): Ana
   const limitBytes = memoryLimitBytes(hit.view.spec);
   const jvm = limitBytes !== null && hit.view.spec ? jvmHeap(hit.view.spec, hit.view.specPath, limitBytes) : null;
   const systemOom = systemOomNear(snapshot, hit.termination, settings);
-  const memoryPressure = snapshot.node ? nodeCondition(snapshot.node, MEMORY_PRESSURE)?.status === 'True' : false;
+  const memoryPressure = snapshot.node ? nodeCondition(snapshot.node, NODE_MEMORY_PRESSURE)?.status === 'True' : false;
   const heapTooBig = jvm !== null && jvm.verdict !== 'fits';
 
   // Primary-cause rule: a heap at or above the limit fails on every node, so container-limit leads;
@@ -182,7 +176,7 @@ function finding(
     evidence.push({ kind: 'spec', field: jvm.field, value: jvm.value, note: jvmNote(jvm, analysis.limitBytes) });
   }
   if (analysis.systemOom) evidence.push(eventEvidence(analysis.systemOom, snapshot.observedAt));
-  const pressure = snapshot.node ? nodeCondition(snapshot.node, MEMORY_PRESSURE) : undefined;
+  const pressure = snapshot.node ? nodeCondition(snapshot.node, NODE_MEMORY_PRESSURE) : undefined;
   if (nodeName && analysis.memoryPressure) {
     evidence.push({ kind: 'node', node: nodeName, detail: `MemoryPressure=True${pressure?.reason ? ` (${pressure.reason})` : ''}${pressure?.message ? `: ${pressure.message}` : ''}` });
   }

@@ -4,25 +4,31 @@
  * HTTP status from exec failures, and the hints that explain why a probe fails.
  */
 import type { Evidence, Remediation } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { Container, KubeEvent, Probe } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
-import { formatCpu, formatDuration, kubectl, nodeCondition, parseQuantity, secondsBetween, type ContainerView } from '../support.ts';
-import { containerEvents, happenedDuring, KILLING_REASON, lastSeen, type Termination } from './crash-support.ts';
+import {
+  EVENT_KILLING,
+  EVENT_UNHEALTHY,
+  FAILED_POST_START_HOOK,
+  NODE_DISK_PRESSURE,
+  NODE_MEMORY_PRESSURE,
+  NODE_PID_PRESSURE,
+  OOM_KILLED,
+} from '../../contract/upstream.ts';
+import { formatCpu, kubectl, nodeCondition, secondsBetween, type ContainerView } from '../support.ts';
+import { containerEvents, happenedDuring, lastSeen, type Termination } from './crash-support.ts';
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
 
-// source: kubernetes pkg/kubelet/events/event.go (ContainerUnhealthy = "Unhealthy")
-export const UNHEALTHY_REASON = 'Unhealthy';
 // source: kubernetes pkg/kubelet/prober/prober.go: "%s probe failed: %s" and "%s probe errored: %v"
 // (newer: "%s probe errored and resulted in %s state: %s"), probeType printed as Liveness/Readiness/Startup.
 const PROBE_EVENT_MESSAGE = /^(Liveness|Readiness|Startup) probe (failed|errored)(?: and resulted in \S+ state)?:\s?([\s\S]*)$/;
 // source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodActions:
 // "Container %s failed liveness probe" / "Container %s failed startup probe", + ", will be restarted".
 export const PROBE_KILL_MESSAGE = /^Container (\S+) failed (liveness|startup) probe(?:, will be restarted)?$/;
-// source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go startContainer:
-// killContainer(..., "FailedPostStartHook", reasonFailedPostStartHook, ...) records Killing with this message.
-export const POST_START_KILL_MESSAGE = 'FailedPostStartHook';
 
 // Probe outputs. source: kubernetes pkg/probe/http/http.go ("HTTP probe failed with statuscode: %d"; transport
 // errors are passed through as err.Error(), e.g. Go net/http `Get "http://…": dial tcp 10.0.0.5:8080: connect:
@@ -51,7 +57,7 @@ export function probeFailureEvents(
   maxAgeSeconds: number,
 ): ProbeFailureEvent[] {
   const found: ProbeFailureEvent[] = [];
-  for (const event of containerEvents(snapshot, container, [UNHEALTHY_REASON], maxAgeSeconds)) {
+  for (const event of containerEvents(snapshot, container, [EVENT_UNHEALTHY], maxAgeSeconds)) {
     // `(combined from similar events): ` is prepended by client-go's event aggregator.
     const message = (event.message ?? '').replace(/^\(combined from similar events\):\s*/, '');
     const match = PROBE_EVENT_MESSAGE.exec(message);
@@ -84,7 +90,7 @@ const CLOCK_SKEW_SECONDS = 15;
 
 /** The kubelet's "Container X failed liveness|startup probe" Killing events for this container. */
 function probeKillEvents(snapshot: PodSnapshot, view: ContainerView, settings: EngineSettings): { event: KubeEvent; type: 'liveness' | 'startup' }[] {
-  return containerEvents(snapshot, view.name, [KILLING_REASON], settings.eventStaleSeconds, PROBE_KILL_MESSAGE)
+  return containerEvents(snapshot, view.name, [EVENT_KILLING], settings.eventStaleSeconds, PROBE_KILL_MESSAGE)
     .map((event) => ({ event, match: PROBE_KILL_MESSAGE.exec(event.message ?? '') }))
     .filter(({ match }) => match !== null && match[1] === view.name)
     .map(({ event, match }) => ({ event, type: match?.[2] === 'startup' ? ('startup' as const) : ('liveness' as const) }));
@@ -127,7 +133,7 @@ export function probeKillFor(snapshot: PodSnapshot, view: ContainerView, termina
   const current = probeKillInProgress(snapshot, view, settings);
   if (current) return current;
   const { terminated } = termination;
-  if (terminated.reason === 'OOMKilled') return null;
+  if (terminated.reason === OOM_KILLED) return null;
   const kills = probeKillEvents(snapshot, view, settings);
   const failures = probeFailureEvents(snapshot, view.name, ['liveness', 'startup'], settings.eventStaleSeconds).filter((f) =>
     happenedDuring(lastSeen(f.event), terminated, CLOCK_SKEW_SECONDS),
@@ -144,10 +150,13 @@ export function probeKillFor(snapshot: PodSnapshot, view: ContainerView, termina
   return null;
 }
 
-/** Whether the kubelet killed this instance because its postStart hook failed (the hook detector's case). */
+/**
+ * Whether the kubelet killed this instance because its postStart hook failed (the hook detector's case):
+ * that Killing event carries "FailedPostStartHook" as its message.
+ */
 export function postStartKillFor(snapshot: PodSnapshot, view: ContainerView, termination: Termination, settings: EngineSettings): boolean {
-  return containerEvents(snapshot, view.name, [KILLING_REASON], settings.eventStaleSeconds).some(
-    (event) => event.message === POST_START_KILL_MESSAGE && happenedDuring(lastSeen(event), termination.terminated, CLOCK_SKEW_SECONDS),
+  return containerEvents(snapshot, view.name, [EVENT_KILLING], settings.eventStaleSeconds).some(
+    (event) => event.message === FAILED_POST_START_HOOK && happenedDuring(lastSeen(event), termination.terminated, CLOCK_SKEW_SECONDS),
   );
 }
 
@@ -352,7 +361,7 @@ export function probeHints(
 
   const node = snapshot.node;
   if (node) {
-    const pressured = ['MemoryPressure', 'PIDPressure', 'DiskPressure'].filter((t) => nodeCondition(node, t)?.status === 'True');
+    const pressured = [NODE_MEMORY_PRESSURE, NODE_PID_PRESSURE, NODE_DISK_PRESSURE].filter((t) => nodeCondition(node, t)?.status === 'True');
     if (pressured.length > 0) {
       hints.push({
         summary: `node ${node.metadata.name} is under load (${pressured.join(', ')})`,

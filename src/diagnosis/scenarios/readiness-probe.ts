@@ -4,10 +4,11 @@
  * kubelet's "Readiness probe failed: …" Unhealthy events. Silent during a normal start-up.
  */
 import type { Evidence, Finding, Remediation } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import type { Detector } from '../detector.ts';
-import { containers, eventEvidence, formatDuration, kubectl, podCondition, secondsBetween, type ContainerView } from '../support.ts';
+import { containers, eventEvidence, kubectl, podCondition, secondsBetween, type ContainerView } from '../support.ts';
 import { appContainers, tellingLogLine } from './crash-support.ts';
 import {
   classifyFailure,

@@ -18,9 +18,16 @@
  * (volume unmount, sandbox removal); that is still the node's side failing to complete, so unresponsive.
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import {
+  CONDITION_DISRUPTION_TARGET,
+  EVENT_KILLING,
+  FAILED_PRE_STOP_HOOK,
+  TAINT_OUT_OF_SERVICE,
+} from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
@@ -29,7 +36,6 @@ import {
   eventEvidence,
   eventLastSeen,
   exitCodeMeaning,
-  formatDuration,
   kubectl,
   podCondition,
   podEvents,
@@ -39,7 +45,6 @@ import {
 import {
   DOCS_FORCE_DELETE,
   DOCS_NON_GRACEFUL_SHUTDOWN,
-  TAINT_OUT_OF_SERVICE,
   assessNode,
   controllerKind,
   controllerRef,
@@ -53,19 +58,12 @@ type Cause = CauseOf<'terminating'>;
 // source: pkg/kubelet/events/event.go (FailedToKillPod = "FailedKillPod"); emitted by pkg/kubelet/kubelet.go
 // as "error killing pod: %v" when killPod fails (e.g. `failed to "KillContainer" for "app" with KillContainerError: ...`).
 const EVENT_FAILED_KILL_POD = 'FailedKillPod';
-// source: pkg/kubelet/kuberuntime/kuberuntime_container.go (executePreStopHook: Warning FailedPreStopHook "PreStopHook failed")
-const EVENT_FAILED_PRE_STOP_HOOK = 'FailedPreStopHook';
-// source: pkg/kubelet/kuberuntime/kuberuntime_container.go (killContainer: Normal Killing "Stopping container %s")
-const EVENT_KILLING = 'Killing';
 
 // source: staging/src/k8s.io/api/batch/v1/types.go (JobTrackingFinalizer)
 const FINALIZER_JOB_TRACKING = 'batch.kubernetes.io/job-tracking';
 // source: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go (FinalizerDeleteDependents, FinalizerOrphanDependents)
 const FINALIZER_FOREGROUND = 'foregroundDeletion';
 const FINALIZER_ORPHAN = 'orphan';
-
-// source: staging/src/k8s.io/api/core/v1/types.go (DisruptionTarget condition: who asked for the deletion)
-const CONDITION_DISRUPTION_TARGET = 'DisruptionTarget';
 
 const DOCS_FINALIZERS = 'https://kubernetes.io/docs/concepts/overview/working-with-objects/finalizers/';
 const DOCS_POD_TERMINATION = 'https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination';
@@ -163,7 +161,7 @@ function summary(cause: Cause, facts: Facts): string {
     }
     case 'unresponsive': {
       if (running.length > 0) {
-        const preStop = eventsSinceDeletion(snapshot, [EVENT_FAILED_PRE_STOP_HOOK], facts.settings).length > 0 ? ' Its preStop hook failed.' : '';
+        const preStop = eventsSinceDeletion(snapshot, [FAILED_PRE_STOP_HOOK], facts.settings).length > 0 ? ' Its preStop hook failed.' : '';
         const kill = killEvents[0] ? ` The kubelet reports it cannot kill the Pod (FailedKillPod ×${eventCount(killEvents[0])}).` : '';
         return `${head}: container ${running.map((c) => c.name).join(', ')} is still running on node ${node?.name ?? '?'} long after SIGTERM and the SIGKILL due when the grace period ended.${kill}${preStop}`;
       }
@@ -201,7 +199,7 @@ function evidence(cause: Cause, facts: Facts): Evidence[] {
   } else {
     out.push(...containerEvidence(facts));
   }
-  const reasons = cause === 'node-lost' ? [] : [EVENT_FAILED_KILL_POD, EVENT_FAILED_PRE_STOP_HOOK, EVENT_KILLING];
+  const reasons = cause === 'node-lost' ? [] : [EVENT_FAILED_KILL_POD, FAILED_PRE_STOP_HOOK, EVENT_KILLING];
   for (const reason of reasons) {
     const event = eventsSinceDeletion(snapshot, [reason], settings)[0];
     if (event) out.push(eventEvidence(event, snapshot.observedAt));

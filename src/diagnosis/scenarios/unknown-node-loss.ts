@@ -4,33 +4,27 @@
  * manager evicts the Pod. Pure: everything is measured against snapshot.observedAt.
  */
 import type { Evidence } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { Node, Pod, Taint, Toleration } from '../../contract/k8s.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
-import { eventEvidence, findEvents, formatDuration, nodeCondition, podCondition, podEvents, secondsBetween } from '../support.ts';
+import {
+  EVENT_TAINT_MANAGER_EVICTION,
+  POD_REASON_NODE_LOST,
+  TAINT_MANAGER_MARKING_PREFIX,
+  TAINT_NOT_READY,
+  TAINT_UNREACHABLE,
+} from '../../contract/upstream.ts';
+import { eventEvidence, findEvents, nodeCondition, podCondition, podEvents, secondsBetween } from '../support.ts';
 
-// source: staging/src/k8s.io/api/core/v1/well_known_taints.go (TaintNodeUnreachable, TaintNodeNotReady, TaintNodeOutOfService)
-export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_OUT_OF_SERVICE = 'node.kubernetes.io/out-of-service';
+// The taints of a lost node (well_known_taints.go, src/contract/upstream.ts).
 const NODE_LOSS_TAINTS: readonly string[] = [TAINT_UNREACHABLE, TAINT_NOT_READY];
-
-// source: pkg/controller/nodelifecycle/node_lifecycle_controller.go (tryUpdateNodeHealth): after
-// node-monitor-grace-period without a status or lease update the controller sets Ready=Unknown with
-// reason "NodeStatusUnknown", message "Kubelet stopped posting node status." (or "NodeStatusNeverUpdated").
-export const REASON_NODE_STATUS_UNKNOWN = 'NodeStatusUnknown';
-export const REASON_NODE_STATUS_NEVER_UPDATED = 'NodeStatusNeverUpdated';
 
 // source: pkg/controller/util/node/controller_utils.go (MarkPodsNotReady: Warning "NodeNotReady"
 // "Node is not ready" on each Pod; RecordNodeStatusChange: Normal "NodeNotReady" on the Node).
 export const EVENT_NODE_NOT_READY = 'NodeNotReady';
 // source: pkg/controller/util/node/controller_utils.go (DeletePods: "Marking for deletion Pod %s from Node %s")
 export const EVENT_NODE_CONTROLLER_EVICTION = 'NodeControllerEviction';
-// source: pkg/controller/tainteviction/taint_eviction.go (emitPodDeletionEvent: "Marking for deletion Pod %s")
-export const EVENT_TAINT_MANAGER_EVICTION = 'TaintManagerEviction';
-const TAINT_MANAGER_MARKING_PREFIX = 'Marking for deletion Pod ';
-
-// source: pkg/util/node/node.go (NodeUnreachablePodReason; message "Node %v which was running pod %v is unresponsive")
-export const POD_REASON_NODE_LOST = 'NodeLost';
+// EVENT_TAINT_MANAGER_EVICTION with TAINT_MANAGER_MARKING_PREFIX, and the Pod reason POD_REASON_NODE_LOST: src/contract/upstream.ts.
 
 // source: plugin/pkg/admission/defaulttolerationseconds/admission.go (default-not-ready-toleration-seconds
 // and default-unreachable-toleration-seconds both default to 300).

@@ -9,18 +9,18 @@
  * A Pod whose deletion is overdue belongs to terminating.node-lost, which runs first.
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import { POD_REASON_NODE_LOST, TAINT_OUT_OF_SERVICE } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
-import { formatDuration, kubectl, podCondition, podEvents, secondsBetween } from '../support.ts';
+import { kubectl, podCondition, podEvents, secondsBetween } from '../support.ts';
 import {
   DEFAULT_TOLERATION_SECONDS,
   DOCS_FORCE_DELETE,
   DOCS_NON_GRACEFUL_SHUTDOWN,
   DOCS_TAINT_BASED_EVICTIONS,
   EVENT_NODE_NOT_READY,
-  POD_REASON_NODE_LOST,
-  TAINT_OUT_OF_SERVICE,
   assessNode,
   controllerKind,
   controllerRef,

@@ -3,6 +3,15 @@
  * untolerated taint {…}. preemption: …") into per-reason node counts, and names what each reason means.
  * Pure string work: the node and spec analysis lives in unschedulable-nodes.ts.
  */
+import {
+  TAINT_DISK_PRESSURE,
+  TAINT_MEMORY_PRESSURE,
+  TAINT_NETWORK_UNAVAILABLE,
+  TAINT_NOT_READY,
+  TAINT_PID_PRESSURE,
+  TAINT_UNREACHABLE,
+  TAINT_UNSCHEDULABLE,
+} from '../../contract/upstream.ts';
 
 // source: kubernetes/kubernetes pkg/scheduler/framework/types.go — FitError.Error():
 //   NoNodeAvailableMsg = "0/%v nodes are available", then " %v." per section (PreFilter message, or the
@@ -52,23 +61,15 @@ export const TOPOLOGY_SPREAD_MISMATCH = "node(s) didn't match pod topology sprea
 //   They mean "the Pod targets other nodes" (e.g. a DaemonSet Pod's metadata.name affinity), not a fixable reason.
 export const PREFILTER_RESULT_PATTERN = /^node is filtered out by the prefilter result$|^node\(s\) didn't satisfy plugin\(s\) \[/;
 // source: kubernetes/kubernetes pkg/scheduler/framework/plugins/volumebinding/binder.go — ErrReasonBindConflict,
-//   ErrReasonNodeConflict, ErrReasonNotEnoughSpace, ErrReasonPVNotExist, ErrUnboundImmediatePVC; and
-//   volume_binding.go PreFilter (`persistentvolumeclaim "%s" not found`); volumezone ("no available volume zone").
-//   These belong to the dependency scenario (volume cause), never to unschedulable.
-export const UNBOUND_IMMEDIATE_PVC = 'pod has unbound immediate PersistentVolumeClaims';
+//   ErrReasonNodeConflict, ErrReasonNotEnoughSpace, ErrReasonPVNotExist, ErrUnboundImmediatePVC (UNBOUND_IMMEDIATE_PVC in
+//   src/contract/upstream.ts); and volume_binding.go PreFilter (`persistentvolumeclaim "%s" not found`); volumezone
+//   ("no available volume zone"). These belong to the dependency scenario (volume cause), never to unschedulable.
 export const VOLUME_REASON_PATTERN =
   /PersistentVolumeClaim|persistentvolumeclaim|persistent volumes to bind|volume node affinity conflict|enough free storage|pvc\(s\) bound to non-existent pv|available volume zone/;
 
-// source: kubernetes/kubernetes staging/src/k8s.io/api/core/v1/well_known_taints.go — the taints the node
-//   lifecycle controller (TaintNodesByCondition) and `kubectl cordon` put on nodes that cannot take Pods.
-//   A Pod blocked by one of them needs a healthy node, not a toleration: they map to no-ready-nodes.
-export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-export const TAINT_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
-export const TAINT_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
-export const TAINT_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
-export const TAINT_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
+// The taints the node lifecycle controller (TaintNodesByCondition) and `kubectl cordon` put on nodes that cannot
+// take Pods (staging/src/k8s.io/api/core/v1/well_known_taints.go, in src/contract/upstream.ts), and the cloud
+// provider's. A Pod blocked by one of them needs a healthy node, not a toleration: they map to no-ready-nodes.
 // source: kubernetes/kubernetes staging/src/k8s.io/cloud-provider/api/well_known_taints.go.
 export const TAINT_CLOUD_UNINITIALIZED = 'node.cloudprovider.kubernetes.io/uninitialized';
 export const TAINT_CLOUD_SHUTDOWN = 'node.cloudprovider.kubernetes.io/shutdown';

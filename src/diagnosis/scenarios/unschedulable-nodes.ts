@@ -4,8 +4,10 @@
  * and which nodes are not ready. The snapshot holds no other Pods, so free capacity per node is unknown:
  * only allocatable is.
  */
+import { isRecord } from '../../contract/is-record.ts';
 import type { Node, Pod, Taint, Toleration } from '../../contract/k8s.ts';
-import { formatBytes, isNodeReady, nodeCondition, parseQuantity } from '../support.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
+import { formatBytes, isNodeReady, nodeCondition } from '../support.ts';
 import { isReadinessTaint } from './unschedulable-message.ts';
 
 /**
@@ -107,10 +109,6 @@ export interface NodeSelectorRequirement {
 export interface NodeSelectorTerm {
   matchExpressions?: NodeSelectorRequirement[];
   matchFields?: NodeSelectorRequirement[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms, if any. */

@@ -5,16 +5,14 @@
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
 import type { KubeEvent, ResourceQuota, Workload } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { WorkloadSnapshot } from '../../contract/snapshot.ts';
-import { clip, eventEvidence, findEvents, kubectl, parseQuantity } from '../support.ts';
+import { FAILED_CREATE } from '../../contract/upstream.ts';
+import { clip, eventEvidence, findEvents, kubectl } from '../support.ts';
 import { formatResource } from './unschedulable-nodes.ts';
 
-// source: kubernetes/kubernetes pkg/controller/controller_utils.go — FailedCreatePodReason = "FailedCreate",
-//   recorded as Eventf(object, Warning, FailedCreatePodReason, "Error creating: %v", err) by the ReplicaSet,
-//   ReplicationController, DaemonSet and Job controllers (StatefulSet: pkg/controller/statefulset/stateful_pod_control.go,
-//   reason "FailedCreate", "create Pod %s in StatefulSet %s failed error: %s").
-export const FAILED_CREATE = 'FailedCreate';
+// The controllers' FailedCreate event (FAILED_CREATE, src/contract/upstream.ts) carries the admission error:
 // source: kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/admission/plugin/resourcequota/controller.go —
 //   CheckRequest(): fmt "exceeded quota: %s, requested: %s, used: %s, limited: %s" (lists are prettyPrint:
 //   "name=quantity" joined by ","), wrapped by admission.NewForbidden → `pods "x" is forbidden: …`.

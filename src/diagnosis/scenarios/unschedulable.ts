@@ -11,19 +11,20 @@
  * PVC/PV binding reasons are left to the dependency detector (dependency.volume).
  */
 import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import type { Condition, KubeEvent, Node, Pod, Workload } from '../../contract/k8s.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import { FAILED_SCHEDULING, REASON_UNSCHEDULABLE } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
   eventEvidence,
   eventLastSeen,
-  formatDuration,
   isNodeReady,
   kubectl,
-  parseQuantity,
   podCondition,
   podEvents,
   secondsBetween,
@@ -62,13 +63,9 @@ import {
 } from './unschedulable-nodes.ts';
 import { detectQuotaExceeded } from './unschedulable-quota.ts';
 
-// source: kubernetes/kubernetes staging/src/k8s.io/api/core/v1/types.go — PodScheduled condition type and
-//   PodReasonUnschedulable = "Unschedulable" (PodReasonSchedulingGated = "SchedulingGated" is a different state).
+// source: kubernetes/kubernetes staging/src/k8s.io/api/core/v1/types.go — PodScheduled condition type; its reason
+//   REASON_UNSCHEDULABLE and the FAILED_SCHEDULING event are in src/contract/upstream.ts.
 export const POD_SCHEDULED = 'PodScheduled';
-export const REASON_UNSCHEDULABLE = 'Unschedulable';
-// source: kubernetes/kubernetes pkg/scheduler/schedule_one.go — handleSchedulingFailure():
-//   Eventf(pod, nil, v1.EventTypeWarning, "FailedScheduling", "Scheduling", msg), msg truncated to 1024 bytes with " ...".
-export const FAILED_SCHEDULING = 'FailedScheduling';
 
 type Cause = CauseOf<'unschedulable'>;
 

@@ -11,7 +11,7 @@ import type { Node, Pod } from '../../contract/k8s.ts';
 import { ALL_CAUSE_IDS, type CauseId } from '../../contract/scenarios.ts';
 import type { Snapshot } from '../../contract/snapshot.ts';
 import type { KubeObject, ObjectStore } from '../store.ts';
-import { canRollOut, CAUSES, createFailingPod, type Build, type CauseDef } from './causes.ts';
+import { canRollOut, CAUSES, createFailingPod, type Build, type CauseDef } from './causes/index.ts';
 import { clockFor } from './clock.ts';
 import {
   finishTermination,

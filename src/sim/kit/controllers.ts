@@ -4,6 +4,14 @@
  * manager (node loss, NoExecute evictions), and the kubelet's side of graceful deletion.
  */
 import type { Condition, Node, Pod, Workload } from '../../contract/k8s.ts';
+import {
+  CONDITION_DISRUPTION_TARGET,
+  EVENT_KILLING,
+  EVENT_TAINT_MANAGER_EVICTION,
+  FAILED_CREATE,
+  TAINT_MANAGER_MARKING_PREFIX,
+  TAINT_UNREACHABLE,
+} from '../../contract/upstream.ts';
 import type { EventSpec } from './events.ts';
 import { iso } from './ids.ts';
 import { conditionOf, heartbeatNode, isReady, lostNode, restoredNode } from './nodes.ts';
@@ -41,7 +49,7 @@ export function terminatePod(state: SimState, pod: Pod, atMs: number, exitAfterS
       involved: { ...podRefOf(pod), fieldPath: fieldPath(c.name) },
       namespace: ns,
       type: 'Normal',
-      reason: 'Killing',
+      reason: EVENT_KILLING,
       message: `Stopping container ${c.name}`,
       source: { component: 'kubelet', host: node },
       count: 1,
@@ -172,11 +180,11 @@ export function renderFailedCreate(state: SimState, w: WorkloadRecord, rs: Repli
   const message = blocked.message(`${rs.name}-${blockedSuffix(rs)}`);
   state.writeEvents([
     {
-      key: 'FailedCreate',
+      key: FAILED_CREATE,
       involved: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.name, namespace: w.namespace, uid: rs.uid },
       namespace: w.namespace,
       type: 'Warning',
-      reason: 'FailedCreate',
+      reason: FAILED_CREATE,
       message: `Error creating: ${message}`,
       source: { component: 'replicaset-controller' },
       count: retries.count,
@@ -217,7 +225,7 @@ function writeReplicaSetStatus(state: SimState, w: WorkloadRecord, rs: ReplicaSe
       {
         type: 'ReplicaFailure',
         status: 'True',
-        reason: 'FailedCreate',
+        reason: FAILED_CREATE,
         message: rs.blocked.message(`${rs.name}-${blockedSuffix(rs)}`),
         lastTransitionTime: existing?.lastTransitionTime ?? iso(rs.blocked.sinceMs),
       },
@@ -261,7 +269,7 @@ export function writeDeploymentStatus(state: SimState, w: WorkloadRecord, atMs: 
       : { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${current.name}" is progressing.`, lastTransitionTime: at }),
   ];
   if (current.blocked) {
-    conditions.push(keep('ReplicaFailure', 'True', { type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: current.blocked.message(`${current.name}-${blockedSuffix(current)}`), lastTransitionTime: iso(current.blocked.sinceMs) }));
+    conditions.push(keep('ReplicaFailure', 'True', { type: 'ReplicaFailure', status: 'True', reason: FAILED_CREATE, message: current.blocked.message(`${current.name}-${blockedSuffix(current)}`), lastTransitionTime: iso(current.blocked.sinceMs) }));
   }
   const next = structuredClone(stored) as Workload;
   next.status = {
@@ -359,7 +367,7 @@ export function loseNodeAt(state: SimState, name: string, atMs: number): void {
       },
     ]);
     if (pod.metadata.deletionTimestamp) continue;
-    const toleration = (pod.spec.tolerations ?? []).find((t) => (t.key === 'node.kubernetes.io/unreachable' || (t.operator === 'Exists' && !t.key)) && (!t.effect || t.effect === 'NoExecute'));
+    const toleration = (pod.spec.tolerations ?? []).find((t) => (t.key === TAINT_UNREACHABLE || (t.operator === 'Exists' && !t.key)) && (!t.effect || t.effect === 'NoExecute'));
     if (toleration && toleration.tolerationSeconds === undefined) continue; // tolerates forever (DaemonSet Pods)
     const delay = toleration?.tolerationSeconds ?? 0;
     const ns = pod.metadata.namespace ?? 'default';
@@ -386,8 +394,8 @@ function evictByTaint(state: SimState, namespace: string, name: string, uid: str
     next.status = {
       ...next.status,
       conditions: [
-        { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: iso(atMs) },
-        ...(next.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
+        { type: CONDITION_DISRUPTION_TARGET, status: 'True', reason: 'DeletionByTaintManager', message: 'Taint manager: deleting due to NoExecute taint', lastTransitionTime: iso(atMs) },
+        ...(next.status?.conditions ?? []).filter((c) => c.type !== CONDITION_DISRUPTION_TARGET),
       ],
     };
     next.metadata.deletionTimestamp = iso(atMs + grace * 1000);
@@ -395,12 +403,12 @@ function evictByTaint(state: SimState, namespace: string, name: string, uid: str
   });
   state.writeEvents([
     {
-      key: 'TaintManagerEviction',
+      key: EVENT_TAINT_MANAGER_EVICTION,
       involved: podRefOf(pod),
       namespace,
       type: 'Normal',
-      reason: 'TaintManagerEviction',
-      message: `Marking for deletion Pod ${namespace}/${name}`,
+      reason: EVENT_TAINT_MANAGER_EVICTION,
+      message: `${TAINT_MANAGER_MARKING_PREFIX}${namespace}/${name}`,
       source: { component: 'taint-eviction-controller' },
       count: 1,
       firstMs: atMs,

@@ -3,7 +3,19 @@
  * them when the kubelet goes silent.
  */
 import type { Condition, Node, Taint } from '../../contract/k8s.ts';
-import { parseQuantity } from '../../diagnosis/support.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
+import {
+  NODE_DISK_PRESSURE,
+  NODE_MEMORY_PRESSURE,
+  NODE_PID_PRESSURE,
+  REASON_NODE_STATUS_UNKNOWN,
+  TAINT_DISK_PRESSURE,
+  TAINT_MEMORY_PRESSURE,
+  TAINT_NOT_READY,
+  TAINT_PID_PRESSURE,
+  TAINT_UNREACHABLE,
+  TAINT_UNSCHEDULABLE,
+} from '../../contract/upstream.ts';
 import { formatMilliCpu, iso } from './ids.ts';
 
 export interface NodeSpec {
@@ -22,14 +34,6 @@ export interface NodeSpec {
   allocatable?: { cpu?: string; memory?: string; pods?: number };
 }
 
-// source: kubernetes/kubernetes staging/src/k8s.io/api/core/v1/well_known_taints.go
-export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-export const TAINT_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
-export const TAINT_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
-export const TAINT_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
-
 // Condition reasons and messages the kubelet reports.
 // source: kubernetes/kubernetes pkg/kubelet/nodestatus/setters.go (MemoryPressureCondition, DiskPressureCondition,
 //   PIDPressureCondition, ReadyCondition: "KubeletHasSufficientMemory" / "kubelet has sufficient memory available",
@@ -38,15 +42,15 @@ export const TAINT_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
 //   "kubelet has sufficient PID available", "KubeletHasInsufficientPID" / "kubelet has insufficient PID available",
 //   "KubeletReady" / "kubelet is posting ready status").
 export const NODE_CONDITION_TEXT = {
-  MemoryPressure: {
+  [NODE_MEMORY_PRESSURE]: {
     ok: { reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
     bad: { reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' },
   },
-  DiskPressure: {
+  [NODE_DISK_PRESSURE]: {
     ok: { reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
     bad: { reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' },
   },
-  PIDPressure: {
+  [NODE_PID_PRESSURE]: {
     ok: { reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
     bad: { reason: 'KubeletHasInsufficientPID', message: 'kubelet has insufficient PID available' },
   },
@@ -56,17 +60,16 @@ export const NODE_CONDITION_TEXT = {
 } as const;
 
 // source: kubernetes/kubernetes pkg/controller/nodelifecycle/node_lifecycle_controller.go (tryUpdateNodeHealth:
-//   every condition the kubelet owns becomes Unknown with reason "NodeStatusUnknown" and message
-//   "Kubelet stopped posting node status.", lastHeartbeatTime kept, lastTransitionTime now).
-export const REASON_NODE_STATUS_UNKNOWN = 'NodeStatusUnknown';
+//   every condition the kubelet owns becomes Unknown with reason "NodeStatusUnknown" (REASON_NODE_STATUS_UNKNOWN)
+//   and message "Kubelet stopped posting node status.", lastHeartbeatTime kept, lastTransitionTime now).
 export const MESSAGE_NODE_STATUS_UNKNOWN = 'Kubelet stopped posting node status.';
 
-export type PressureType = 'MemoryPressure' | 'DiskPressure' | 'PIDPressure';
+export type PressureType = typeof NODE_MEMORY_PRESSURE | typeof NODE_DISK_PRESSURE | typeof NODE_PID_PRESSURE;
 
 export const PRESSURE_TAINTS: Record<PressureType, string> = {
-  MemoryPressure: TAINT_MEMORY_PRESSURE,
-  DiskPressure: TAINT_DISK_PRESSURE,
-  PIDPressure: TAINT_PID_PRESSURE,
+  [NODE_MEMORY_PRESSURE]: TAINT_MEMORY_PRESSURE,
+  [NODE_DISK_PRESSURE]: TAINT_DISK_PRESSURE,
+  [NODE_PID_PRESSURE]: TAINT_PID_PRESSURE,
 };
 
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
@@ -97,9 +100,9 @@ export function healthyConditions(atMs: number, sinceMs: number): Condition[] {
     ...NODE_CONDITION_TEXT[type].ok,
   });
   return [
-    pressure('MemoryPressure'),
-    pressure('DiskPressure'),
-    pressure('PIDPressure'),
+    pressure(NODE_MEMORY_PRESSURE),
+    pressure(NODE_DISK_PRESSURE),
+    pressure(NODE_PID_PRESSURE),
     { type: 'Ready', status: 'True', lastHeartbeatTime: at, lastTransitionTime: since, ...NODE_CONDITION_TEXT.Ready.ok },
   ];
 }

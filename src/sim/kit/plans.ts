@@ -4,6 +4,19 @@
  * again after an advance moves restart counts, back-offs and event counts the way the kubelet would.
  */
 import type { Condition, Container, ContainerState, ContainerStatus, Node, Pod, PodStatus } from '../../contract/k8s.ts';
+import {
+  CRASH_LOOP_BACK_OFF,
+  ERR_IMAGE_PULL,
+  EVENT_BACK_OFF,
+  EVENT_FAILED,
+  EVENT_KILLING,
+  EVENT_UNHEALTHY,
+  FAILED_SCHEDULING,
+  IMAGE_PULL_BACK_OFF,
+  REASON_UNSCHEDULABLE,
+  START_ERROR,
+  UNBOUND_IMMEDIATE_PVC,
+} from '../../contract/upstream.ts';
 import { Occurrences, type EventProto, type EventSpec } from './events.ts';
 import { goDuration, imageIdOf, iso } from './ids.ts';
 import { filterNodes, fitErrorMessage, type Usage } from './scheduler.ts';
@@ -170,7 +183,7 @@ export interface CrashParams {
  *   and a zero startedAt when the task never started, internal/cri/server/container_start.go).
  */
 export function crashPlan(p: CrashParams): PodPlan {
-  const startError = p.reason === 'StartError';
+  const startError = p.reason === START_ERROR;
   return {
     kind: 'crash-loop',
     kubelet: true,
@@ -191,7 +204,7 @@ export function crashPlan(p: CrashParams): PodPlan {
         occ.add('Created', proto('Normal', 'Created', `Created container: ${p.container}`), run.startMs);
         if (startError) {
           // source: pkg/kubelet/kuberuntime/kuberuntime_container.go (startContainer: FailedToStartContainer, "Error: %v")
-          occ.add('Failed', proto('Warning', 'Failed', `Error: ${p.message ?? ''}`), run.startMs);
+          occ.add(EVENT_FAILED, proto('Warning', EVENT_FAILED, `Error: ${p.message ?? ''}`), run.startMs);
         } else {
           occ.add('Started', proto('Normal', 'Started', `Started container ${p.container}`), run.startMs);
         }
@@ -199,7 +212,7 @@ export function crashPlan(p: CrashParams): PodPlan {
         if (run.endMs !== undefined && (run.backoffSeconds ?? 0) > 0) {
           const from = run.endMs + 1000;
           const to = Math.min(run.nextStartMs ?? atMs, atMs + 1);
-          occ.addPeriodic('BackOff', proto('Warning', 'BackOff', `Back-off restarting failed container ${p.container} in pod ${formatPod(pod)}`), from, to, SYNC_RETRY_SECONDS * 1000);
+          occ.addPeriodic(EVENT_BACK_OFF, proto('Warning', EVENT_BACK_OFF, `Back-off restarting failed container ${p.container} in pod ${formatPod(pod)}`), from, to, SYNC_RETRY_SECONDS * 1000);
         }
       }
 
@@ -239,7 +252,7 @@ export function crashPlan(p: CrashParams): PodPlan {
         const last = state.last as Run;
         readySince = last.endMs ?? last.startMs;
         const waiting: ContainerState = state.phase === 'backoff'
-          ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(state.backoffSeconds ?? 0)} restarting failed container=${p.container} pod=${formatPod(pod)}` } }
+          ? { waiting: { reason: CRASH_LOOP_BACK_OFF, message: `back-off ${goDuration(state.backoffSeconds ?? 0)} restarting failed container=${p.container} pod=${formatPod(pod)}` } }
           : terminated(last, lastIndex);
         const previous = state.phase === 'backoff' ? terminated(last, lastIndex) : state.runs.length > 1 ? terminated(state.runs[lastIndex - 1] as Run, lastIndex - 1) : undefined;
         cs = {
@@ -327,20 +340,20 @@ export function pullPlan(p: PullParams): PodPlan {
       for (const a of attempts) {
         occ.add('Pulling', proto('Normal', 'Pulling', `Pulling image "${p.image}"`), a.startMs);
         if (a.failMs === undefined) continue;
-        occ.add('Failed|pull', proto('Warning', 'Failed', `Failed to pull image "${p.image}": ${p.error}`), a.failMs);
-        occ.add('Failed|ErrImagePull', proto('Warning', 'Failed', 'Error: ErrImagePull'), a.failMs);
+        occ.add('Failed|pull', proto('Warning', EVENT_FAILED, `Failed to pull image "${p.image}": ${p.error}`), a.failMs);
+        occ.add('Failed|ErrImagePull', proto('Warning', EVENT_FAILED, `Error: ${ERR_IMAGE_PULL}`), a.failMs);
         const from = a.failMs + SYNC_RETRY_SECONDS * 1000;
         const to = Math.min(a.nextMs ?? atMs, atMs + 1);
-        occ.addPeriodic('BackOff', proto('Normal', 'BackOff', `Back-off pulling image "${p.image}"`), from, to, SYNC_RETRY_SECONDS * 1000);
-        occ.addPeriodic('Failed|ImagePullBackOff', proto('Warning', 'Failed', 'Error: ImagePullBackOff'), from, to, SYNC_RETRY_SECONDS * 1000);
+        occ.addPeriodic(EVENT_BACK_OFF, proto('Normal', EVENT_BACK_OFF, `Back-off pulling image "${p.image}"`), from, to, SYNC_RETRY_SECONDS * 1000);
+        occ.addPeriodic('Failed|ImagePullBackOff', proto('Warning', EVENT_FAILED, `Error: ${IMAGE_PULL_BACK_OFF}`), from, to, SYNC_RETRY_SECONDS * 1000);
       }
       const lastFailed = [...attempts].reverse().find((a) => a.failMs !== undefined);
       let waiting: { reason: string; message?: string } = { reason: 'ContainerCreating' };
       if (lastFailed?.failMs !== undefined) {
         const stillErr = attempts.at(-1) === lastFailed && atMs < lastFailed.failMs + SYNC_RETRY_SECONDS * 1000;
         waiting = stillErr
-          ? { reason: 'ErrImagePull', message: p.error }
-          : { reason: 'ImagePullBackOff', message: `Back-off pulling image "${p.image}": ErrImagePull: ${p.error}` };
+          ? { reason: ERR_IMAGE_PULL, message: p.error }
+          : { reason: IMAGE_PULL_BACK_OFF, message: `Back-off pulling image "${p.image}": ${ERR_IMAGE_PULL}: ${p.error}` };
       }
       const containers = pod.spec.containers.map((c) => (c.name === p.container ? { ...waitingContainer(c, waiting.reason, waiting.message), image: p.image } : waitingContainer(c, 'ContainerCreating')));
       const status: PodStatus = {
@@ -383,7 +396,7 @@ export function configErrorPlan(p: ConfigErrorParams): PodPlan {
       const spec = pod.spec.containers.find((c) => c.name === p.container);
       const from = p.createdMs + 2000;
       occ.addPeriodic('Pulled', { type: 'Normal', reason: 'Pulled', message: `Container image "${spec?.image ?? ''}" already present on machine`, source }, from, atMs + 1, SYNC_RETRY_SECONDS * 1000);
-      occ.addPeriodic('Failed', { type: 'Warning', reason: 'Failed', message: `Error: ${p.message}`, source }, from, atMs + 1, SYNC_RETRY_SECONDS * 1000);
+      occ.addPeriodic(EVENT_FAILED, { type: 'Warning', reason: EVENT_FAILED, message: `Error: ${p.message}`, source }, from, atMs + 1, SYNC_RETRY_SECONDS * 1000);
       const started = atMs >= from;
       const status: PodStatus = {
         phase: 'Pending',
@@ -429,7 +442,7 @@ export function readinessPlan(p: ReadinessParams): PodPlan {
       const threshold = probe?.failureThreshold ?? 3;
       const occ = new Occurrences();
       const source = kubeletSource(node);
-      occ.addPeriodic('Unhealthy', { type: 'Warning', reason: 'Unhealthy', message: `Readiness probe failed: ${p.result}`, source }, p.failingSinceMs, atMs + 1, period * 1000);
+      occ.addPeriodic(EVENT_UNHEALTHY, { type: 'Warning', reason: EVENT_UNHEALTHY, message: `Readiness probe failed: ${p.result}`, source }, p.failingSinceMs, atMs + 1, period * 1000);
       const startedMs = p.createdMs + 3000;
       const readyMs = startedMs + period * 1000;
       const notReadyMs = p.failingSinceMs + (threshold - 1) * period * 1000;
@@ -471,7 +484,7 @@ export function pendingPlan(p: PendingParams): PodPlan {
       const ns = pod.metadata.namespace ?? 'default';
       const unbound = (p.claims ?? []).some((claim) => ctx.pvcPhase(ns, claim) !== 'Bound');
       const verdicts = filterNodes(pod.spec, ctx.nodes(), ctx.usage());
-      const message = fitErrorMessage(verdicts, unbound ? 'pod has unbound immediate PersistentVolumeClaims' : undefined);
+      const message = fitErrorMessage(verdicts, unbound ? UNBOUND_IMMEDIATE_PVC : undefined);
       if (message === null) {
         const fits = verdicts.filter((v) => v.reasons.length === 0).map((v) => v.node);
         const usage = ctx.usage();
@@ -481,15 +494,15 @@ export function pendingPlan(p: PendingParams): PodPlan {
       const attempts = ticks(p.createdMs, 300, atMs);
       const status: PodStatus = {
         phase: 'Pending',
-        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: message ?? '', lastTransitionTime: iso(p.createdMs) }],
+        conditions: [{ type: 'PodScheduled', status: 'False', reason: REASON_UNSCHEDULABLE, message: message ?? '', lastTransitionTime: iso(p.createdMs) }],
         qosClass: qosClass(pod.spec),
       };
       const event: EventSpec = {
-        key: 'FailedScheduling',
+        key: FAILED_SCHEDULING,
         involved: podRefOf(pod),
         namespace: ns,
         type: 'Warning',
-        reason: 'FailedScheduling',
+        reason: FAILED_SCHEDULING,
         message: message ?? '',
         source: { component: 'default-scheduler' },
         style: 'series',
@@ -532,7 +545,7 @@ export function unresponsivePlan(p: UnresponsiveParams): PodPlan {
       const occ = new Occurrences();
       const source = kubeletSource(p.place.node);
       const attemptSeconds = p.graceSeconds + 120;
-      occ.addPeriodic('Killing', { type: 'Normal', reason: 'Killing', message: `Stopping container ${p.container}`, source }, p.deletedMs, atMs + 1, attemptSeconds * 1000);
+      occ.addPeriodic(EVENT_KILLING, { type: 'Normal', reason: EVENT_KILLING, message: `Stopping container ${p.container}`, source }, p.deletedMs, atMs + 1, attemptSeconds * 1000);
       const firstFailure = p.deletedMs + attemptSeconds * 1000;
       occ.addPeriodic(
         'FailedKillPod',
@@ -541,7 +554,7 @@ export function unresponsivePlan(p: UnresponsiveParams): PodPlan {
         atMs + 1,
         attemptSeconds * 1000,
       );
-      const killing = occ.toSpecs({ ...podRefOf(pod), fieldPath: fieldPath(p.container) }, pod.metadata.namespace ?? 'default').filter((e) => e.reason === 'Killing');
+      const killing = occ.toSpecs({ ...podRefOf(pod), fieldPath: fieldPath(p.container) }, pod.metadata.namespace ?? 'default').filter((e) => e.reason === EVENT_KILLING);
       const failed = occ.toSpecs(podRefOf(pod), pod.metadata.namespace ?? 'default').filter((e) => e.reason === 'FailedKillPod');
       return { status: p.status, events: [...killing, ...failed] };
     },

@@ -12,8 +12,8 @@
  *   "No preemption victims found for incoming pod" where no lower-priority Pod could be evicted).
  */
 import type { Node, Pod, PodSpec, Toleration } from '../../contract/k8s.ts';
-import { parseQuantity } from '../../diagnosis/support.ts';
-import { TAINT_UNSCHEDULABLE } from './nodes.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
+import { TAINT_UNSCHEDULABLE } from '../../contract/upstream.ts';
 
 // source: pkg/scheduler/framework/plugins/nodeunschedulable/node_unschedulable.go (ErrReasonUnschedulable)
 const REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
@@ -24,9 +24,6 @@ const REASON_TOO_MANY_PODS = 'Too many pods';
 // source: pkg/scheduler/framework/preemption/preemption.go
 const PREEMPTION_NOT_HELPFUL = 'Preemption is not helpful for scheduling';
 const NO_VICTIMS = 'No preemption victims found for incoming pod';
-// source: pkg/scheduler/framework/plugins/volumebinding/volume_binding.go (PreFilter: ErrReasonUnboundImmediatePVC
-//   "pod has unbound immediate PersistentVolumeClaims")
-export const REASON_UNBOUND_IMMEDIATE_PVC = 'pod has unbound immediate PersistentVolumeClaims';
 
 /** untolerated taint, v1.25–v1.34 wording. source: pkg/scheduler/framework/plugins/tainttoleration/taint_toleration.go */
 function untoleratedTaint(key: string, value: string | undefined): string {

@@ -3,10 +3,10 @@
  * kubelet reports for a Pod that started fine. Pure object builders: the simulator stores them.
  */
 import type { Container, Pod, PodSpec, PodStatus, Toleration, Workload } from '../../contract/k8s.ts';
-import { parseQuantity } from '../../diagnosis/support.ts';
+import { parseQuantity } from '../../contract/quantity.ts';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE } from '../../contract/upstream.ts';
 import type { EventSpec } from './events.ts';
 import { digest, imageIdOf, iso } from './ids.ts';
-import { TAINT_NOT_READY, TAINT_UNREACHABLE } from './nodes.ts';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
