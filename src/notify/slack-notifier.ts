@@ -30,7 +30,7 @@
  */
 import { LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import type { NotifyCommand, PostedMessage } from '../contract/incident.ts';
-import { PodwhyError } from '../errors.ts';
+import { isPodwhyError, PodwhyError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ActionValueSigner } from '../slack/action-value.ts';
 import type { SlackMessage } from '../slack/render/blocks.ts';
@@ -150,6 +150,11 @@ export class SlackNotifier implements Notifier {
   readonly #rememberLimit: number;
   /** Configured channel (a name or an id) → the id Slack answered with. */
   readonly #channelIds = new Map<string, string>();
+  /**
+   * Channel id → the pacer lane it was first posted in under its configured name: a channel configured
+   * by name is one lane whether a call names it (a parent) or gives its id (a reply, an edit's target).
+   */
+  readonly #laneOf = new Map<string, string>();
   readonly #delivered = new Map<string, Delivered>();
   readonly #inFlight = new Map<string, Promise<PostedMessage>>();
   readonly #background = new Set<Promise<void>>();
@@ -211,7 +216,7 @@ export class SlackNotifier implements Notifier {
   /** Posts a new parent message once per key (see the file comment), then its thread reply. */
   #postParent(key: string, command: NotifyCommand, channel: string, parent: SlackMessage, reply: SlackMessage | undefined): Promise<PostedMessage> {
     const known = this.#delivered.get(key);
-    if (known) return this.#redeliver(key, known, parent);
+    if (known) return this.#redeliver(key, known, parent).then((posted) => posted ?? this.#postParent(key, command, channel, parent, reply));
     const running = this.#inFlight.get(key);
     if (running) return running;
     const attempt = (async () => {
@@ -231,10 +236,20 @@ export class SlackNotifier implements Notifier {
     return attempt;
   }
 
-  /** The parent exists already: bring it up to date, post a reply still owed, and return it. */
-  async #redeliver(key: string, known: Delivered, parent: SlackMessage): Promise<PostedMessage> {
+  /**
+   * The parent exists already: bring it up to date, post a reply still owed, and return it. Null when
+   * someone has deleted it since: then it is forgotten and a new one is posted.
+   */
+  async #redeliver(key: string, known: Delivered, parent: SlackMessage): Promise<PostedMessage | null> {
     this.#log.info({ key, channel: known.parent.channel, ts: known.parent.ts }, 'Slack message already posted by this process; editing it instead');
-    await this.#update(known.parent, parent);
+    try {
+      await this.#update(known.parent, parent);
+    } catch (error) {
+      if (!isPodwhyError(error, 'gone')) throw error;
+      this.#log.warn({ key, channel: known.parent.channel, ts: known.parent.ts }, 'Slack message posted earlier is gone; posting it again');
+      this.#delivered.delete(key);
+      return null;
+    }
     if (known.reply && !(await this.#postOwedReply(key))) this.#retryReplyLater(key);
     return known.parent;
   }
@@ -305,8 +320,9 @@ export class SlackNotifier implements Notifier {
   /** chat.postMessage, paced in the channel's lane. Never `link_names`; no unfurling of the docs links. */
   async #post(channel: string, message: SlackMessage, threadTs?: string): Promise<PostedMessage> {
     const channelId = this.#channelIds.get(channel) ?? channel;
+    const lane = this.#laneOf.get(channelId) ?? channelId;
     const result = await this.#pacer
-      .post(channelId, () =>
+      .post(lane, () =>
         this.#client.chat.postMessage({
           channel: channelId,
           text: message.text,
@@ -322,7 +338,10 @@ export class SlackNotifier implements Notifier {
       });
     this.#posts += 1;
     if (!result.ts || !result.channel) throw new Error(`chat.postMessage in ${channel} answered without channel or ts`);
-    if (result.channel !== channel) this.#channelIds.set(channel, result.channel);
+    if (result.channel !== channelId) {
+      this.#channelIds.set(channel, result.channel);
+      if (!this.#laneOf.has(result.channel)) this.#laneOf.set(result.channel, lane);
+    }
     return { channel: result.channel, ts: result.ts };
   }
 

@@ -303,6 +303,21 @@ describe.concurrent('SlackNotifier', () => {
     expect(h.logs.join('\n')).not.toContain(h.slack.botToken);
   });
 
+  it('posts a new parent when an open is delivered again after someone deleted the first one', async () => {
+    const { slack, notifier, incidents } = await harness();
+    const command = await incidents.record(replicaObservation(API[0] as Replica, ALERTS));
+    if (!command) throw new Error('expected an open');
+    const first = (await notifier.deliver(command)) as PostedMessage;
+    const admin = createSlackWebClient({ token: slack.botToken, slackApiUrl: slack.apiUrl });
+    await admin.chat.delete({ channel: first.channel, ts: first.ts });
+
+    const second = (await notifier.deliver(command)) as PostedMessage;
+
+    expect(second.ts).not.toBe(first.ts);
+    expect(slack.messages(ALERTS).map((m) => m.ts)).toEqual([second.ts]);
+    expect(slack.thread(ALERTS, second.ts)).toHaveLength(1);
+  });
+
   it('shares one attempt between concurrent deliveries of the same open', async () => {
     const { slack, notifier, incidents } = await harness();
     const command = await incidents.record(replicaObservation(API[0] as Replica, ALERTS));
