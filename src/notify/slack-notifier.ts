@@ -127,7 +127,7 @@ export function explainSlackError(error: unknown, context: { method: string; cha
     return new PodwhyError('config-invalid', `Slack refused the bot token for ${context.method} (${code}): check SLACK_BOT_TOKEN and the app's scopes (chat:write)`, details, { cause: error });
   }
   if (MESSAGE_GONE_ERRORS.has(code)) {
-    return new PodwhyError('gone', `The Slack message to edit or reply to in ${context.channel} is gone (${code}); someone may have deleted it`, details, { cause: error });
+    return new PodwhyError('gone', `The Slack message to edit or reply to in ${context.channel} is gone or cannot be edited by the app (${code}); someone may have deleted it`, details, { cause: error });
   }
   if (PAYLOAD_ERRORS.has(code)) {
     return new PodwhyError('bad-input', `Slack refused the message for ${context.method} in ${context.channel} (${code})`, details, { cause: error });
