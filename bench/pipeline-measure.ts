@@ -29,12 +29,14 @@ import { availableParallelism, cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { Histogram } from 'prom-client';
 import { startAgent, type RunningAgent } from '../src/agent/agent.ts';
 import type { IncidentSettings } from '../src/alerts/incidents.ts';
 import type { Incident, NotifyCommand, PostedMessage } from '../src/contract/incident.ts';
 import type { Notifier } from '../src/alerts/notifier.ts';
 import { loadKubeconfig } from '../src/cluster/kubeconfig.ts';
 import { loadConfig } from '../src/config.ts';
+import { seriesValue } from '../src/metrics.ts';
 import type { Logger } from '../src/log.ts';
 import { createBullmqDiagnosisQueue } from '../src/queue/bullmq.ts';
 import { queueNameFor, type DiagnoseJob } from '../src/queue/jobs.ts';
@@ -243,7 +245,8 @@ export async function measureBurst(o: BurstOptions): Promise<BurstFigures> {
       await sleep(250);
     }
     const spanMs = Date.now() - burst.startedAt;
-    return figuresOf({ burst, incidents, messages: notifier.messages, agent, agentSyncMs, messagesBeforeBurst, diagnoses: diagnoses - diagnosesBeforeBurst, spanMs });
+    const agentHistogram = await histogramWithin(agent.metrics.latency, 1);
+    return figuresOf({ burst, incidents, messages: notifier.messages, agent, agentSyncMs, messagesBeforeBurst, diagnoses: diagnoses - diagnosesBeforeBurst, spanMs, agentHistogram });
   } finally {
     await agent.stop({ timeoutMs: 5_000 });
   }
@@ -258,6 +261,7 @@ function figuresOf(input: {
   messagesBeforeBurst: number;
   diagnoses: number;
   spanMs: number;
+  agentHistogram: BurstFigures['agentHistogram'];
 }): BurstFigures {
   const { burst, incidents } = input;
   const messages = input.messages.slice(input.messagesBeforeBurst);
@@ -346,7 +350,7 @@ function figuresOf(input: {
     shownMs: distribution(shown),
     firstMessageMs: distribution(firstMessage),
     incidentsShownByDigestEdit: shownByDigestEdit,
-    agentHistogram: histogramWithin(input.agent.metrics.latency.render(), 1),
+    agentHistogram: input.agentHistogram,
     latencies: [...latencies, ...shown, ...firstMessage],
     spanMs: input.spanMs,
   };
@@ -356,14 +360,13 @@ function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-/** Reads `le` buckets back from the histogram's exposition lines (the Histogram has no getter). */
-function histogramWithin(lines: readonly string[], seconds: number): { withinOneSecond: number; count: number } {
+/** Observations within `seconds` (a bucket bound) and in all, summed over the histogram's series. */
+async function histogramWithin(histogram: Histogram<string>, seconds: number): Promise<{ withinOneSecond: number; count: number }> {
   let within = 0;
   let count = 0;
-  for (const line of lines) {
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (line.includes(`le="${seconds}"`)) within += value;
-    else if (line.includes('le="+Inf"')) count += value;
+  for (const { labels, value } of (await histogram.get()).values) {
+    if (labels.le === seconds) within += value;
+    else if (labels.le === '+Inf') count += value;
   }
   return { withinOneSecond: within, count };
 }
@@ -479,7 +482,7 @@ export interface WorkerSpec {
 export type WorkerFactory = (spec: WorkerSpec) => WorkerHandle;
 
 /** A `podwhy worker`: startAgent in worker mode on BullMQ, with its own informer cache. Used in-process and by bench/pipeline-worker.ts. */
-export async function startBenchWorker(spec: WorkerSpec & { log: Logger }): Promise<{ agent: RunningAgent; stats(): WorkerStats }> {
+export async function startBenchWorker(spec: WorkerSpec & { log: Logger }): Promise<{ agent: RunningAgent; stats(): Promise<WorkerStats> }> {
   const stats: WorkerStats = { pid: process.pid, diagnoses: 0, completed: 0, firstAt: null, lastAt: null };
   const agent = await startAgent({
     config: config({ REDIS_URL: spec.redisUrl, REDIS_PREFIX: spec.prefix }),
@@ -497,7 +500,7 @@ export async function startBenchWorker(spec: WorkerSpec & { log: Logger }): Prom
   });
   return {
     agent,
-    stats: () => ({ ...stats, completed: agent.metrics.jobs.get({ cluster: BENCH_CLUSTER, outcome: 'completed' }) }),
+    stats: async () => ({ ...stats, completed: await seriesValue(agent.metrics.jobs, { cluster: BENCH_CLUSTER, outcome: 'completed' }) }),
   };
 }
 

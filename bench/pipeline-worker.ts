@@ -34,7 +34,7 @@ async function stop(): Promise<void> {
 }
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
-  if (line.trim() === 'stats') process.stdout.write(`${JSON.stringify(worker.stats())}\n`);
+  if (line.trim() === 'stats') void worker.stats().then((stats) => process.stdout.write(`${JSON.stringify(stats)}\n`));
 });
 lines.on('close', () => void stop());
 process.on('SIGTERM', () => void stop());

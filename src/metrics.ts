@@ -1,163 +1,93 @@
 /**
- * A small Prometheus registry (text exposition format 0.0.4): counters, gauges and histograms
- * with labels. Small enough to own; label values are escaped per the format.
+ * The agent's Prometheus metrics, with prom-client: a Registry per agent (tests run several agents in
+ * one process), served at /metrics by src/agent/http.ts in the text exposition format 0.0.4.
  */
-type Labels = Record<string, string>;
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 
-interface Metric {
-  name: string;
-  help: string;
-  type: 'counter' | 'gauge' | 'histogram';
-  render(): string[];
+let processMetrics: Metric[] | undefined;
+
+/**
+ * prom-client's default metrics (CPU, memory, heap, event-loop lag, GC) describe the process, not an
+ * agent, and collecting them starts an event-loop-delay monitor and a GC observer that are never
+ * stopped: they are created once per process and registered in every agent's registry, whose default
+ * labels add that agent's cluster.
+ */
+function defaultProcessMetrics(): Metric[] {
+  if (!processMetrics) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    // getMetricsAsArray is typed as plain descriptions; getSingleMetric gives the metrics themselves.
+    processMetrics = registry.getMetricsAsArray().flatMap(({ name }) => registry.getSingleMetric(name) ?? []);
+  }
+  return processMetrics;
 }
 
-function labelKey(labels: Labels): string {
-  return Object.keys(labels).sort().map((k) => `${k}="${escapeLabel(labels[k] ?? '')}"`).join(',');
-}
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-function series(name: string, key: string, value: number): string {
-  return `${name}${key ? `{${key}}` : ''} ${Number.isFinite(value) ? value : 0}`;
-}
-
-export class Counter implements Metric {
-  readonly type = 'counter' as const;
-  readonly name: string;
-  readonly help: string;
-  private readonly values = new Map<string, number>();
-
-  constructor(name: string, help: string) {
-    this.name = name;
-    this.help = help;
-  }
-
-  inc(labels: Labels = {}, by = 1): void {
-    const key = labelKey(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
-  }
-
-  get(labels: Labels = {}): number {
-    return this.values.get(labelKey(labels)) ?? 0;
-  }
-
-  render(): string[] {
-    return [...this.values].map(([key, value]) => series(this.name, key, value));
-  }
-}
-
-export class Gauge implements Metric {
-  readonly type = 'gauge' as const;
-  readonly name: string;
-  readonly help: string;
-  private readonly values = new Map<string, number>();
-  private readonly collectors: (() => { labels?: Labels; value: number }[])[] = [];
-
-  constructor(name: string, help: string) {
-    this.name = name;
-    this.help = help;
-  }
-
-  set(labels: Labels, value: number): void {
-    this.values.set(labelKey(labels), value);
-  }
-
-  /** Values computed at scrape time (queue depth, cache sizes). */
-  collect(fn: () => { labels?: Labels; value: number }[]): void {
-    this.collectors.push(fn);
-  }
-
-  render(): string[] {
-    const values = new Map(this.values);
-    for (const fn of this.collectors) for (const { labels, value } of fn()) values.set(labelKey(labels ?? {}), value);
-    return [...values].map(([key, value]) => series(this.name, key, value));
-  }
-}
-
-export class Histogram implements Metric {
-  readonly type = 'histogram' as const;
-  readonly name: string;
-  readonly help: string;
-  readonly buckets: readonly number[];
-  private readonly data = new Map<string, { counts: number[]; sum: number; count: number }>();
-
-  constructor(name: string, help: string, buckets: readonly number[]) {
-    this.name = name;
-    this.help = help;
-    this.buckets = [...buckets].sort((a, b) => a - b);
-  }
-
-  observe(labels: Labels, value: number): void {
-    const key = labelKey(labels);
-    let entry = this.data.get(key);
-    if (!entry) {
-      entry = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.data.set(key, entry);
-    }
-    this.buckets.forEach((bound, i) => {
-      if (value <= bound) entry.counts[i] = (entry.counts[i] ?? 0) + 1;
-    });
-    entry.sum += value;
-    entry.count += 1;
-  }
-
-  render(): string[] {
-    const lines: string[] = [];
-    for (const [key, entry] of this.data) {
-      const prefix = key ? `${key},` : '';
-      this.buckets.forEach((bound, i) => lines.push(`${this.name}_bucket{${prefix}le="${bound}"} ${entry.counts[i] ?? 0}`));
-      lines.push(`${this.name}_bucket{${prefix}le="+Inf"} ${entry.count}`);
-      lines.push(series(`${this.name}_sum`, key, entry.sum));
-      lines.push(series(`${this.name}_count`, key, entry.count));
-    }
-    return lines;
-  }
-}
-
-export class MetricsRegistry {
-  private readonly metrics: Metric[] = [];
-
-  counter(name: string, help: string): Counter {
-    return this.add(new Counter(name, help));
-  }
-
-  gauge(name: string, help: string): Gauge {
-    return this.add(new Gauge(name, help));
-  }
-
-  histogram(name: string, help: string, buckets: readonly number[]): Histogram {
-    return this.add(new Histogram(name, help, buckets));
-  }
-
-  private add<M extends Metric>(metric: M): M {
-    if (this.metrics.some((m) => m.name === metric.name)) throw new Error(`metric ${metric.name} registered twice`);
-    this.metrics.push(metric);
-    return metric;
-  }
-
-  /** The exposition text served at /metrics. */
-  render(): string {
-    return this.metrics.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.render()].join('\n')).join('\n') + '\n';
-  }
-}
-
-/** The agent's metrics; every series carries the cluster label. */
-export function createAgentMetrics(registry = new MetricsRegistry()) {
+/**
+ * The agent's metrics. Every series carries the cluster label: the agent's own by passing it, the
+ * process metrics through the registry's default labels.
+ */
+export function createAgentMetrics(options: { cluster?: string } = {}) {
+  const registry = new Registry();
+  if (options.cluster !== undefined) registry.setDefaultLabels({ cluster: options.cluster });
+  for (const metric of defaultProcessMetrics()) registry.registerMetric(metric);
+  const registers = [registry];
   return {
     registry,
-    eventsSeen: registry.counter('podwhy_watch_events_total', 'Informer events seen, by resource and type.'),
-    candidates: registry.counter('podwhy_candidates_total', 'Candidate failures that passed the cheap predicate, by hint.'),
-    jobs: registry.counter('podwhy_jobs_total', 'Diagnosis jobs by outcome (queued, deduplicated, completed, failed, retried).'),
-    diagnoses: registry.counter('podwhy_diagnoses_total', 'Diagnoses by scenario and cause.'),
-    notifications: registry.counter('podwhy_notifications_total', 'Notifications delivered, by kind (open, update, reopen, resolve, digest).'),
-    queueDepth: registry.gauge('podwhy_queue_depth', 'Diagnosis jobs waiting or running.'),
-    latency: registry.histogram(
-      'podwhy_alert_latency_seconds',
-      'From the moment a candidate failure came due (its stabilization window over; the job was queued) to the notifier.',
-      [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    ),
+    eventsSeen: new Counter({
+      name: 'podwhy_watch_events_total',
+      help: 'Informer events seen, by resource and type.',
+      labelNames: ['cluster', 'resource', 'type'] as const,
+      registers,
+    }),
+    candidates: new Counter({
+      name: 'podwhy_candidates_total',
+      help: 'Candidate failures that passed the cheap predicate, by hint.',
+      labelNames: ['cluster', 'hint'] as const,
+      registers,
+    }),
+    jobs: new Counter({
+      name: 'podwhy_jobs_total',
+      help: 'Diagnosis jobs by outcome (queued, deduplicated, completed, failed, retried).',
+      labelNames: ['cluster', 'outcome'] as const,
+      registers,
+    }),
+    diagnoses: new Counter({
+      name: 'podwhy_diagnoses_total',
+      help: 'Diagnoses by scenario and cause.',
+      labelNames: ['cluster', 'scenario', 'cause'] as const,
+      registers,
+    }),
+    notifications: new Counter({
+      name: 'podwhy_notifications_total',
+      help: 'Notifications delivered, by kind (open, update, reopen, resolve, digest).',
+      labelNames: ['cluster', 'kind'] as const,
+      registers,
+    }),
+    // Set before each scrape (see startHealthServer's beforeScrape): the queue's counts are async.
+    queueDepth: new Gauge({
+      name: 'podwhy_queue_depth',
+      help: 'Diagnosis jobs waiting or running.',
+      labelNames: ['cluster'] as const,
+      registers,
+    }),
+    latency: new Histogram({
+      name: 'podwhy_alert_latency_seconds',
+      help: 'From the moment a candidate failure came due (its stabilization window over; the job was queued) to the notifier.',
+      labelNames: ['cluster'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
   };
 }
 export type AgentMetrics = ReturnType<typeof createAgentMetrics>;
+
+/**
+ * The value of the one series of `metric` with exactly `labels` (0 before it is first counted), for
+ * tests and benchmarks: prom-client reads a metric asynchronously, all series at once.
+ */
+export async function seriesValue<T extends string>(metric: Counter<T> | Gauge<T>, labels: Partial<Record<T, string>>): Promise<number> {
+  const wanted = Object.entries(labels);
+  const { values } = await metric.get();
+  const series = values.find((v) => Object.keys(v.labels).length === wanted.length && wanted.every(([key, value]) => String(v.labels[key as T]) === value));
+  return series?.value ?? 0;
+}

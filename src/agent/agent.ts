@@ -79,7 +79,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     timings: deps.informerTimings,
     onError: (error, context) => agentLog.warn({ err: error, context }, 'Informer error; it restarts with back-off'),
   });
-  const metrics = createAgentMetrics();
+  const metrics = createAgentMetrics({ cluster });
 
   let redis: Redis | undefined;
   let queue: DiagnosisQueue;
@@ -135,22 +135,21 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   });
   await pipeline.start({ concurrency: config.WORKER_CONCURRENCY, runWorkers: true, watch: deps.mode === 'agent' });
 
-  let counts = { waiting: 0, active: 0, delayed: 0 };
-  metrics.queueDepth.collect(() => [{ labels: { cluster }, value: counts.waiting + counts.active + counts.delayed }]);
   const http = deps.withoutHttp
     ? undefined
     : await startHealthServer({
         port: config.HTTP_PORT,
         registry: metrics.registry,
         beforeScrape: async () => {
-          counts = await queue.counts();
+          const counts = await queue.counts();
+          metrics.queueDepth.set({ cluster }, counts.waiting + counts.active + counts.delayed);
         },
         readiness: async () => {
           const reasons: string[] = [];
           if (!cache.hasSynced) reasons.push('informer caches not synced');
           // With Redis, a queue that cannot answer within a second means jobs cannot be taken or run.
           const reachable = await Promise.race([
-            queue.counts().then((c) => { counts = c; return true; }, () => false),
+            queue.counts().then(() => true, () => false),
             new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000).unref()),
           ]);
           if (!reachable) reasons.push(config.REDIS_URL ? 'Redis (diagnosis queue) unreachable' : 'diagnosis queue not answering');

@@ -1,7 +1,7 @@
 /** /healthz (the process answers), /readyz (caches synced, queue reachable) and /metrics (Prometheus). */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MetricsRegistry } from '../metrics.ts';
+import type { Registry } from 'prom-client';
 
 export interface Readiness {
   ready: boolean;
@@ -12,7 +12,7 @@ export interface Readiness {
 export interface HealthServerOptions {
   port: number;
   host?: string;
-  registry: MetricsRegistry;
+  registry: Registry;
   readiness: () => Promise<Readiness> | Readiness;
   /** Runs before each scrape (e.g. refresh queue counts, which are async). */
   beforeScrape?: () => Promise<void>;
@@ -38,7 +38,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
             .end(readiness.ready ? 'ready\n' : `not ready: ${readiness.reasons.join('; ')}\n`);
         } else if (path === '/metrics') {
           await options.beforeScrape?.();
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(options.registry.render());
+          const exposition = await options.registry.metrics();
+          res.writeHead(200, { 'content-type': options.registry.contentType }).end(exposition);
         } else {
           res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
         }

@@ -5,7 +5,9 @@
  */
 import type { KubeEvent, Node, PersistentVolumeClaim, Pod, ResourceQuota, Workload } from '../contract/k8s.ts';
 import type { ContainerLogTail, PodSnapshot, RolloutContext, Snapshot, WorkloadSnapshot } from '../contract/snapshot.ts';
-import { conformObject, isRecord, normalizeObject } from './normalize.ts';
+import {
+  conform, EventSchema, isRecord, NodeSchema, normalizeObject, PersistentVolumeClaimSchema, PodSchema, ResourceQuotaSchema, WorkloadSchema,
+} from './normalize.ts';
 
 /** Kinds whose controllers create Pods directly, and so can have FailedCreate with no Pod to show. */
 export const POD_CREATING_KINDS: readonly string[] = ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController'];
@@ -28,44 +30,45 @@ const CLASSIFIED_KINDS: ReadonlySet<string> = new Set(['Pod', 'Event', 'Node', '
 
 /**
  * Sorts objects by kind; unknown kinds are ignored, and so are objects that cannot be one of the
- * engine's shapes (e.g. a Pod without a name). See conformObject.
+ * engine's shapes (e.g. a Pod without a name). See the schemas in normalize.ts.
  */
 export function classifyObjects(objects: readonly unknown[], into: ObjectSet = emptyObjectSet()): ObjectSet {
   for (const raw of objects) {
     if (!isRecord(raw) || typeof raw.kind !== 'string' || !isRecord(raw.metadata)) continue;
     if (!CLASSIFIED_KINDS.has(raw.kind)) continue;
     // A dump may have been edited by hand (or crafted): give the engine the types it is promised.
-    const object = conformObject(raw.kind, normalizeObject<Record<string, unknown>>(raw));
-    if (!object) continue;
+    const object = normalizeObject(raw);
     switch (raw.kind) {
       case 'Pod':
-        into.pods.push(withPodDefaults(object as unknown as Pod));
+        addConformed(into.pods, conform(PodSchema, object));
         break;
-      case 'Event':
-        into.events.push(toCoreEvent(object));
+      case 'Event': {
+        const event = conform(EventSchema, object);
+        if (event) into.events.push(toCoreEvent(event));
         break;
+      }
       case 'Node':
-        into.nodes.push(object as unknown as Node);
+        addConformed(into.nodes, conform(NodeSchema, object));
         break;
       case 'ResourceQuota':
-        into.quotas.push(object as unknown as ResourceQuota);
+        addConformed(into.quotas, conform(ResourceQuotaSchema, object));
         break;
       case 'PersistentVolumeClaim':
-        into.pvcs.push(object as unknown as PersistentVolumeClaim);
+        addConformed(into.pvcs, conform(PersistentVolumeClaimSchema, object));
         break;
       default:
-        if (WORKLOAD_KINDS.includes(raw.kind)) into.workloads.push(object as unknown as Workload);
+        addConformed(into.workloads, conform(WorkloadSchema, object));
     }
   }
   return into;
 }
 
-export function countObjects(set: ObjectSet): number {
-  return set.pods.length + set.events.length + set.nodes.length + set.workloads.length + set.quotas.length + set.pvcs.length;
+function addConformed<T>(list: T[], object: T | null): void {
+  if (object) list.push(object);
 }
 
-function withPodDefaults(pod: Pod): Pod {
-  return { ...pod, spec: { ...pod.spec, containers: pod.spec?.containers ?? [] } };
+export function countObjects(set: ObjectSet): number {
+  return set.pods.length + set.events.length + set.nodes.length + set.workloads.length + set.quotas.length + set.pvcs.length;
 }
 
 /** events.k8s.io/v1 Events name things differently; the engine reads the core/v1 shape. */

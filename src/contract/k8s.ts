@@ -20,7 +20,8 @@ export interface ObjectMeta {
 }
 
 export interface OwnerReference {
-  apiVersion: string;
+  /** Always set by the API server; optional here because the engine never reads it and a hand-written dump may leave it out. */
+  apiVersion?: string;
   kind: string;
   name: string;
   uid: string;

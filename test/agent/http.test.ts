@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHealthServer, type HealthServer } from '../../src/agent/http.ts';
-import { MetricsRegistry } from '../../src/metrics.ts';
+import { Registry } from 'prom-client';
+import { createAgentMetrics } from '../../src/metrics.ts';
 
 let server: HealthServer | undefined;
 afterEach(async () => {
@@ -11,7 +12,7 @@ afterEach(async () => {
 describe('health server', () => {
   it('answers /readyz 503 with the reasons while something is not ready, then 200', async () => {
     let reasons = ['informer caches not synced', 'Redis (diagnosis queue) unreachable'];
-    server = await startHealthServer({ port: 0, host: '127.0.0.1', registry: new MetricsRegistry(), readiness: () => ({ ready: reasons.length === 0, reasons }) });
+    server = await startHealthServer({ port: 0, host: '127.0.0.1', registry: new Registry(), readiness: () => ({ ready: reasons.length === 0, reasons }) });
     const url = `http://127.0.0.1:${server.port}`;
 
     const notReady = await fetch(`${url}/readyz`);
@@ -25,16 +26,15 @@ describe('health server', () => {
   });
 
   it('refreshes async figures before each scrape, and keeps /healthz up even when readiness throws', async () => {
-    const registry = new MetricsRegistry();
-    const depth = registry.gauge('podwhy_queue_depth', 'Depth.');
+    const agentMetrics = createAgentMetrics({ cluster: 'c' });
     let scrapes = 0;
-    depth.collect(() => [{ labels: { cluster: 'c' }, value: scrapes }]);
     server = await startHealthServer({
       port: 0,
       host: '127.0.0.1',
-      registry,
+      registry: agentMetrics.registry,
       beforeScrape: async () => {
         scrapes++;
+        agentMetrics.queueDepth.set({ cluster: 'c' }, scrapes);
       },
       readiness: () => {
         throw new Error('boom');

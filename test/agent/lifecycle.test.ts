@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/contract/k8s.ts';
+import { seriesValue } from '../../src/metrics.ts';
 import { runningStatus } from '../../src/sim/kit/workloads.ts';
 import type { KubeObject } from '../../src/sim/store.ts';
 import {
@@ -35,8 +36,8 @@ describe.each(QUEUE_MODES)('transients and recovery through the real agent (%s q
     }
   }
 
-  function queued(agent: TestAgent): number {
-    return agent.agent.metrics.jobs.get({ cluster: agent.agent.cluster, outcome: 'queued' });
+  function queued(agent: TestAgent): Promise<number> {
+    return seriesValue(agent.agent.metrics.jobs, { cluster: agent.agent.cluster, outcome: 'queued' });
   }
 
   it('stays silent on a Pod that is Pending for 5 s and then scheduled (no job, no message)', async () => {
@@ -54,7 +55,7 @@ describe.each(QUEUE_MODES)('transients and recovery through the real agent (%s q
 
     expect(pendingSeen).toBe('Pending');
     expect(agent.agent.cache.podByName('shop', podName ?? '')).toMatchObject({ spec: { nodeName: 'autoscaled-1' }, status: { phase: 'Running' } });
-    expect(queued(agent)).toBe(0);
+    expect(await queued(agent)).toBe(0);
     expect(agent.notifier.delivered).toEqual([]);
   });
 
@@ -74,7 +75,7 @@ describe.each(QUEUE_MODES)('transients and recovery through the real agent (%s q
 
     expect(waitingSeen).toBe('ErrImagePull');
     expect(agent.agent.cache.pod(pod.metadata.uid ?? '')?.status?.phase).toBe('Running');
-    expect(queued(agent)).toBe(0);
+    expect(await queued(agent)).toBe(0);
     expect(agent.notifier.delivered).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { seriesValue } from '../../src/metrics.ts';
 import {
   cacheCaughtUp, deleteRedisKeys, failingPods, openIncidents, RedisOutageProxy, settle, sleep, startSimCluster, startTestAgent, uniquePrefix, waitFor,
 } from './support.ts';
@@ -34,7 +35,7 @@ describe('Redis down (BullMQ queue, Redis incident store)', () => {
     for (const name of planted) cluster.sim.breakWorkload('container-exit.immediate', { namespace: 'shop', name, replicas: 2 });
     await waitFor(() => cacheCaughtUp(cluster.store, agent.cache), 'the cache to see the failures', 10_000);
     await sleep(Math.max(0, OUTAGE_MS - (Date.now() - t0)));
-    const buffered = agent.metrics.jobs.get({ cluster: agent.cluster, outcome: 'buffered' });
+    const buffered = await seriesValue(agent.metrics.jobs, { cluster: agent.cluster, outcome: 'buffered' });
     const opensDuringOutage = notifier.opens.length - opensBefore;
     await proxy.up();
     await waitFor(() => notifier.opens.length >= opensBefore + planted.length, 'an open for every failure planted during the outage', 20_000);

@@ -8,6 +8,7 @@ import { createClusterSimulator } from '../../src/sim/kit/cluster-simulator.ts';
 import { createSimClock } from '../../src/sim/kit/clock.ts';
 import { ObjectStore } from '../../src/sim/store.ts';
 import { captureIo } from '../support/cli.ts';
+import { parseExposition, sampleValue } from '../support/prometheus-text.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'podwhy-agent-cli-'));
 let server: FakeApiServer;
@@ -82,15 +83,16 @@ describe('podwhy agent', () => {
     });
     await waitFor(() => io.out.includes('oom.container-limit'));
     const ready = await fetch('http://127.0.0.1:39464/readyz');
-    const metrics = await (await fetch('http://127.0.0.1:39464/metrics')).text();
+    const metrics = parseExposition(await (await fetch('http://127.0.0.1:39464/metrics')).text());
     stop('SIGTERM');
     const code = await running;
 
     expect(io.out).toMatch(/OPEN test\/shop Deployment\/billing: oom\.container-limit/);
     expect(ready.status).toBe(200);
-    expect(metrics).toMatch(/podwhy_diagnoses_total\{cause="oom\.container-limit",cluster="test",scenario="oom"\} \d+/);
-    expect(metrics).toMatch(/podwhy_notifications_total\{cluster="test",kind="open"\} 1/);
-    expect(metrics).toContain('podwhy_alert_latency_seconds_bucket');
+    expect(sampleValue(metrics, 'podwhy_diagnoses_total', { cluster: 'test', scenario: 'oom', cause: 'oom.container-limit' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(metrics, 'podwhy_notifications_total', { cluster: 'test', kind: 'open' })).toBe(1);
+    expect(sampleValue(metrics, 'podwhy_alert_latency_seconds_count', { cluster: 'test' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(metrics, 'process_resident_memory_bytes', { cluster: 'test' })).toBeGreaterThan(0);
     expect(code).toBe(0);
     await expect(fetch('http://127.0.0.1:39464/healthz')).rejects.toThrow();
   });

@@ -86,6 +86,16 @@ describe('conformObject', () => {
     expect(event).toEqual({ metadata: { name: '' }, involvedObject: { kind: 'Pod', name: 'web-1' }, reason: 'BackOff' });
   });
 
+  it('drops what it must from a copy, leaving the object it was given as it was', () => {
+    const pod = { metadata: { name: 'web-1' }, spec: { containers: [{ name: 'app', ports: [{ containerPort: 'http' }] }, 7] } };
+    const before = structuredClone(pod);
+
+    const conformed = conformObject('Pod', pod);
+
+    expect(conformed).toEqual({ metadata: { name: 'web-1' }, spec: { containers: [{ name: 'app', ports: [] }] } });
+    expect(pod).toEqual(before);
+  });
+
   it('is applied by classifyObjects, which skips what cannot be conformed', () => {
     const set = classifyObjects([
       { kind: 'Pod', metadata: { namespace: 'shop' } },

@@ -189,6 +189,34 @@ describe('ObjectStore update and patch', () => {
     expect(patched.metadata.finalizers).toEqual(['x/z']);
   });
 
+  it('fails a JSON patch op on a path that does not exist with the same 422, and a patch that is not a list with 400', () => {
+    const { store } = clockedStore();
+    store.create(pod('a', { finalizers: ['x/y'] }));
+
+    const removeMissing = caught(() => store.patch('pods', 'shop', 'a', PATCH_TYPES.json, [{ op: 'remove', path: '/metadata/finalizers/3' }]));
+    const replaceMissing = caught(() => store.patch('pods', 'shop', 'a', PATCH_TYPES.json, [{ op: 'replace', path: '/metadata/labels/app', value: 'web' }]));
+    const addUnderMissing = caught(() => store.patch('pods', 'shop', 'a', PATCH_TYPES.json, [{ op: 'add', path: '/metadata/nope/app', value: 'web' }]));
+    const prototype = caught(() => store.patch('pods', 'shop', 'a', PATCH_TYPES.json, [{ op: 'add', path: '/metadata/__proto__/x', value: 'y' }]));
+    const notAList = caught(() => store.patch('pods', 'shop', 'a', PATCH_TYPES.json, { op: 'remove', path: '/metadata/finalizers/0' }));
+
+    expect([removeMissing, replaceMissing, addUnderMissing, prototype].map((err) => err.status.code)).toEqual([422, 422, 422, 422]);
+    expect(removeMissing.status.message).toBe('the server rejected our request due to an error in our request');
+    expect(notAList.status).toMatchObject({ code: 400, message: 'json: cannot unmarshal object into Go value of type jsonpatch.Patch' });
+    expect(store.get('pods', 'shop', 'a')?.metadata.finalizers).toEqual(['x/y']);
+  });
+
+  it('keeps no reference to a JSON patch body: changing it afterwards leaves the stored object as patched', () => {
+    const { store } = clockedStore();
+    store.create(pod('a'));
+    const finalizers = ['x/added'];
+    const body = [{ op: 'add', path: '/metadata/finalizers', value: finalizers }];
+
+    store.patch('pods', 'shop', 'a', PATCH_TYPES.json, body);
+    finalizers.push('x/sneaked-in');
+
+    expect(store.get('pods', 'shop', 'a')?.metadata.finalizers).toEqual(['x/added']);
+  });
+
   it('replaces lists with a merge patch and merges finalizers as a set with a strategic merge patch', () => {
     const { store } = clockedStore();
     store.create(pod('a', { finalizers: ['x/a', 'x/b'] }));
