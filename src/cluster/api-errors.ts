@@ -5,7 +5,7 @@
  */
 import { ApiException } from '@kubernetes/client-node';
 import { PodwhyError, type ErrorCode } from '../errors.ts';
-import { isRecord } from './normalize.ts';
+import { isRecord } from '../contract/is-record.ts';
 
 export interface RequestInfo {
   verb: string;

@@ -26,7 +26,7 @@ import { PodwhyError } from '../errors.ts';
 import { httpStatusOf, toPodwhyError } from './api-errors.ts';
 import { CONNECTION_REFRESH_MS, PooledKubeconfigAuth } from './connection-pool.ts';
 import { decodeListStream } from './list-decoder.ts';
-import { isRecord } from './normalize.ts';
+import { isRecord } from '../contract/is-record.ts';
 import type { ClusterActor, ClusterReader, LogTailRequest, PodRef } from './ports.ts';
 import { RequestCounter } from './request-counter.ts';
 import { RESOURCES, type ResourceName } from './resources.ts';

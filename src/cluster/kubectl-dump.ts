@@ -7,7 +7,7 @@
  * is bounded, and a UTF-16 file (what Windows PowerShell's `>` writes) is named as such.
  */
 import { parseAllDocuments } from 'yaml';
-import { isRecord } from './normalize.ts';
+import { isRecord } from '../contract/is-record.ts';
 
 export class DumpError extends Error {
   override name = 'DumpError';

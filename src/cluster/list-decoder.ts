@@ -2,7 +2,7 @@
  * Decodes a LIST response body item by item as it arrives (ListDecoder), so that a page never
  * exists as one string and each item can be slimmed as soon as it is complete.
  */
-import { isRecord } from './normalize.ts';
+import { isRecord } from '../contract/is-record.ts';
 import { yieldIfSpent } from './watch/resilient-informer.ts';
 
 /** Decodes a LIST response body as it arrives, sharing the informers' time slices (yieldIfSpent). */

@@ -5,6 +5,7 @@
  * never reads but costs memory (managedFields are 2–4 KB per Pod, ~30% of the object).
  */
 import { z } from 'zod';
+import { isRecord } from '../contract/is-record.ts';
 
 const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
 
@@ -31,10 +32,6 @@ function normalizeValue(value: unknown, depth: number): unknown {
     out.annotations = annotations;
   }
   return out;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /*

@@ -4,7 +4,7 @@
  * object is mostly kept as JSON.parse made it.
  */
 import type { ObjectMeta } from '../contract/k8s.ts';
-import { isRecord } from './normalize.ts';
+import { isRecord } from '../contract/is-record.ts';
 import { RESOURCES, type ResourceName } from './resources.ts';
 import { toCoreEvent } from './snapshot.ts';
 import type { StringPool } from './string-pool.ts';

@@ -3,10 +3,11 @@
  * quotas and PVCs with the Pods (and pod-less workloads) they belong to. Pure: used by the CLI on
  * kubectl dumps, by the tests on fixtures and by the live collector on its cache.
  */
+import { isRecord } from '../contract/is-record.ts';
 import type { KubeEvent, Node, PersistentVolumeClaim, Pod, ResourceQuota, Workload } from '../contract/k8s.ts';
 import type { ContainerLogTail, PodSnapshot, RolloutContext, Snapshot, WorkloadSnapshot } from '../contract/snapshot.ts';
 import {
-  conform, EventSchema, isRecord, NodeSchema, normalizeObject, PersistentVolumeClaimSchema, PodSchema, ResourceQuotaSchema, WorkloadSchema,
+  conform, EventSchema, NodeSchema, normalizeObject, PersistentVolumeClaimSchema, PodSchema, ResourceQuotaSchema, WorkloadSchema,
 } from './normalize.ts';
 
 /** Kinds whose controllers create Pods directly, and so can have FailedCreate with no Pod to show. */
