@@ -11,12 +11,12 @@ import { diagnose } from '../diagnosis/engine.ts';
 import {
   eventTrigger, isPodHealthy, nodeCandidate, podCandidate, workloadCandidate,
   type Candidate, type StabilizationWindows,
-} from '../alerts/candidates.ts';
-import { Stabilizer } from '../alerts/stabilizer.ts';
-import { incidentKeyOf, incidentOwnerOf, type IncidentManager } from '../alerts/incidents.ts';
+} from '../cluster/candidates.ts';
+import { Stabilizer } from '../cluster/stabilizer.ts';
+import { incidentKeyOf, incidentOwnerOf, type IncidentManager } from '../incidents/manager.ts';
 import type { NotifyCommand } from '../contract/incident.ts';
-import type { Notifier } from '../alerts/notifier.ts';
-import { routeChannel, type ChannelRouting } from '../alerts/channel-routing.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { routeChannel, type ChannelRouting } from '../notify/channel-routing.ts';
 import { ReplayBuffer, type DiagnosisQueue, type DiagnoseProcessor, type ProcessorContext } from '../queue/diagnosis-queue.ts';
 import type { DiagnoseJob, WatchJob } from '../queue/jobs.ts';
 import type { AgentMetrics } from '../metrics.ts';

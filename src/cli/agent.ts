@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { isPodwhyError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { ConsoleNotifier } from '../alerts/console-notifier.ts';
+import { ConsoleNotifier } from '../notify/console-notifier.ts';
 import { startAgent, type AgentMode } from '../agent/agent.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
 

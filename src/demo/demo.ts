@@ -16,7 +16,7 @@ import { ObjectStore } from '../sim/store.ts';
 import { startFakeApiServer } from '../sim/api-server.ts';
 import { createClusterSimulator } from '../sim/kit/cluster-simulator.ts';
 import { createSimClock } from '../sim/kit/clock.ts';
-import { ConsoleNotifier } from '../alerts/console-notifier.ts';
+import { ConsoleNotifier } from '../notify/console-notifier.ts';
 import type { NotifyCommand } from '../contract/incident.ts';
 import { startAgent, type RunningAgent } from '../agent/agent.ts';
 import type { Diagnosis } from '../contract/diagnosis.ts';

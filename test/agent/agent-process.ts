@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
 import { startAgent, type AgentMode } from '../../src/agent/agent.ts';
-import type { Notifier } from '../../src/alerts/notifier.ts';
+import type { Notifier } from '../../src/notify/notifier.ts';
 
 export interface AgentProcessConfig {
   kubeconfigPath: string;

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertPipeline, type ClusterChange, type ClusterView } from '../../src/agent/pipeline.ts';
-import { windowsFrom } from '../../src/alerts/candidates.ts';
-import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
-import { IncidentManager } from '../../src/alerts/incidents.ts';
+import { windowsFrom } from '../../src/cluster/candidates.ts';
+import { MemoryIncidentStore } from '../../src/incidents/memory-store.ts';
+import { IncidentManager } from '../../src/incidents/manager.ts';
 import type { Node, Pod, Workload } from '../../src/contract/k8s.ts';
 import { createLogger } from '../../src/log.ts';
 import { createAgentMetrics } from '../../src/metrics.ts';

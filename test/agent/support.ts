@@ -25,7 +25,7 @@ import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server
 import { createClusterSimulator, createSimClock, type ClusterSimulator, type NodeSpec, type SimClock } from '../../src/sim/kit/cluster-simulator.ts';
 import { startAgent, type AgentDeps, type AgentMode, type RunningAgent } from '../../src/agent/agent.ts';
 import type { Incident, NotifyCommand, PostedMessage } from '../../src/contract/incident.ts';
-import type { Notifier } from '../../src/alerts/notifier.ts';
+import type { Notifier } from '../../src/notify/notifier.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 import { FIXTURE_NOW, FIXTURE_ROOT } from '../support/fixtures.ts';
 

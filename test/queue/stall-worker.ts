@@ -6,8 +6,8 @@
  * Also exports the processor, so the surviving worker in the test runs exactly the same code.
  */
 import { Redis } from 'ioredis';
-import { RedisIncidentStore } from '../../src/alerts/incident-store-redis.ts';
-import { IncidentManager } from '../../src/alerts/incidents.ts';
+import { RedisIncidentStore } from '../../src/incidents/redis-store.ts';
+import { IncidentManager } from '../../src/incidents/manager.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 import { createBullmqDiagnosisQueue } from '../../src/queue/bullmq.ts';
 import type { DiagnoseProcessor } from '../../src/queue/diagnosis-queue.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Candidate } from '../../src/alerts/candidates.ts';
-import { Stabilizer } from '../../src/alerts/stabilizer.ts';
+import type { Candidate } from '../../src/cluster/candidates.ts';
+import { Stabilizer } from '../../src/cluster/stabilizer.ts';
 
 function setup(holds: () => boolean) {
   let now = 0;

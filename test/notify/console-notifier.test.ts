@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConsoleNotifier } from '../../src/alerts/console-notifier.ts';
-import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
-import { IncidentManager } from '../../src/alerts/incidents.ts';
+import { ConsoleNotifier } from '../../src/notify/console-notifier.ts';
+import { MemoryIncidentStore } from '../../src/incidents/memory-store.ts';
+import { IncidentManager } from '../../src/incidents/manager.ts';
 import type { NotifyCommand } from '../../src/contract/incident.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 

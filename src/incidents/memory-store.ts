@@ -1,4 +1,4 @@
-import type { IncidentStore, StoredDoc, StoreWrite, Versioned } from './incidents.ts';
+import type { IncidentStore, StoredDoc, StoreWrite, Versioned } from './manager.ts';
 
 export interface MemoryIncidentStoreOptions {
   /** Clock for document expiry; pass the IncidentManager's clock in tests. */

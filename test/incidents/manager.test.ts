@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConsoleNotifier } from '../../src/alerts/console-notifier.ts';
-import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
-import { RedisIncidentStore } from '../../src/alerts/incident-store-redis.ts';
-import { IncidentManager, incidentKeyOf, incidentOwnerOf, type IncidentSettings, type IncidentStore, type Observation } from '../../src/alerts/incidents.ts';
+import { ConsoleNotifier } from '../../src/notify/console-notifier.ts';
+import { MemoryIncidentStore } from '../../src/incidents/memory-store.ts';
+import { RedisIncidentStore } from '../../src/incidents/redis-store.ts';
+import { IncidentManager, incidentKeyOf, incidentOwnerOf, type IncidentSettings, type IncidentStore, type Observation } from '../../src/incidents/manager.ts';
 import type { Digest, NotifyCommand, PostedMessage } from '../../src/contract/incident.ts';
-import type { Notifier } from '../../src/alerts/notifier.ts';
+import type { Notifier } from '../../src/notify/notifier.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 
 // Every test runs against both stores. Redis: 127.0.0.1:6379, one key prefix per test, all deleted in afterAll.
