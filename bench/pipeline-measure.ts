@@ -30,7 +30,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startAgent, type RunningAgent } from '../src/agent/agent.ts';
-import type { IncidentSettings } from '../src/incidents/manager.ts';
+import type { IncidentSettings } from '../src/incidents/settings.ts';
 import type { Incident, NotifyCommand, PostedMessage } from '../src/contract/incident.ts';
 import type { Notifier } from '../src/notify/notifier.ts';
 import { loadKubeconfig } from '../src/cluster/kubeconfig.ts';

@@ -13,7 +13,8 @@ import {
   type Candidate, type StabilizationWindows,
 } from '../cluster/candidates.ts';
 import { Stabilizer } from '../cluster/stabilizer.ts';
-import { incidentKeyOf, incidentOwnerOf, type IncidentManager } from '../incidents/manager.ts';
+import type { IncidentManager } from '../incidents/manager.ts';
+import { incidentKeyOf, incidentOwnerOf } from '../incidents/keys.ts';
 import type { NotifyCommand } from '../contract/incident.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { routeChannel, type ChannelRouting } from '../notify/channel-routing.ts';

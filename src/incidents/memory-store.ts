@@ -1,4 +1,4 @@
-import type { IncidentStore, StoredDoc, StoreWrite, Versioned } from './manager.ts';
+import type { IncidentStore, StoredDoc, StoreWrite, Versioned } from './store.ts';
 
 export interface MemoryIncidentStoreOptions {
   /** Clock for document expiry; pass the IncidentManager's clock in tests. */

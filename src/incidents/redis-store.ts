@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { IncidentStore, StoredDoc, StoreWrite, Versioned } from './manager.ts';
+import type { IncidentStore, StoredDoc, StoreWrite, Versioned } from './store.ts';
 
 /**
  * Incidents in Redis, shared by every process of every cluster (keys carry the cluster):
