@@ -1,7 +1,8 @@
 /**
  * Composition root of `podwhy agent` (watch + workers + incidents, one process by default) and
- * `podwhy worker` (workers only, BullMQ mode). Builds everything from the validated config and
- * shuts it down in order: informers → pipeline → workers (bounded) → queue → Redis.
+ * `podwhy worker` (workers only, BullMQ mode). Wiring only: it builds each stage of the alert flow
+ * (docs/architecture.md) from the validated config, connects each to the next, and shuts them down in
+ * order: informers → watch side → incident timer → workers (bounded) → queue → Redis.
  */
 import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
@@ -16,16 +17,18 @@ import type { InformerTimings } from '../cluster/watch/resilient-informer.ts';
 import { InProcessDiagnosisQueue } from '../queue/in-process.ts';
 import { createBullmqDiagnosisQueue, type BullmqQueueOptions } from '../queue/bullmq.ts';
 import type { DiagnosisQueue } from '../queue/diagnosis-queue.ts';
+import { createDiagnoseProcessor } from '../queue/worker.ts';
 import { IncidentManager } from '../incidents/manager.ts';
 import type { IncidentSettings } from '../incidents/settings.ts';
+import { IncidentRecorder, type NotifySink } from '../incidents/recorder.ts';
 import type { NotifyCommand } from '../contract/incident.ts';
 import { MemoryIncidentStore } from '../incidents/memory-store.ts';
 import { RedisIncidentStore } from '../incidents/redis-store.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { parseChannelRoutes } from '../notify/channel-routing.ts';
 import { windowsFrom, type StabilizationWindows } from '../cluster/candidates.ts';
+import { AlertSource } from '../cluster/alert-source.ts';
 import type { Diagnosis } from '../contract/diagnosis.ts';
-import { AlertPipeline } from './pipeline.ts';
 import { startHealthServer, type HealthServer } from './http.ts';
 
 export type AgentMode = 'agent' | 'worker';
@@ -60,11 +63,16 @@ export interface RunningAgent {
   cache: ClusterCache;
   queue: DiagnosisQueue;
   incidents: IncidentManager;
-  pipeline: AlertPipeline;
+  /** The watch side (started in agent mode only). */
+  source: AlertSource;
+  /** The incident stage's entry point. */
+  recorder: IncidentRecorder;
   metrics: AgentMetrics;
   collector: SnapshotCollector;
   clusterClient: ClientNodeCluster;
   http: HealthServer | undefined;
+  /** One beat of the timer-driven stages: hands on due candidates, emits due incident changes (tests drive it). */
+  tick(): Promise<void>;
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
@@ -117,24 +125,46 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES }, 'Cluster cache synced');
 
   const collector = new SnapshotCollector({ cache, reader: clusterClient, now: () => new Date(now()), onError: (error, context) => agentLog.debug({ err: error, context }, 'Collector worked around a failure') });
-  const pipeline = new AlertPipeline({
+  const notify: NotifySink = {
+    enqueue: async (command) => {
+      await incidents.deliver(command, deps.notifier);
+      metrics.notifications.inc({ cluster, kind: command.type });
+      deps.onNotified?.(command);
+    },
+  };
+  const recorder = new IncidentRecorder({
+    cluster,
+    manager: incidents,
+    routing: { routes: parseChannelRoutes(config.CHANNEL_ROUTES.join(',')), defaultChannel: config.DEFAULT_CHANNEL },
+    notify,
+    log: agentLog,
+    tickMs: deps.tickMs,
+  });
+  const source = new AlertSource({
     cluster,
     view: cache,
-    snapshots: collector,
     queue,
-    incidents,
-    notifier: deps.notifier,
-    routing: { routes: parseChannelRoutes(config.CHANNEL_ROUTES.join(',')), defaultChannel: config.DEFAULT_CHANNEL },
+    recoveries: recorder,
     windows: { ...windowsFrom(config.STABILIZE_SECONDS), ...deps.windows },
     metrics,
     log: agentLog,
     now,
     tickMs: deps.tickMs,
     refreshMs: deps.refreshMs,
-    onDiagnosis: deps.onDiagnosis,
-    onNotified: deps.onNotified,
   });
-  await pipeline.start({ concurrency: config.WORKER_CONCURRENCY, runWorkers: true, watch: deps.mode === 'agent' });
+  if (deps.mode === 'agent') {
+    source.start();
+    try {
+      await source.reconcile(await recorder.openIncidents());
+    } catch (error) {
+      agentLog.warn({ err: error }, 'Could not reconcile open incidents with the cluster');
+    }
+  }
+  await queue.startWorkers(
+    createDiagnoseProcessor({ cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis }),
+    { concurrency: config.WORKER_CONCURRENCY },
+  );
+  recorder.start();
 
   let counts = { waiting: 0, active: 0, delayed: 0 };
   metrics.queueDepth.collect(() => [{ labels: { cluster }, value: counts.waiting + counts.active + counts.delayed }]);
@@ -164,7 +194,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     stopping ??= (async () => {
       agentLog.info('Shutting down');
       await cache.stop();
-      await pipeline.stop();
+      source.stop();
+      recorder.stop();
       const closed = queue.close().then(() => true);
       const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.timeoutMs ?? 20_000).unref());
       if (!(await Promise.race([closed, timedOut]))) agentLog.warn('Workers did not finish in time; their jobs will be retried as stalled');
@@ -175,5 +206,10 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     return stopping;
   };
 
-  return { cluster, cache, queue, incidents, pipeline, metrics, collector, clusterClient, http, stop };
+  const tick = async (): Promise<void> => {
+    source.tick();
+    await recorder.flushDue();
+  };
+
+  return { cluster, cache, queue, incidents, source, recorder, metrics, collector, clusterClient, http, tick, stop };
 }

@@ -302,7 +302,7 @@ async function queueIdle(agent: RunningAgent): Promise<boolean> {
  */
 export async function settle(cluster: SimCluster, agent: RunningAgent, timeoutMs = 15_000): Promise<void> {
   await waitFor(() => cacheCaughtUp(cluster.store, agent.cache), 'the informer cache to catch up with the store', timeoutMs, 2);
-  await agent.pipeline.tick();
+  await agent.tick();
   let idleInARow = 0;
   await waitFor(
     async () => {
@@ -313,7 +313,7 @@ export async function settle(cluster: SimCluster, agent: RunningAgent, timeoutMs
     timeoutMs,
     3,
   );
-  await agent.pipeline.tick();
+  await agent.tick();
 }
 
 /** The open incidents of the agent's cluster. */
