@@ -74,7 +74,7 @@ export class CapturingNotifier implements Notifier {
     const isNew = command.type === 'open' || (command.type === 'digest' && !command.target);
     if (command.type === 'digest') {
       this.messages.push({ at, type: 'digest', id: command.digest.id, isNew, podUids: [], digestIncidentIds: command.digest.entries.map((e) => e.incidentId) });
-    } else {
+    } else if (command.type !== 'reply') {
       this.messages.push({ at, type: command.type, id: command.incident.id, isNew, podUids: Object.keys(command.incident.pods), digestIncidentIds: [] });
     }
     if (!isNew) return;

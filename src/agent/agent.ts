@@ -20,12 +20,16 @@ import type { DiagnosisQueue } from '../queue/diagnosis-queue.ts';
 import { createDiagnoseProcessor } from '../queue/worker.ts';
 import { IncidentManager } from '../incidents/manager.ts';
 import type { IncidentSettings } from '../incidents/settings.ts';
-import { IncidentRecorder, type NotifySink } from '../incidents/recorder.ts';
+import { IncidentRecorder } from '../incidents/recorder.ts';
 import type { NotifyCommand } from '../contract/incident.ts';
 import { MemoryIncidentStore } from '../incidents/memory-store.ts';
 import { RedisIncidentStore } from '../incidents/redis-store.ts';
 import type { Notifier } from '../notify/notifier.ts';
-import { parseChannelRoutes } from '../notify/channel-routing.ts';
+import { parseChannelRoutes, routeChannel } from '../notify/channel-routing.ts';
+import { deliverNotification } from '../notify/deliver.ts';
+import type { IncidentStore } from '../incidents/store.ts';
+import { InProcessNotifyQueue } from '../queue/notify-in-process.ts';
+import type { NotifyQueue } from '../queue/notify-queue.ts';
 import { windowsFrom, type StabilizationWindows } from '../cluster/candidates.ts';
 import { AlertSource } from '../cluster/alert-source.ts';
 import type { Diagnosis } from '../contract/diagnosis.ts';
@@ -33,10 +37,18 @@ import { startHealthServer, type HealthServer } from './http.ts';
 
 export type AgentMode = 'agent' | 'worker';
 
-export interface AgentDeps {
+/**
+ * Where notify commands go: a Notifier in this process (the single-process default: an in-process notify
+ * queue delivers at once), or a notify queue another process consumes (the Slack gateway, on Redis). The
+ * caller owns a queue it passes and closes it.
+ */
+export type AgentDelivery = { notifier: Notifier; notifyQueue?: undefined } | { notifyQueue: NotifyQueue; notifier?: undefined };
+
+export type AgentDeps = AgentDelivery & AgentOptions;
+
+export interface AgentOptions {
   config: Config;
   log: Logger;
-  notifier: Notifier;
   mode: AgentMode;
   /** Overrides the kubeconfig the config names (the demo passes the simulator's). */
   kubeconfig?: LoadedKubeconfig;
@@ -55,6 +67,7 @@ export interface AgentDeps {
   /** Skip the HTTP server (tests that run several agents). */
   withoutHttp?: boolean;
   onDiagnosis?: (diagnosis: Diagnosis) => void;
+  /** Called after each command this process delivered (not when another process delivers them). */
   onNotified?: (command: NotifyCommand) => void;
 }
 
@@ -63,6 +76,8 @@ export interface RunningAgent {
   cache: ClusterCache;
   queue: DiagnosisQueue;
   incidents: IncidentManager;
+  /** Where the incident stage hands its commands (delivered in this process unless the caller passed a queue). */
+  notify: NotifyQueue;
   /** The watch side (started in agent mode only). */
   source: AlertSource;
   /** The incident stage's entry point. */
@@ -92,7 +107,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
 
   let redis: Redis | undefined;
   let queue: DiagnosisQueue;
-  let store;
+  let store: IncidentStore;
   if (config.REDIS_URL) {
     queue = await createBullmqDiagnosisQueue({ ...deps.queueOptions, cluster, redis: config.REDIS_URL, prefix: config.REDIS_PREFIX, log: agentLog });
     redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
@@ -125,17 +140,20 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES }, 'Cluster cache synced');
 
   const collector = new SnapshotCollector({ cache, reader: clusterClient, now: () => new Date(now()), onError: (error, context) => agentLog.debug({ err: error, context }, 'Collector worked around a failure') });
-  const notify: NotifySink = {
-    enqueue: async (command) => {
-      await incidents.deliver(command, deps.notifier);
+  const notify = deps.notifyQueue ?? new InProcessNotifyQueue();
+  if (deps.notifier) {
+    const notifier = deps.notifier;
+    await notify.startDelivery(async (command) => {
+      await deliverNotification(command, { notifier, store });
       metrics.notifications.inc({ cluster, kind: command.type });
       deps.onNotified?.(command);
-    },
-  };
+    });
+  }
+  const routing = { routes: parseChannelRoutes(config.CHANNEL_ROUTES.join(',')), defaultChannel: config.DEFAULT_CHANNEL };
   const recorder = new IncidentRecorder({
     cluster,
     manager: incidents,
-    routing: { routes: parseChannelRoutes(config.CHANNEL_ROUTES.join(',')), defaultChannel: config.DEFAULT_CHANNEL },
+    channelFor: (namespace) => routeChannel(routing, namespace),
     notify,
     log: agentLog,
     tickMs: deps.tickMs,
@@ -199,6 +217,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       const closed = queue.close().then(() => true);
       const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.timeoutMs ?? 20_000).unref());
       if (!(await Promise.race([closed, timedOut]))) agentLog.warn('Workers did not finish in time; their jobs will be retried as stalled');
+      // After the workers: a job finishing during shutdown still hands its commands on.
+      if (!deps.notifyQueue) await notify.close();
       await http?.close();
       await clusterClient.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
@@ -211,5 +231,5 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     await recorder.flushDue();
   };
 
-  return { cluster, cache, queue, incidents, source, recorder, metrics, collector, clusterClient, http, tick, stop };
+  return { cluster, cache, queue, incidents, notify, source, recorder, metrics, collector, clusterClient, http, tick, stop };
 }

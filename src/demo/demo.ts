@@ -74,7 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       if (command.incident.scope === 'node') counts.nodeIncidents++;
     } else if (command.type === 'update') counts.updates++;
     else if (command.type === 'resolve') counts.resolved++;
-    else counts.digests++;
+    else if (command.type === 'digest') counts.digests++;
   };
   const quietLog = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, done) => done() }) });
   const config = loadConfig({ CLUSTER_NAME: 'demo', HTTP_PORT: '0', STABILIZE_SECONDS: '5', RESOLVE_AFTER_SECONDS: '5', STORM_THRESHOLD_PER_MINUTE: '50' });

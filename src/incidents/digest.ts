@@ -65,7 +65,7 @@ export function flushDigest(digest: Digest, now: number, settings: IncidentSetti
   return command;
 }
 
-export function nextDigestDue(digest: Digest, settings: IncidentSettings): number | null {
+function nextDigestDue(digest: Digest, settings: IncidentSettings): number | null {
   if (!digest.posted) return (digest.lastEmittedAt ?? digest.startedAt) + settings.repostAfterMs;
   if (digest.pendingUpdate) return (digest.lastEmittedAt ?? digest.startedAt) + settings.minUpdateIntervalMs;
   return null;

@@ -1,8 +1,8 @@
-import type { Digest, Incident, NotifyCommand, PodState, PostedMessage } from '../contract/incident.ts';
+import type { Digest, Incident, NotifyCommand, PodState } from '../contract/incident.ts';
 import { BatchedDocumentWriter, type DocumentChange } from './compare-and-set.ts';
-import { addToDigest, flushDigest, nextDigestDue } from './digest.ts';
+import { addToDigest, flushDigest } from './digest.ts';
 import { fingerprintOf } from './fingerprint.ts';
-import { clusterOfId, digestIdOf, incidentKeyOf, memberOf, type Observation } from './keys.ts';
+import { digestIdOf, incidentKeyOf, memberOf, type Observation } from './keys.ts';
 import { advance, canReopen, commandFor, decide, newIncident, nextDue, observe, reopen, ttlOf, type Decision } from './lifecycle.ts';
 import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from './settings.ts';
 import { snoozeScopeOf, snoozeScopes, snoozeScopesOf, type SnoozeRequest } from './snooze.ts';
@@ -15,7 +15,8 @@ import type { IncidentStore } from './store.ts';
  * (lifecycle.ts), lists storms in a digest (digest.ts) and holds back snoozed ones (snooze.ts). An incident
  * remembers where it was posted (channel + ts), in Redis when there is one, so a restarted process edits
  * that message instead of opening a second thread. Every change is a compare-and-set (compare-and-set.ts).
- * What it emits are NotifyCommands (src/contract/incident.ts) for the notify queue.
+ * What it emits are NotifyCommands (src/contract/incident.ts) for the notify queue; the delivering side
+ * reports where an open landed through the store (posted.ts), never through the manager.
  */
 
 export interface IncidentManagerOptions {
@@ -124,26 +125,6 @@ export class IncidentManager {
       if (command) commands.push(command);
     }
     return commands;
-  }
-
-  /** Remembers where an open (or digest) was posted, so later edits and re-opens go to that message. */
-  async markPosted(id: string, posted: PostedMessage): Promise<void> {
-    const cluster = clusterOfId(id);
-    const now = this.#now();
-    await this.#mutate(cluster, id, async (doc) => {
-      if (!doc) return { next: null, result: undefined };
-      doc.posted = { channel: posted.channel, ts: posted.ts };
-      doc.dueAt = doc.type === 'incident' ? nextDue(doc, now, this.settings) : nextDigestDue(doc, this.settings);
-      return { next: doc, result: undefined };
-    });
-  }
-
-  /** Delivers a command and records where an open or digest landed. */
-  async deliver(command: NotifyCommand, notifier: { deliver(command: NotifyCommand): Promise<PostedMessage | void> }): Promise<void> {
-    const posted = await notifier.deliver(command);
-    if (!posted) return;
-    if (command.type === 'open') await this.markPosted(command.incident.id, posted);
-    else if (command.type === 'digest' && !command.target) await this.markPosted(command.digest.id, posted);
   }
 
   async snooze(request: SnoozeRequest): Promise<void> {

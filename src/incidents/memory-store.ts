@@ -58,6 +58,16 @@ export class MemoryIncidentStore implements IncidentStore {
     return true;
   }
 
+  async replace(cluster: string, doc: StoredDoc, expectedVersion: number, dueAt: number | null): Promise<boolean> {
+    const current = this.#live(cluster, doc.id);
+    if (!current || current.version !== expectedVersion) return false;
+    this.#docs.set(docKey(cluster, doc.id), { version: expectedVersion + 1, json: JSON.stringify(doc), expiresAt: current.expiresAt });
+    const due = getOrCreate(this.#due, cluster, () => new Map<string, number>());
+    if (dueAt === null) due.delete(doc.id);
+    else due.set(doc.id, dueAt);
+    return true;
+  }
+
   async idsForMember(cluster: string, uid: string): Promise<string[]> {
     return [...(this.#members.get(docKey(cluster, uid)) ?? [])].sort();
   }

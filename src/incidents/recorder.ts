@@ -7,7 +7,6 @@ import type { Diagnosis } from '../contract/diagnosis.ts';
 import type { Incident, NotifyCommand } from '../contract/incident.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import type { Logger } from '../log.ts';
-import { routeChannel, type ChannelRouting } from '../notify/channel-routing.ts';
 import { incidentKeyOf, incidentOwnerOf, type Observation } from './keys.ts';
 import type { IncidentManager } from './manager.ts';
 
@@ -20,7 +19,11 @@ export interface NotifySink {
 export interface IncidentRecorderOptions {
   cluster: string;
   manager: IncidentManager;
-  routing: ChannelRouting;
+  /**
+   * The channel for an incident in this namespace (null: a node incident). The agent passes
+   * src/notify/channel-routing.ts's routeChannel over the configured routes.
+   */
+  channelFor: (namespace: string | null) => string;
   notify: NotifySink;
   log: Logger;
   /** How often flushDue runs; short enough to keep latency after a coalescing interval well under 1 s. */
@@ -38,7 +41,7 @@ export class IncidentRecorder {
 
   /** Records a worker's diagnosis and hands on what to notify. Throws (the job is retried) when the store or the notify queue fails. */
   async record(diagnosis: Diagnosis, snapshot: Snapshot): Promise<void> {
-    const { cluster, routing, manager } = this.#o;
+    const { cluster, channelFor, manager } = this.#o;
     const owner = snapshot.kind === 'Pod' ? incidentOwnerOf(snapshot.owners) : { kind: snapshot.workload.kind, name: snapshot.workload.metadata.name };
     const observed: Omit<Observation, 'channel'> = {
       cluster,
@@ -48,7 +51,7 @@ export class IncidentRecorder {
       observedAt: snapshot.observedAt,
     };
     // Node incidents have no namespace: they go to the node channel.
-    const channel = routeChannel(routing, incidentKeyOf(observed).namespace);
+    const channel = channelFor(incidentKeyOf(observed).namespace);
     const command = await manager.record({ ...observed, channel });
     if (command) await this.#o.notify.enqueue(command);
   }

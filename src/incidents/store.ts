@@ -3,7 +3,8 @@ import type { Digest, Incident } from '../contract/incident.ts';
 /**
  * The incident store port: where incidents and digests live. Two implementations, same semantics:
  * memory-store.ts (single process) and redis-store.ts (shared by every process of every cluster).
- * Keys always carry the cluster.
+ * Keys always carry the cluster. The manager writes through `put`; the delivering side of the notify seam
+ * (src/notify/deliver.ts, possibly another process) only through `replace` (markPosted).
  */
 
 export type StoredDoc = Incident | Digest;
@@ -30,6 +31,13 @@ export interface IncidentStore {
   get(cluster: string, id: string): Promise<Versioned | null>;
   /** Writes `doc` only if the stored version is still `expectedVersion` (0: absent). False on conflict. */
   put(cluster: string, doc: StoredDoc, expectedVersion: number, write: StoreWrite): Promise<boolean>;
+  /**
+   * Writes `doc` over an existing document whose version is still `expectedVersion`, keeping its expiry,
+   * its open flag and its member indexes, and schedules it at `dueAt`. False on conflict or when the
+   * document is gone. For changes that touch none of those: markPosted (posted.ts), which the delivering
+   * side calls with nothing but the store.
+   */
+  replace(cluster: string, doc: StoredDoc, expectedVersion: number, dueAt: number | null): Promise<boolean>;
   /** Ids of documents listing this Pod uid. */
   idsForMember(cluster: string, uid: string): Promise<string[]>;
   /** Ids with dueAt ≤ now, earliest first. */

@@ -1,5 +1,6 @@
 import { formatEvidence } from '../render/evidence-text.ts';
 import type { Digest, Incident, NotifyCommand, PodCounts, PostedMessage } from '../contract/incident.ts';
+import { channelOf, isNewTrackedMessage } from './deliver.ts';
 import type { Notifier } from './notifier.ts';
 
 export interface ConsoleNotifierOptions {
@@ -28,8 +29,7 @@ export class ConsoleNotifier implements Notifier {
   }
 
   async deliver(command: NotifyCommand): Promise<PostedMessage | void> {
-    const newMessage = command.type === 'open' || (command.type === 'digest' && !command.target);
-    const posted = newMessage ? { channel: channelOf(command), ts: this.#nextTs() } : undefined;
+    const posted = isNewTrackedMessage(command) ? { channel: channelOf(command), ts: this.#nextTs() } : undefined;
     this.#out.write(`${renderCommand(command, { maxEvidence: this.#maxEvidence, ts: posted?.ts })}\n`);
     return posted;
   }
@@ -66,11 +66,14 @@ export function renderCommand(command: NotifyCommand, options: { maxEvidence?: n
       return `[${command.target.channel}] RESOLVED ts ${command.target.ts}: ${title(command.incident)}: all ${command.pods.total} pod(s) healthy or gone`;
     case 'digest':
       return renderDigest(command.digest, command.target, options.ts);
+    case 'reply': {
+      const where = command.replyTo.threadTs ? ` in thread ${command.replyTo.threadTs}` : '';
+      const lines = [`[${command.replyTo.channel}] REPLY${where} to request ${command.requestId}`];
+      if (command.answer.kind === 'error') lines.push(`  ${command.answer.code}: ${command.answer.message}`);
+      else for (const d of command.answer.diagnoses) lines.push(`  ${d.subject.kind} ${d.subject.namespace}/${d.subject.name}: ${d.cause}: ${d.summary}`);
+      return lines.join('\n');
+    }
   }
-}
-
-function channelOf(command: NotifyCommand): string {
-  return command.type === 'digest' ? command.digest.channel : command.incident.channel;
 }
 
 function title(incident: Incident): string {

@@ -29,7 +29,7 @@ export interface AgentProcessConfig {
 async function main(options: AgentProcessConfig): Promise<void> {
   const notifier: Notifier = {
     async deliver(command) {
-      const id = command.type === 'digest' ? command.digest.id : command.incident.id;
+      const id = command.type === 'digest' ? command.digest.id : command.type === 'reply' ? command.requestId : command.incident.id;
       process.stdout.write(`posted ${command.type} ${id}\n`);
       await new Promise(() => undefined); // never returns: the test kills this process here
     },

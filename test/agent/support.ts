@@ -26,6 +26,7 @@ import { createClusterSimulator, createSimClock, type ClusterSimulator, type Nod
 import { startAgent, type AgentDeps, type AgentMode, type RunningAgent } from '../../src/agent/agent.ts';
 import type { Incident, NotifyCommand, PostedMessage } from '../../src/contract/incident.ts';
 import type { Notifier } from '../../src/notify/notifier.ts';
+import type { NotifyQueue } from '../../src/queue/notify-queue.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 import { FIXTURE_NOW, FIXTURE_ROOT } from '../support/fixtures.ts';
 
@@ -185,6 +186,8 @@ export interface TestAgentOptions {
   cluster: string;
   /** Defaults to a CapturingNotifier on the sim clock. */
   notifier?: CapturingNotifier;
+  /** Hand notify commands to this queue instead (another process delivers them); `notifier` then gets none. */
+  notifyQueue?: NotifyQueue;
   mode?: AgentMode;
   /** Another Redis URL (the outage proxy). */
   redisUrl?: string;
@@ -240,7 +243,7 @@ export async function startTestAgent(cluster: SimCluster, options: TestAgentOpti
   const agent = await startAgent({
     config,
     log,
-    notifier,
+    ...(options.notifyQueue ? { notifyQueue: options.notifyQueue } : { notifier }),
     mode: options.mode ?? 'agent',
     kubeconfig: loadKubeconfig({ path: cluster.kubeconfigPath }),
     now: () => clock.nowMs(),
