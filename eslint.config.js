@@ -26,7 +26,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['**/cluster/**', '**/queue/**', '**/slack/**', '**/actions/**', '**/sim/**', '**/handlers/**', '**/alerts/**'], message: 'The engine imports only src/contract.' },
+          {
+            group: ['**/cluster/**', '**/queue/**', '**/incidents/**', '**/notify/**', '**/render/**', '**/agent/**', '**/cli/**', '**/slack/**', '**/actions/**', '**/sim/**', '**/handlers/**'],
+            message: 'The engine imports only src/contract.',
+          },
           { group: ['@kubernetes/*', '@slack/*', 'bullmq', 'ioredis', 'node:*'], message: 'The engine does no I/O.' },
         ],
       }],
@@ -37,6 +40,26 @@ export default tseslint.config(
       'no-restricted-syntax': ['error',
         { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'Use snapshot.observedAt.' },
         { selector: 'TSEnumDeclaration', message: 'Use `as const` objects and unions, not enums.' }],
+    },
+  },
+  {
+    // The renderers are pure: plain data in, text (or Block Kit) out. They sit beside every stage and import none.
+    files: ['src/render/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          {
+            group: ['**/cluster/**', '**/queue/**', '**/incidents/**', '**/notify/**', '**/agent/**', '**/cli/**', '**/diagnosis/**', '**/sim/**', '**/slack/**', '**/actions/**', '**/handlers/**'],
+            message: 'Renderers import only src/contract and each other.',
+          },
+          { group: ['@kubernetes/*', 'bullmq', 'ioredis', 'pino', 'node:*'], message: 'Renderers do no I/O.' },
+          // Block Kit's shapes (KnownBlock from @slack/types) are types; the Slack client is I/O.
+          { group: ['@slack/*'], allowTypeImports: true, message: 'Renderers do no I/O: import only types from @slack/*.' },
+        ],
+      }],
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'Renderers take the time they show as data.' },
+        { object: 'process', property: 'env', message: 'Only src/config.ts reads process.env.' }],
     },
   },
 );

@@ -10,13 +10,9 @@ import type { Snapshot } from '../contract/snapshot.ts';
 import { diagnoseAll } from '../diagnosis/engine.ts';
 import { toTextLine } from '../render/text.ts';
 import { formatDiagnoses, type OutputFormat } from './format.ts';
-import { EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
+import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.ts';
 
 export const DIAGNOSE_USAGE = `usage: podwhy diagnose -f FILE|- [--pod NAME] [-n NAMESPACE] [-o text|json] [--now ISO-8601]`;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export interface DiagnoseOptions {
   file: string;

@@ -21,7 +21,7 @@ import { diagnose } from '../diagnosis/engine.ts';
 import { isPodwhyError, PodwhyError } from '../errors.ts';
 import { toTextLine } from '../render/text.ts';
 import { formatDiagnoses, type OutputFormat } from './format.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.ts';
 
 export const WHY_USAGE =
   'usage: podwhy why POD|NAMESPACE/POD|KIND/NAME|PREFIX [-n NAMESPACE] [--context CONTEXT] [--kubeconfig FILE] [-o text|json] [--no-logs] [--request-timeout SECONDS]';
@@ -43,10 +43,6 @@ export interface WhyOptions {
 export interface WhyDeps {
   /** KUBECONFIG, when the caller read it; otherwise client-node reads it. */
   kubeconfigEnv?: string;
-}
-
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 export function parseWhyArgs(argv: string[]): WhyOptions {
