@@ -26,7 +26,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['**/cluster/**', '**/queue/**', '**/slack/**', '**/actions/**', '**/sim/**', '**/handlers/**', '**/alerts/**'], message: 'The engine imports only src/contract.' },
+          {
+            group: ['**/cluster/**', '**/queue/**', '**/incidents/**', '**/notify/**', '**/render/**', '**/agent/**', '**/cli/**', '**/slack/**', '**/actions/**', '**/sim/**', '**/handlers/**'],
+            message: 'The engine imports only src/contract.',
+          },
           { group: ['@kubernetes/*', '@slack/*', 'bullmq', 'ioredis', 'node:*'], message: 'The engine does no I/O.' },
         ],
       }],
@@ -45,7 +48,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
-          { group: ['**/cluster/**', '**/queue/**', '**/actions/**', '**/sim/**', '**/handlers/**', '**/alerts/**', '**/agent/**', '**/cli/**', '**/log.ts', '**/config.ts', '**/metrics.ts'], message: 'The renderers take plain data (src/contract) and do no I/O.' },
+          { group: ['**/cluster/**', '**/queue/**', '**/actions/**', '**/sim/**', '**/handlers/**', '**/incidents/**', '**/notify/**', '**/agent/**', '**/cli/**', '**/log.ts', '**/config.ts', '**/metrics.ts'], message: 'The renderers take plain data (src/contract) and do no I/O.' },
           { group: ['@kubernetes/*', 'bullmq', 'ioredis', 'pino', 'prom-client', 'node:*'], message: 'The renderers do no I/O.' },
           { group: ['@slack/*'], allowTypeImports: true, message: 'Only type imports from Slack packages: no client, no Bolt at runtime.' },
         ],
@@ -67,6 +70,26 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [{ group: ['**/diagnosis/**', '**/diagnosis'], message: 'src/sim does not import the engine; share through src/contract.' }],
       }],
+    },
+  },
+  {
+    // The renderers are pure: plain data in, text (or Block Kit) out. They sit beside every stage and import none.
+    files: ['src/render/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          {
+            group: ['**/cluster/**', '**/queue/**', '**/incidents/**', '**/notify/**', '**/agent/**', '**/cli/**', '**/diagnosis/**', '**/sim/**', '**/slack/**', '**/actions/**', '**/handlers/**'],
+            message: 'Renderers import only src/contract and each other.',
+          },
+          { group: ['@kubernetes/*', 'bullmq', 'ioredis', 'pino', 'node:*'], message: 'Renderers do no I/O.' },
+          // Block Kit's shapes (KnownBlock from @slack/types) are types; the Slack client is I/O.
+          { group: ['@slack/*'], allowTypeImports: true, message: 'Renderers do no I/O: import only types from @slack/*.' },
+        ],
+      }],
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'Renderers take the time they show as data.' },
+        { object: 'process', property: 'env', message: 'Only src/config.ts reads process.env.' }],
     },
   },
 );

@@ -15,7 +15,7 @@
  * Clock: real time everywhere (store, kit, agent), so a child process and the agent agree on "now".
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { podCandidate, type StabilizationWindows } from '../src/alerts/candidates.ts';
+import { podCandidate, type StabilizationWindows } from '../src/cluster/candidates.ts';
 import type { Pod } from '../src/contract/k8s.ts';
 import type { CauseId } from '../src/contract/scenarios.ts';
 import { startFakeApiServer, type FakeApiServer } from '../src/sim/api-server.ts';

@@ -31,9 +31,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Histogram } from 'prom-client';
 import { startAgent, type RunningAgent } from '../src/agent/agent.ts';
-import type { IncidentSettings } from '../src/alerts/incidents.ts';
+import type { IncidentSettings } from '../src/incidents/settings.ts';
 import type { Incident, NotifyCommand, PostedMessage } from '../src/contract/incident.ts';
-import type { Notifier } from '../src/alerts/notifier.ts';
+import type { Notifier } from '../src/notify/notifier.ts';
 import { loadKubeconfig } from '../src/cluster/kubeconfig.ts';
 import { loadConfig } from '../src/config.ts';
 import { seriesValue } from '../src/metrics.ts';
@@ -76,7 +76,7 @@ export class CapturingNotifier implements Notifier {
     const isNew = command.type === 'open' || (command.type === 'digest' && !command.target);
     if (command.type === 'digest') {
       this.messages.push({ at, type: 'digest', id: command.digest.id, isNew, podUids: [], digestIncidentIds: command.digest.entries.map((e) => e.incidentId) });
-    } else {
+    } else if (command.type !== 'reply') {
       this.messages.push({ at, type: command.type, id: command.incident.id, isNew, podUids: Object.keys(command.incident.pods), digestIncidentIds: [] });
     }
     if (!isNew) return;

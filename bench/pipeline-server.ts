@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { serveChildControl } from './child-control.ts';
-import { windowsFrom } from '../src/alerts/candidates.ts';
+import { windowsFrom } from '../src/cluster/candidates.ts';
 import { startPipelineCluster } from './pipeline-cluster.ts';
 
 const { values } = parseArgs({

@@ -15,9 +15,13 @@
  * and including it, or, for incidents listed in a storm digest, the digest lists its workload (a digest
  * lists workloads, not Pods).
  */
-import { MemoryIncidentStore } from '../src/alerts/incident-store-memory.ts';
-import { routeChannel, type ChannelRouting } from '../src/alerts/channel-routing.ts';
-import { IncidentManager, incidentKeyOf, type IncidentSettings } from '../src/alerts/incidents.ts';
+import { MemoryIncidentStore } from '../src/incidents/memory-store.ts';
+import { markPosted } from '../src/incidents/posted.ts';
+import { deliverNotification } from '../src/notify/deliver.ts';
+import { routeChannel, type ChannelRouting } from '../src/notify/channel-routing.ts';
+import { IncidentManager } from '../src/incidents/manager.ts';
+import { incidentKeyOf } from '../src/incidents/keys.ts';
+import type { IncidentSettings } from '../src/incidents/settings.ts';
 import type { NotifyCommand } from '../src/contract/incident.ts';
 import type { Logger } from '../src/log.ts';
 import type { PacingSettings } from '../src/notify/channel-pacer.ts';
@@ -192,14 +196,14 @@ export async function measureSlackStorm(options: SlackStormOptions): Promise<Sla
     ...(options.pacing ? { pacing: options.pacing } : {}),
     // Record the parent as soon as it is posted (IncidentManager.deliver records it again after the
     // thread reply): its edits need not wait for the reply, which queues behind the channel's other posts.
-    onParentPosted: (command, posted) => incidents.markPosted(command.type === 'digest' ? command.digest.id : command.type === 'open' ? command.incident.id : '', posted),
+    onParentPosted: async (command, posted) => void await markPosted(store, command.type === 'digest' ? command.digest.id : command.type === 'open' ? command.incident.id : '', posted),
   });
   const coalesceMs = incidents.settings.minUpdateIntervalMs;
 
   const inFlight = new Set<Promise<void>>();
   let deliveryFailures = 0;
   const deliver = (command: NotifyCommand): void => {
-    const delivery = incidents.deliver(command, notifier).catch((err: unknown) => {
+    const delivery = deliverNotification(command, { notifier, store }).then(() => undefined, (err: unknown) => {
       deliveryFailures += 1;
       options.log.warn({ err, type: command.type }, 'Delivery failed');
     });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PodwhyError } from './errors.ts';
+import { ClusterName } from './queue/jobs.ts';
 
 const commaList = z
   .string()
@@ -13,8 +14,8 @@ const commaList = z
 const seconds = (fallback: number) => z.coerce.number().int().min(0).max(86_400).default(fallback);
 
 export const Config = z.object({
-  /** Names this agent's cluster in every job id, incident key and metric label. No ':' (BullMQ ids). */
-  CLUSTER_NAME: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and dashes').default('default'),
+  /** Names this agent's cluster in every job id, incident key and metric label (src/queue/jobs.ts ClusterName: no ':'). */
+  CLUSTER_NAME: ClusterName.default('default'),
   /** kubeconfig file; unset: the standard KUBECONFIG / ~/.kube/config, or the in-cluster service account. */
   KUBECONFIG: z.string().optional(),
   KUBE_CONTEXT: z.string().optional(),

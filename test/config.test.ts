@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, loadConfig } from '../src/config.ts';
 import { isPodwhyError } from '../src/errors.ts';
 import { createLogger } from '../src/log.ts';
+import { queueNameFor } from '../src/queue/jobs.ts';
 
 describe('loadConfig', () => {
   it('gives a single process against the kubeconfig when nothing is set', () => {
@@ -45,6 +46,29 @@ describe('loadConfig', () => {
     expect(isPodwhyError(caught, 'config-invalid')).toBe(true);
     const message = (caught as Error).message;
     for (const key of ['CLUSTER_NAME', 'REDIS_URL', 'HTTP_PORT', 'ACTIONS_ENABLED']) expect(message).toContain(key);
+  });
+
+  it.each([
+    ['prod', true],
+    ['prod-eu.west_1', true],
+    ['Prod', false],
+    ['prod:eu', false],
+    ['-prod', false],
+    ['prod-', false],
+    ['p'.repeat(64), false],
+  ])('accepts the cluster name %s exactly when a diagnosis job does (one schema for both)', (name, valid) => {
+    const accepts = (read: () => string) => {
+      try {
+        return read() !== '';
+      } catch {
+        return false;
+      }
+    };
+
+    const configured = accepts(() => loadConfig({ CLUSTER_NAME: name }).CLUSTER_NAME);
+    const queued = accepts(() => queueNameFor(name));
+
+    expect([configured, queued]).toEqual([valid, valid]);
   });
 
   it('.env.example lists exactly the schema keys', () => {

@@ -1,7 +1,8 @@
 /**
  * Composition root of `podwhy agent` (watch + workers + incidents, one process by default) and
- * `podwhy worker` (workers only, BullMQ mode). Builds everything from the validated config and
- * shuts it down in order: informers → pipeline → workers (bounded) → queue → Redis.
+ * `podwhy worker` (workers only, BullMQ mode). Wiring only: it builds each stage of the alert flow
+ * (docs/architecture.md) from the validated config, connects each to the next, and shuts them down in
+ * order: informers → watch side → incident timer → workers (bounded) → queue → Redis.
  */
 import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
@@ -16,23 +17,38 @@ import type { InformerTimings } from '../cluster/watch/resilient-informer.ts';
 import { InProcessDiagnosisQueue } from '../queue/in-process.ts';
 import { createBullmqDiagnosisQueue, type BullmqQueueOptions } from '../queue/bullmq.ts';
 import type { DiagnosisQueue } from '../queue/diagnosis-queue.ts';
-import { IncidentManager, type IncidentSettings } from '../alerts/incidents.ts';
+import { createDiagnoseProcessor } from '../queue/worker.ts';
+import { IncidentManager } from '../incidents/manager.ts';
+import type { IncidentSettings } from '../incidents/settings.ts';
+import { IncidentRecorder } from '../incidents/recorder.ts';
 import type { NotifyCommand } from '../contract/incident.ts';
-import { MemoryIncidentStore } from '../alerts/incident-store-memory.ts';
-import { RedisIncidentStore } from '../alerts/incident-store-redis.ts';
-import type { Notifier } from '../alerts/notifier.ts';
-import { parseChannelRoutes } from '../alerts/channel-routing.ts';
-import { windowsFrom, type StabilizationWindows } from '../alerts/candidates.ts';
+import { MemoryIncidentStore } from '../incidents/memory-store.ts';
+import { RedisIncidentStore } from '../incidents/redis-store.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { parseChannelRoutes, routeChannel } from '../notify/channel-routing.ts';
+import { deliverNotification } from '../notify/deliver.ts';
+import type { IncidentStore } from '../incidents/store.ts';
+import { InProcessNotifyQueue } from '../queue/notify-in-process.ts';
+import type { NotifyQueue } from '../queue/notify-queue.ts';
+import { windowsFrom, type StabilizationWindows } from '../cluster/candidates.ts';
+import { AlertSource } from '../cluster/alert-source.ts';
 import type { Diagnosis } from '../contract/diagnosis.ts';
-import { AlertPipeline } from './pipeline.ts';
 import { startHealthServer, type HealthServer } from './http.ts';
 
 export type AgentMode = 'agent' | 'worker';
 
-export interface AgentDeps {
+/**
+ * Where notify commands go: a Notifier in this process (the single-process default: an in-process notify
+ * queue delivers at once), or a notify queue another process consumes (the Slack gateway, on Redis). The
+ * caller owns a queue it passes and closes it.
+ */
+export type AgentDelivery = { notifier: Notifier; notifyQueue?: undefined } | { notifyQueue: NotifyQueue; notifier?: undefined };
+
+export type AgentDeps = AgentDelivery & AgentOptions;
+
+export interface AgentOptions {
   config: Config;
   log: Logger;
-  notifier: Notifier;
   mode: AgentMode;
   /** Overrides the kubeconfig the config names (the demo passes the simulator's). */
   kubeconfig?: LoadedKubeconfig;
@@ -51,6 +67,7 @@ export interface AgentDeps {
   /** Skip the HTTP server (tests that run several agents). */
   withoutHttp?: boolean;
   onDiagnosis?: (diagnosis: Diagnosis) => void;
+  /** Called after each command this process delivered (not when another process delivers them). */
   onNotified?: (command: NotifyCommand) => void;
 }
 
@@ -59,11 +76,18 @@ export interface RunningAgent {
   cache: ClusterCache;
   queue: DiagnosisQueue;
   incidents: IncidentManager;
-  pipeline: AlertPipeline;
+  /** Where the incident stage hands its commands (delivered in this process unless the caller passed a queue). */
+  notify: NotifyQueue;
+  /** The watch side (started in agent mode only). */
+  source: AlertSource;
+  /** The incident stage's entry point. */
+  recorder: IncidentRecorder;
   metrics: AgentMetrics;
   collector: SnapshotCollector;
   clusterClient: ClientNodeCluster;
   http: HealthServer | undefined;
+  /** One beat of the timer-driven stages: hands on due candidates, emits due incident changes (tests drive it). */
+  tick(): Promise<void>;
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
@@ -83,7 +107,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
 
   let redis: Redis | undefined;
   let queue: DiagnosisQueue;
-  let store;
+  let store: IncidentStore;
   if (config.REDIS_URL) {
     queue = await createBullmqDiagnosisQueue({ ...deps.queueOptions, cluster, redis: config.REDIS_URL, prefix: config.REDIS_PREFIX, log: agentLog });
     redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
@@ -116,24 +140,49 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES }, 'Cluster cache synced');
 
   const collector = new SnapshotCollector({ cache, reader: clusterClient, now: () => new Date(now()), onError: (error, context) => agentLog.debug({ err: error, context }, 'Collector worked around a failure') });
-  const pipeline = new AlertPipeline({
+  const notify = deps.notifyQueue ?? new InProcessNotifyQueue();
+  if (deps.notifier) {
+    const notifier = deps.notifier;
+    await notify.startDelivery(async (command) => {
+      await deliverNotification(command, { notifier, store });
+      metrics.notifications.inc({ cluster, kind: command.type });
+      deps.onNotified?.(command);
+    });
+  }
+  const routing = { routes: parseChannelRoutes(config.CHANNEL_ROUTES.join(',')), defaultChannel: config.DEFAULT_CHANNEL };
+  const recorder = new IncidentRecorder({
+    cluster,
+    manager: incidents,
+    channelFor: (namespace) => routeChannel(routing, namespace),
+    notify,
+    log: agentLog,
+    tickMs: deps.tickMs,
+  });
+  const source = new AlertSource({
     cluster,
     view: cache,
-    snapshots: collector,
     queue,
-    incidents,
-    notifier: deps.notifier,
-    routing: { routes: parseChannelRoutes(config.CHANNEL_ROUTES.join(',')), defaultChannel: config.DEFAULT_CHANNEL },
+    recoveries: recorder,
     windows: { ...windowsFrom(config.STABILIZE_SECONDS), ...deps.windows },
     metrics,
     log: agentLog,
     now,
     tickMs: deps.tickMs,
     refreshMs: deps.refreshMs,
-    onDiagnosis: deps.onDiagnosis,
-    onNotified: deps.onNotified,
   });
-  await pipeline.start({ concurrency: config.WORKER_CONCURRENCY, runWorkers: true, watch: deps.mode === 'agent' });
+  if (deps.mode === 'agent') {
+    source.start();
+    try {
+      await source.reconcile(await recorder.openIncidents());
+    } catch (error) {
+      agentLog.warn({ err: error }, 'Could not reconcile open incidents with the cluster');
+    }
+  }
+  await queue.startWorkers(
+    createDiagnoseProcessor({ cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis }),
+    { concurrency: config.WORKER_CONCURRENCY },
+  );
+  recorder.start();
 
   const http = deps.withoutHttp
     ? undefined
@@ -162,10 +211,13 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     stopping ??= (async () => {
       agentLog.info('Shutting down');
       await cache.stop();
-      await pipeline.stop();
+      source.stop();
+      recorder.stop();
       const closed = queue.close().then(() => true);
       const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.timeoutMs ?? 20_000).unref());
       if (!(await Promise.race([closed, timedOut]))) agentLog.warn('Workers did not finish in time; their jobs will be retried as stalled');
+      // After the workers: a job finishing during shutdown still hands its commands on.
+      if (!deps.notifyQueue) await notify.close();
       await http?.close();
       await clusterClient.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());
@@ -173,5 +225,10 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     return stopping;
   };
 
-  return { cluster, cache, queue, incidents, pipeline, metrics, collector, clusterClient, http, stop };
+  const tick = async (): Promise<void> => {
+    source.tick();
+    await recorder.flushDue();
+  };
+
+  return { cluster, cache, queue, incidents, notify, source, recorder, metrics, collector, clusterClient, http, tick, stop };
 }

@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { isPodwhyError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { ConsoleNotifier } from '../alerts/console-notifier.ts';
+import { ConsoleNotifier } from '../notify/console-notifier.ts';
+import { toTextLine } from '../render/text.ts';
 import { startAgent, type AgentMode } from '../agent/agent.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
 
@@ -58,7 +59,8 @@ export async function agentCommand(mode: AgentMode, argv: string[], io: CliIo, d
     return EXIT_OK;
   } catch (error) {
     if (isPodwhyError(error)) {
-      io.stderr(`podwhy ${mode}: ${error.message}\n`);
+      // E.g. the API server's own words when the first sync fails: one safe line (render/text.ts).
+      io.stderr(`${toTextLine(`podwhy ${mode}: ${error.message}`)}\n`);
       return EXIT_FAILURE;
     }
     throw error;

@@ -8,14 +8,11 @@ import { DumpError, parseKubectlDump } from '../cluster/kubectl-dump.ts';
 import { buildSnapshots, classifyObjects, countObjects } from '../cluster/snapshot.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import { diagnoseAll } from '../diagnosis/engine.ts';
+import { toTextLine } from '../render/text.ts';
 import { formatDiagnoses, type OutputFormat } from './format.ts';
-import { EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
+import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.ts';
 
 export const DIAGNOSE_USAGE = `usage: podwhy diagnose -f FILE|- [--pod NAME] [-n NAMESPACE] [-o text|json] [--now ISO-8601]`;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export interface DiagnoseOptions {
   file: string;
@@ -68,7 +65,8 @@ export async function diagnoseCommand(argv: string[], io: CliIo): Promise<number
     return EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError || error instanceof DumpError) {
-      io.stderr(`podwhy diagnose: ${error.message}\n`);
+      // A DumpError may quote the input (names, kinds): one safe line, like every cluster string (render/text.ts).
+      io.stderr(`${toTextLine(`podwhy diagnose: ${error.message}`)}\n`);
       if (error instanceof UsageError) io.stderr(`${DIAGNOSE_USAGE}\n`);
       return EXIT_USAGE;
     }

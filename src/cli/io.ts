@@ -12,3 +12,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** Unusable input or arguments: bad JSON/YAML, no objects, an unknown option. */
 export const EXIT_USAGE = 2;
+
+/** Bad arguments: the command prints the message and its usage line, and exits with EXIT_USAGE. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

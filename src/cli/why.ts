@@ -19,8 +19,9 @@ import type { Pod, Workload } from '../contract/k8s.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import { diagnose } from '../diagnosis/engine.ts';
 import { isPodwhyError, PodwhyError } from '../errors.ts';
+import { toTextLine } from '../render/text.ts';
 import { formatDiagnoses, type OutputFormat } from './format.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.ts';
 
 export const WHY_USAGE =
   'usage: podwhy why POD|NAMESPACE/POD|KIND/NAME|PREFIX [-n NAMESPACE] [--context CONTEXT] [--kubeconfig FILE] [-o text|json] [--no-logs] [--request-timeout SECONDS]';
@@ -42,10 +43,6 @@ export interface WhyOptions {
 export interface WhyDeps {
   /** KUBECONFIG, when the caller read it; otherwise client-node reads it. */
   kubeconfigEnv?: string;
-}
-
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 export function parseWhyArgs(argv: string[]): WhyOptions {
@@ -90,13 +87,14 @@ export async function whyCommand(argv: string[], io: CliIo, deps: WhyDeps = {}):
   try {
     const result = await runWhy(options, io, deps);
     // JSON on stdout stays exactly the `diagnose -o json` contract; the note goes to stderr there.
-    if (result.note && options.output === 'json') io.stderr(`${result.note}\n`);
-    else if (result.note) io.stdout(`${result.note}\n\n`);
+    // Lines that quote the cluster (Pod names, API error messages) go through the one text rule (render/text.ts).
+    if (result.note && options.output === 'json') io.stderr(`${toTextLine(result.note)}\n`);
+    else if (result.note) io.stdout(`${toTextLine(result.note)}\n\n`);
     io.stdout(formatDiagnoses(result.diagnoses, options.output, { pods: result.pods, workloads: result.workloads }));
     return EXIT_OK;
   } catch (error) {
     if (!isPodwhyError(error)) throw error;
-    io.stderr(`podwhy why: ${error.message}\n`);
+    io.stderr(`${toTextLine(`podwhy why: ${error.message}`)}\n`);
     return error.code === 'bad-input' ? EXIT_USAGE : EXIT_FAILURE;
   }
 }
@@ -118,7 +116,7 @@ async function runWhy(options: WhyOptions, io: CliIo, deps: WhyDeps): Promise<Wh
   for (const failure of failures) {
     // The server went away half-way: that is the answer, not a warning.
     if (isPodwhyError(failure.error, 'api-unreachable')) throw failure.error;
-    io.stderr(`podwhy why: warning: ${describeFailure(failure)}; diagnosing without them\n`);
+    io.stderr(`${toTextLine(`podwhy why: warning: ${describeFailure(failure)}; diagnosing without them`)}\n`);
   }
   const resolution = resolveTarget(spec, {
     pods: cache.pods(spec.namespace),
@@ -131,7 +129,7 @@ async function runWhy(options: WhyOptions, io: CliIo, deps: WhyDeps): Promise<Wh
     cache,
     reader,
     now: () => io.now(),
-    onError: (error, context) => io.stderr(`podwhy why: warning: no log for ${context.namespace}/${context.name}: ${(error as Error).message}\n`),
+    onError: (error, context) => io.stderr(`${toTextLine(`podwhy why: warning: no log for ${context.namespace}/${context.name}: ${(error as Error).message}`)}\n`),
   });
   const withLogs = options.logs;
   if (resolution.kind === 'pod') {

@@ -112,17 +112,55 @@ export interface PodCounts {
   total: number;
 }
 
+export type IncidentCommandType = 'open' | 'update' | 'reopen' | 'resolve';
+
 /**
- * What the notifier must do. `target` is the parent message to edit or to reply under.
- * - open: post a new parent message;
+ * What the notifier must do about an incident. `target` is the parent message to edit or to reply under.
+ * - open: post a new parent message (the delivering side then records where it landed: markPosted);
  * - update: edit the parent (count or evidence changed);
  * - reopen: post in the SAME thread that it is back, and edit the parent to open;
- * - resolve: edit the parent to resolved;
- * - digest: post the storm digest (no target) or edit it (target).
+ * - resolve: edit the parent to resolved.
  */
-export type NotifyCommand =
+export type IncidentCommand =
   | { type: 'open'; incident: Incident; diagnosis: Diagnosis; pods: PodCounts }
   | { type: 'update'; incident: Incident; diagnosis: Diagnosis; pods: PodCounts; target: PostedMessage }
   | { type: 'reopen'; incident: Incident; diagnosis: Diagnosis; pods: PodCounts; target: PostedMessage }
-  | { type: 'resolve'; incident: Incident; diagnosis: Diagnosis; pods: PodCounts; target: PostedMessage }
-  | { type: 'digest'; digest: Digest; target?: PostedMessage };
+  | { type: 'resolve'; incident: Incident; diagnosis: Diagnosis; pods: PodCounts; target: PostedMessage };
+
+/** Post the storm digest (no target; markPosted follows) or edit it (target). */
+export interface DigestCommand {
+  type: 'digest';
+  digest: Digest;
+  target?: PostedMessage;
+}
+
+/** Where the answer to a person's command goes: Slack ids and a message ts (never a response_url, a bearer credential). */
+export interface ReplyTarget {
+  channel: string;
+  /** Answer in this thread. */
+  threadTs?: string;
+  /** Answer only this user (ephemeral). */
+  user?: string;
+}
+
+/** The answer to `/pod why …` (or a button that asks a question): diagnoses, or why there are none. */
+export type ReplyAnswer =
+  | { kind: 'diagnoses'; diagnoses: Diagnosis[]; /** Which Pods were picked for a workload or a prefix. */ note?: string }
+  | { kind: 'error'; /** A PodwhyError code (src/errors.ts). */ code: string; message: string };
+
+/** Answer a person's command (issue 8 produces it; it is not tracked as an incident, so no markPosted). */
+export interface ReplyCommand {
+  type: 'reply';
+  cluster: string;
+  /** The command's request id (its job's deduplication id carries it). */
+  requestId: string;
+  replyTo: ReplyTarget;
+  answer: ReplyAnswer;
+}
+
+/**
+ * What the delivering side must do: a union on `type`, carried as JSON on the notify queue
+ * (src/queue/notify-jobs.ts validates it). A new kind (the remediation issue's `actionResult`) is one more
+ * member; consumers switch on `type`.
+ */
+export type NotifyCommand = IncidentCommand | DigestCommand | ReplyCommand;

@@ -16,7 +16,7 @@ import { ObjectStore } from '../sim/store.ts';
 import { startFakeApiServer } from '../sim/api-server.ts';
 import { createClusterSimulator } from '../sim/kit/cluster-simulator.ts';
 import { createSimClock } from '../sim/kit/clock.ts';
-import { ConsoleNotifier } from '../alerts/console-notifier.ts';
+import { ConsoleNotifier } from '../notify/console-notifier.ts';
 import type { NotifyCommand } from '../contract/incident.ts';
 import { startAgent, type RunningAgent } from '../agent/agent.ts';
 import type { Diagnosis } from '../contract/diagnosis.ts';
@@ -74,7 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       if (command.incident.scope === 'node') counts.nodeIncidents++;
     } else if (command.type === 'update') counts.updates++;
     else if (command.type === 'resolve') counts.resolved++;
-    else counts.digests++;
+    else if (command.type === 'digest') counts.digests++;
   };
   const quietLog = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, done) => done() }) });
   const config = loadConfig({ CLUSTER_NAME: 'demo', HTTP_PORT: '0', STABILIZE_SECONDS: '5', RESOLVE_AFTER_SECONDS: '5', STORM_THRESHOLD_PER_MINUTE: '50' });

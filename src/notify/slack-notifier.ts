@@ -35,7 +35,7 @@ import type { Logger } from '../log.ts';
 import type { ActionValueSigner } from '../slack/action-value.ts';
 import type { SlackMessage } from '../slack/render/blocks.ts';
 import { renderNotifyCommand } from '../slack/render/incident.ts';
-import type { Notifier } from '../alerts/notifier.ts';
+import type { Notifier } from './notifier.ts';
 import { SlackPacer, SYSTEM_CLOCK, type PacerClock, type PacerStats, type PacingSettings } from './channel-pacer.ts';
 
 export interface SlackWebClientOptions {
@@ -174,6 +174,8 @@ export class SlackNotifier implements Notifier {
   }
 
   async deliver(command: NotifyCommand): Promise<PostedMessage | void> {
+    // Answers to commands are rendered and posted by the command replier, not as incident messages.
+    if (command.type === 'reply') throw new PodwhyError('bad-input', 'a reply command reached the incident notifier');
     const rendered = renderNotifyCommand(command, { issuedAt: this.#clock.now(), ...(this.#sign ? { sign: this.#sign } : {}) });
     switch (command.type) {
       case 'open': {

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
 import { startAgent, type AgentMode } from '../../src/agent/agent.ts';
-import type { Notifier } from '../../src/alerts/notifier.ts';
+import type { Notifier } from '../../src/notify/notifier.ts';
 
 export interface AgentProcessConfig {
   kubeconfigPath: string;
@@ -29,7 +29,7 @@ export interface AgentProcessConfig {
 async function main(options: AgentProcessConfig): Promise<void> {
   const notifier: Notifier = {
     async deliver(command) {
-      const id = command.type === 'digest' ? command.digest.id : command.incident.id;
+      const id = command.type === 'digest' ? command.digest.id : command.type === 'reply' ? command.requestId : command.incident.id;
       process.stdout.write(`posted ${command.type} ${id}\n`);
       await new Promise(() => undefined); // never returns: the test kills this process here
     },

@@ -86,7 +86,7 @@ describe.each(QUEUE_MODES)('transients and recovery through the real agent (%s q
     // Each resource has its own watch: here the Pod (CreateContainerError, due at once) arrives first.
     const [pod] = plantFixture(cluster, fixture, (kind) => !isOwner(kind)).filter((o) => o.kind === 'Pod');
     await waitFor(() => cacheCaughtUp(cluster.store, agent.agent.cache), 'the cache to hold the Pod');
-    await agent.agent.pipeline.tick();
+    await agent.agent.tick();
     const waiting = await waitFor(async () => {
       const counts = await agent.agent.queue.counts();
       return counts.delayed === 1 ? counts : null;

@@ -25,7 +25,8 @@ import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server
 import { createClusterSimulator, createSimClock, type ClusterSimulator, type NodeSpec, type SimClock } from '../../src/sim/kit/cluster-simulator.ts';
 import { startAgent, type AgentDeps, type AgentMode, type RunningAgent } from '../../src/agent/agent.ts';
 import type { Incident, NotifyCommand, PostedMessage } from '../../src/contract/incident.ts';
-import type { Notifier } from '../../src/alerts/notifier.ts';
+import type { Notifier } from '../../src/notify/notifier.ts';
+import type { NotifyQueue } from '../../src/queue/notify-queue.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 import { FIXTURE_NOW, FIXTURE_ROOT } from '../support/fixtures.ts';
 
@@ -185,6 +186,8 @@ export interface TestAgentOptions {
   cluster: string;
   /** Defaults to a CapturingNotifier on the sim clock. */
   notifier?: CapturingNotifier;
+  /** Hand notify commands to this queue instead (another process delivers them); `notifier` then gets none. */
+  notifyQueue?: NotifyQueue;
   mode?: AgentMode;
   /** Another Redis URL (the outage proxy). */
   redisUrl?: string;
@@ -240,7 +243,7 @@ export async function startTestAgent(cluster: SimCluster, options: TestAgentOpti
   const agent = await startAgent({
     config,
     log,
-    notifier,
+    ...(options.notifyQueue ? { notifyQueue: options.notifyQueue } : { notifier }),
     mode: options.mode ?? 'agent',
     kubeconfig: loadKubeconfig({ path: cluster.kubeconfigPath }),
     now: () => clock.nowMs(),
@@ -302,7 +305,7 @@ async function queueIdle(agent: RunningAgent): Promise<boolean> {
  */
 export async function settle(cluster: SimCluster, agent: RunningAgent, timeoutMs = 15_000): Promise<void> {
   await waitFor(() => cacheCaughtUp(cluster.store, agent.cache), 'the informer cache to catch up with the store', timeoutMs, 2);
-  await agent.pipeline.tick();
+  await agent.tick();
   let idleInARow = 0;
   await waitFor(
     async () => {
@@ -313,7 +316,7 @@ export async function settle(cluster: SimCluster, agent: RunningAgent, timeoutMs
     timeoutMs,
     3,
   );
-  await agent.pipeline.tick();
+  await agent.tick();
 }
 
 /** The open incidents of the agent's cluster. */

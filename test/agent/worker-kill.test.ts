@@ -55,7 +55,7 @@ describe('a worker killed mid-job (BullMQ queue, two instances on one Redis)', (
     child.kill('SIGKILL');
     await exited;
     await waitFor(async () => (await survivor.agent.queue.counts()).completed >= 1, 'the surviving instance to complete the job', 15_000);
-    await survivor.agent.pipeline.tick();
+    await survivor.agent.tick();
     const job = await raw.getJob(stuck?.id ?? '');
     const incidentId = `${name}/shop/Deployment/api/container-exit.immediate`;
     const incident = await survivor.agent.incidents.get(name, incidentId);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { windowsFrom } from '../../src/alerts/candidates.ts';
+import { windowsFrom } from '../../src/cluster/candidates.ts';
 import { createLogger } from '../../src/log.ts';
 import { startPipelineCluster, type BurstResult, type PipelineCluster } from '../../bench/pipeline-cluster.ts';
 import {

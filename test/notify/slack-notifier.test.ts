@@ -6,8 +6,10 @@
 import { Writable } from 'node:stream';
 import { ErrorCode, type WebAPIHTTPError } from '@slack/web-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
-import { IncidentManager, type IncidentSettings } from '../../src/alerts/incidents.ts';
+import { MemoryIncidentStore } from '../../src/incidents/memory-store.ts';
+import { deliverNotification } from '../../src/notify/deliver.ts';
+import { IncidentManager } from '../../src/incidents/manager.ts';
+import type { IncidentSettings } from '../../src/incidents/settings.ts';
 import type { NotifyCommand, PostedMessage } from '../../src/contract/incident.ts';
 import { isPodwhyError, type PodwhyError } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';
@@ -31,6 +33,7 @@ interface Harness {
   slack: SlackEmulator;
   notifier: SlackNotifier;
   incidents: IncidentManager;
+  store: MemoryIncidentStore;
   clock: { now: number };
   logs: string[];
   /** Records an observation and delivers what the manager decides (markPosted included). */
@@ -61,8 +64,10 @@ async function harness(options: {
   const notifier = new SlackNotifier({ client, log, ...(options.pacing ? { pacing: options.pacing } : {}), ...options.notifier });
   notifiers.push(notifier);
   const clock = { now: T0 };
-  const incidents = new IncidentManager({ store: new MemoryIncidentStore({ now: () => clock.now }), settings: { stormThresholdPerMinute: 100, ...options.incidents }, now: () => clock.now });
+  const store = new MemoryIncidentStore({ now: () => clock.now });
+  const incidents = new IncidentManager({ store, settings: { stormThresholdPerMinute: 100, ...options.incidents }, now: () => clock.now });
   return {
+    store,
     slack,
     notifier,
     incidents,
@@ -70,13 +75,13 @@ async function harness(options: {
     logs,
     async record(replica, channel = ALERTS) {
       const command = await incidents.record(replicaObservation(replica, channel));
-      if (command) await incidents.deliver(command, notifier);
+      if (command) await deliverNotification(command, { notifier, store });
       return command;
     },
     async flush(advanceMs) {
       clock.now += advanceMs;
       const commands = await incidents.flushDue('prod');
-      for (const command of commands) await incidents.deliver(command, notifier);
+      for (const command of commands) await deliverNotification(command, { notifier, store });
       return commands;
     },
   };
@@ -375,7 +380,7 @@ describe.concurrent('SlackNotifier', () => {
 
     for (const diagnosis of [replica.diagnosis, second.diagnosis]) {
       const command = await h.incidents.record({ ...observation, diagnosis });
-      if (command) await h.incidents.deliver(command, h.notifier);
+      if (command) await deliverNotification(command, { notifier: h.notifier, store: h.store });
     }
 
     expect(h.slack.messages(ALERTS)).toHaveLength(1);

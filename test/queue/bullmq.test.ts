@@ -8,9 +8,10 @@ import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { linesOf } from '../support/child-lines.ts';
 import { RedisOutageProxy } from '../support/redis-outage-proxy.ts';
-import { RedisIncidentStore } from '../../src/alerts/incident-store-redis.ts';
-import { IncidentManager } from '../../src/alerts/incidents.ts';
-import { BullmqDiagnosisQueue, checkRedis, createBullmqDiagnosisQueue, type BullmqQueueOptions } from '../../src/queue/bullmq.ts';
+import { RedisIncidentStore } from '../../src/incidents/redis-store.ts';
+import { IncidentManager } from '../../src/incidents/manager.ts';
+import { BullmqDiagnosisQueue, createBullmqDiagnosisQueue, type BullmqQueueOptions } from '../../src/queue/bullmq.ts';
+import { checkRedis } from '../../src/queue/redis-connection.ts';
 import { ReplayBuffer } from '../../src/queue/diagnosis-queue.ts';
 import { queueNameFor, type DiagnoseJob } from '../../src/queue/jobs.ts';
 import { incidentProcessor, type StallWorkerConfig } from './stall-worker.ts';
@@ -231,10 +232,11 @@ describe('BullMQ diagnosis queue: runtime', () => {
     // The surviving worker runs the same processor, with the same short lock, and finishes.
     const redis = new Redis(REDIS_URL);
     cleanup.push(() => redis.quit());
-    const manager = new IncidentManager({ store: new RedisIncidentStore({ redis, prefix: config.incidentPrefix }) });
+    const store = new RedisIncidentStore({ redis, prefix: config.incidentPrefix });
+    const manager = new IncidentManager({ store });
     let survivorRuns = 0;
     const survivor = await queue({ cluster, lockDurationMs: config.lockDurationMs, stalledIntervalMs: config.stalledIntervalMs });
-    await survivor.startWorkers(incidentProcessor(manager, redis, config.postsKey, async () => void (survivorRuns += 1)));
+    await survivor.startWorkers(incidentProcessor(manager, store, redis, config.postsKey, async () => void (survivorRuns += 1)));
     await waitFor(async () => (await survivor.counts()).completed === 1, 15_000);
 
     expect(survivorRuns).toBe(1);

@@ -6,8 +6,10 @@
  * Also exports the processor, so the surviving worker in the test runs exactly the same code.
  */
 import { Redis } from 'ioredis';
-import { RedisIncidentStore } from '../../src/alerts/incident-store-redis.ts';
-import { IncidentManager } from '../../src/alerts/incidents.ts';
+import { RedisIncidentStore } from '../../src/incidents/redis-store.ts';
+import { IncidentManager } from '../../src/incidents/manager.ts';
+import { markPosted } from '../../src/incidents/posted.ts';
+import type { IncidentStore } from '../../src/incidents/store.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 import { createBullmqDiagnosisQueue } from '../../src/queue/bullmq.ts';
 import type { DiagnoseProcessor } from '../../src/queue/diagnosis-queue.ts';
@@ -45,6 +47,7 @@ export function cannedDiagnosis(job: DiagnoseJob): Diagnosis {
 /** The idempotent processor: the incident store decides whether anything is posted. */
 export function incidentProcessor(
   manager: IncidentManager,
+  store: IncidentStore,
   redis: Redis,
   postsKey: string,
   afterSideEffect: () => Promise<void>,
@@ -59,7 +62,7 @@ export function incidentProcessor(
     });
     if (command) {
       await redis.rpush(postsKey, `${command.type} by ${process.pid}`);
-      if (command.type === 'open') await manager.markPosted(command.incident.id, { channel: 'C0ALERTS', ts: `${process.pid}.000001` });
+      if (command.type === 'open') await markPosted(store, command.incident.id, { channel: 'C0ALERTS', ts: `${process.pid}.000001` });
     }
     await afterSideEffect();
   };
@@ -68,7 +71,8 @@ export function incidentProcessor(
 async function main(config: StallWorkerConfig): Promise<void> {
   const redis = new Redis(config.redisUrl);
   redis.on('error', () => undefined);
-  const manager = new IncidentManager({ store: new RedisIncidentStore({ redis, prefix: config.incidentPrefix }) });
+  const store = new RedisIncidentStore({ redis, prefix: config.incidentPrefix });
+  const manager = new IncidentManager({ store });
   const queue = await createBullmqDiagnosisQueue({
     cluster: config.cluster,
     redis: config.redisUrl,
@@ -78,7 +82,7 @@ async function main(config: StallWorkerConfig): Promise<void> {
     drainDelaySeconds: 1,
   });
   await queue.startWorkers(
-    incidentProcessor(manager, redis, config.postsKey, async () => {
+    incidentProcessor(manager, store, redis, config.postsKey, async () => {
       process.stdout.write('side-effect-done\n');
       await new Promise(() => undefined); // never finishes: the test kills this process here
     }),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DumpError } from '../../src/cluster/kubectl-dump.ts';
 import { conformObject, normalizeObject } from '../../src/cluster/normalize.ts';
 import { classifyObjects } from '../../src/cluster/snapshot.ts';
-import { MAX_TEXT_LINE, toTextLine } from '../../src/render/evidence-text.ts';
+import { MAX_TEXT_LINE, toTextLine } from '../../src/render/text.ts';
 
 // The two edges where untrusted cluster data is tamed: conformObject on the way in (a dump's objects get
 // the types src/contract/k8s.ts promises the engine) and toTextLine on the way out (one safe, bounded line).

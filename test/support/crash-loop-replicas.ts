@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Observation } from '../../src/alerts/incidents.ts';
+import type { Observation } from '../../src/incidents/keys.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 import type { PodSnapshot } from '../../src/contract/snapshot.ts';
 import { diagnose } from '../../src/diagnosis/engine.ts';

@@ -6,7 +6,7 @@ import type { Button } from '@slack/web-api';
 import type { Diagnosis, Evidence, Remediation } from '../../contract/diagnosis.ts';
 import { redactSecrets } from '../../contract/redact.ts';
 import type { ScenarioId } from '../../contract/scenarios.ts';
-import { formatAge } from '../../render/evidence-text.ts';
+import { formatDuration } from '../../contract/duration.ts';
 import { slackActionId, tryEncodeActionValue, type ActionValueSigner } from '../action-value.ts';
 import { actions, button, context, draft, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
 import { codeBlock, inlineCode, mrkdwnLink, mrkdwnProse, plainText, slackDate } from './escape.ts';
@@ -121,7 +121,7 @@ function fieldLine(e: Extract<Evidence, { kind: 'status' | 'spec' }>): string {
 
 function exitCodeLine(e: Extract<Evidence, { kind: 'exit-code' }>): string {
   const facts = [`container ${inlineCode(e.container, 260)}`];
-  if (e.ranForSeconds !== null) facts.push(`ran ${formatAge(e.ranForSeconds)}`);
+  if (e.ranForSeconds !== null) facts.push(`ran ${formatDuration(e.ranForSeconds)}`);
   const finished = e.finishedAt === null ? Number.NaN : Date.parse(e.finishedAt);
   if (Number.isFinite(finished)) facts.push(`finished ${slackDate(finished)}`);
   const reason = e.reason ? ` ${inlineCode(e.reason, 100)}` : '';
@@ -129,7 +129,7 @@ function exitCodeLine(e: Extract<Evidence, { kind: 'exit-code' }>): string {
 }
 
 function eventLine(e: Extract<Evidence, { kind: 'event' }>): string {
-  const age = e.ageSeconds === null ? '' : `, last ${formatAge(e.ageSeconds)} ago`;
+  const age = e.ageSeconds === null ? '' : `, last ${formatDuration(e.ageSeconds)} ago`;
   const type = e.type === 'Warning' ? '*Warning*' : inlineCode(e.type, 40);
   return `• ${type} ${inlineCode(e.reason, 120)} ×${e.count}${age} on ${inlineCode(e.object, 300)}\n   ${inlineCode(redactSecrets(e.message), 2_000)}`;
 }

@@ -5,7 +5,7 @@
  */
 import type { Diagnosis } from '../../contract/diagnosis.ts';
 import { redactSecrets } from '../../contract/redact.ts';
-import type { Digest, Incident, NotifyCommand, PodCounts, PostedMessage } from '../../contract/incident.ts';
+import type { Digest, DigestCommand, Incident, IncidentCommand, PodCounts, PostedMessage } from '../../contract/incident.ts';
 import { context, draft, fieldsSection, header, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
 import { diagnosisBlocks, renderDiagnosis, SCENARIO_TITLES, subjectCode, type DiagnosisMessageOptions } from './diagnosis.ts';
 import { formatCount, inlineCode, mrkdwnLink, mrkdwnProse, plainText, slackDate } from './escape.ts';
@@ -205,7 +205,7 @@ export interface RenderedNotification {
  * The messages for one notify command (src/contract/incident.ts). 'update' and 'resolve' only edit
  * the parent; the thread keeps the diagnosis it was given when the incident opened or re-opened.
  */
-export function renderNotifyCommand(command: NotifyCommand, options: Omit<DiagnosisMessageOptions, 'cluster' | 'incidentId'>): RenderedNotification {
+export function renderNotifyCommand(command: IncidentCommand | DigestCommand, options: Omit<DiagnosisMessageOptions, 'cluster' | 'incidentId'>): RenderedNotification {
   if (command.type === 'digest') return { parent: renderDigest(command.digest) };
   const { incident, diagnosis, pods } = command;
   const parent = renderIncidentMessage(incident, pods);

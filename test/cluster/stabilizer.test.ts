@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Candidate } from '../../src/alerts/candidates.ts';
-import { Stabilizer } from '../../src/alerts/stabilizer.ts';
+import type { Candidate } from '../../src/cluster/candidates.ts';
+import { Stabilizer } from '../../src/cluster/stabilizer.ts';
 
 function setup(holds: () => boolean) {
   let now = 0;
@@ -9,7 +9,6 @@ function setup(holds: () => boolean) {
   const stabilizer = new Stabilizer({
     now: () => now,
     recheck: (c) => (holds() ? c : null),
-    onDue: (c) => due.push(c),
     onRecovered: (c) => recovered.push(c),
     refreshMs: 60_000,
   });
@@ -19,7 +18,8 @@ function setup(holds: () => boolean) {
     since: new Date(0).toISOString(),
     dueAtMs,
   });
-  return { stabilizer, due, recovered, candidate, advance: (ms: number) => { now += ms; } };
+  const tick = () => void due.push(...stabilizer.tick());
+  return { stabilizer, tick, due, recovered, candidate, advance: (ms: number) => { now += ms; } };
 }
 
 describe('Stabilizer', () => {
@@ -29,16 +29,16 @@ describe('Stabilizer', () => {
     t.stabilizer.offer(t.candidate(60_000));
 
     t.advance(59_000);
-    t.stabilizer.tick();
+    t.tick();
     expect(t.due).toHaveLength(0);
 
     t.advance(1_000);
-    t.stabilizer.tick();
+    t.tick();
     expect(t.due).toHaveLength(1);
 
     holding = false;
     t.advance(60_000);
-    t.stabilizer.tick();
+    t.tick();
     expect(t.due).toHaveLength(1);
     expect(t.recovered).toHaveLength(1);
   });
@@ -51,7 +51,7 @@ describe('Stabilizer', () => {
 
     holding = false;
     t.advance(30_000);
-    t.stabilizer.tick();
+    t.tick();
 
     expect(t.due).toHaveLength(0);
     expect(t.recovered).toHaveLength(0);
@@ -64,7 +64,7 @@ describe('Stabilizer', () => {
 
     for (let i = 0; i < 120; i++) {
       t.stabilizer.offer(t.candidate(i * 1000, i % 2 ? 'crash' : 'restarted'));
-      t.stabilizer.tick();
+      t.tick();
       t.advance(1_000);
     }
 
@@ -78,7 +78,7 @@ describe('Stabilizer', () => {
     expect(t.recovered).toHaveLength(0);
 
     t.stabilizer.offer(t.candidate(0));
-    t.stabilizer.tick();
+    t.tick();
     t.stabilizer.withdraw('Pod', 'u1');
     expect(t.recovered).toHaveLength(1);
   });
@@ -92,12 +92,12 @@ describe('Stabilizer', () => {
       since: new Date(now).toISOString(),
       dueAtMs: now + 20_000,
     });
-    const stabilizer = new Stabilizer({ now: () => now, recheck: fresh, onDue: (c) => due.push(c), refreshMs: 60_000 });
+    const stabilizer = new Stabilizer({ now: () => now, recheck: fresh, refreshMs: 60_000 });
     stabilizer.offer(fresh());
 
     for (let i = 0; i < 25; i++) {
       now += 1_000;
-      stabilizer.tick();
+      due.push(...stabilizer.tick());
     }
 
     expect(due).toHaveLength(1);

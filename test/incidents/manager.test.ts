@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConsoleNotifier } from '../../src/alerts/console-notifier.ts';
-import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
-import { RedisIncidentStore } from '../../src/alerts/incident-store-redis.ts';
-import { IncidentManager, incidentKeyOf, incidentOwnerOf, type IncidentSettings, type IncidentStore, type Observation } from '../../src/alerts/incidents.ts';
+import { ConsoleNotifier } from '../../src/notify/console-notifier.ts';
+import { MemoryIncidentStore } from '../../src/incidents/memory-store.ts';
+import { RedisIncidentStore } from '../../src/incidents/redis-store.ts';
+import { IncidentManager } from '../../src/incidents/manager.ts';
+import { incidentKeyOf, incidentOwnerOf, type Observation } from '../../src/incidents/keys.ts';
+import type { IncidentSettings } from '../../src/incidents/settings.ts';
+import type { IncidentStore } from '../../src/incidents/store.ts';
 import type { Digest, NotifyCommand, PostedMessage } from '../../src/contract/incident.ts';
-import type { Notifier } from '../../src/alerts/notifier.ts';
+import type { Notifier } from '../../src/notify/notifier.ts';
+import { deliverNotification } from '../../src/notify/deliver.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 
 // Every test runs against both stores. Redis: 127.0.0.1:6379, one key prefix per test, all deleted in afterAll.
@@ -129,11 +133,16 @@ function setup(store: StoreKind, settings: Partial<IncidentSettings> = SETTINGS)
       return posted;
     },
   };
+  /** The store handle each manager writes through: the delivering side reports back through it. */
+  const storeOf = new Map<IncidentManager, IncidentStore>([[manager, incidentStore]]);
   async function send(commands: NotifyCommand | (NotifyCommand | null)[] | null, via: IncidentManager = manager): Promise<void> {
-    for (const command of [commands].flat()) if (command) await via.deliver(command, notifier);
+    for (const command of [commands].flat()) if (command) await deliverNotification(command, { notifier, store: storeOf.get(via) as IncidentStore });
   }
   function another(): IncidentManager {
-    return new IncidentManager({ store: store.create(now, incidentStore), settings, now });
+    const handle = store.create(now, incidentStore);
+    const other = new IncidentManager({ store: handle, settings, now });
+    storeOf.set(other, handle);
+    return other;
   }
   return { clock, manager, sent, printed, send, another };
 }
@@ -146,6 +155,7 @@ function types(sent: Sent[]): string[] {
 function threadOf(s: Sent): string | undefined {
   if (s.command.type === 'open') return s.posted?.ts;
   if (s.command.type === 'digest') return s.command.target?.ts ?? s.posted?.ts;
+  if (s.command.type === 'reply') return undefined;
   return s.command.target.ts;
 }
 
@@ -370,6 +380,7 @@ function countingStore(inner: IncidentStore): IncidentStore & { puts: number; co
       if (!written) counted.conflicts += 1;
       return written;
     },
+    replace: (...args: Parameters<IncidentStore['replace']>) => inner.replace(...args),
     idsForMember: (cluster: string, uid: string) => inner.idsForMember(cluster, uid),
     dueIds: (cluster: string, now: number, limit: number) => inner.dueIds(cluster, now, limit),
     clearDue: (cluster: string, id: string) => inner.clearDue(cluster, id),
@@ -389,7 +400,7 @@ describe.each(STORES)('IncidentManager writes with the $name store', (store) => 
     const manager = new IncidentManager({ store: counted, settings: SETTINGS, now: () => clock.now });
     const notifier: Notifier = { deliver: async () => ({ channel: 'C0ALERTS', ts: '1700000000.000100' }) };
     const open = await manager.record(observation(crashLoop('web-1', 'uid-1')));
-    if (open) await manager.deliver(open, notifier);
+    if (open) await deliverNotification(open, { notifier, store: counted });
     await manager.record(observation(crashLoop('web-2', 'uid-2')));
     const writesBefore = counted.puts;
 

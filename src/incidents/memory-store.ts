@@ -1,4 +1,4 @@
-import type { IncidentStore, StoredDoc, StoreWrite, Versioned } from './incidents.ts';
+import type { IncidentStore, StoredDoc, StoreWrite, Versioned } from './store.ts';
 
 export interface MemoryIncidentStoreOptions {
   /** Clock for document expiry; pass the IncidentManager's clock in tests. */
@@ -55,6 +55,16 @@ export class MemoryIncidentStore implements IncidentStore {
       ids?.delete(doc.id);
       if (ids?.size === 0) this.#members.delete(docKey(cluster, uid));
     }
+    return true;
+  }
+
+  async replace(cluster: string, doc: StoredDoc, expectedVersion: number, dueAt: number | null): Promise<boolean> {
+    const current = this.#live(cluster, doc.id);
+    if (!current || current.version !== expectedVersion) return false;
+    this.#docs.set(docKey(cluster, doc.id), { version: expectedVersion + 1, json: JSON.stringify(doc), expiresAt: current.expiresAt });
+    const due = getOrCreate(this.#due, cluster, () => new Map<string, number>());
+    if (dueAt === null) due.delete(doc.id);
+    else due.set(doc.id, dueAt);
     return true;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelRouting, parseChannelRoutes, routeChannel } from '../../src/alerts/channel-routing.ts';
+import { ChannelRouting, parseChannelRoutes, routeChannel } from '../../src/notify/channel-routing.ts';
 
 const routing = ChannelRouting.parse({
   defaultChannel: 'C0DEFAULT',

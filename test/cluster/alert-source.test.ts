@@ -1,19 +1,17 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlertPipeline, type ClusterChange, type ClusterView } from '../../src/agent/pipeline.ts';
-import { windowsFrom } from '../../src/alerts/candidates.ts';
-import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
-import { IncidentManager } from '../../src/alerts/incidents.ts';
+import { AlertSource, type ClusterChange, type ClusterView } from '../../src/cluster/alert-source.ts';
+import { windowsFrom } from '../../src/cluster/candidates.ts';
 import type { Node, Pod, Workload } from '../../src/contract/k8s.ts';
 import { createLogger } from '../../src/log.ts';
 import { createAgentMetrics } from '../../src/metrics.ts';
 import { InProcessDiagnosisQueue } from '../../src/queue/in-process.ts';
-import { waitFor } from './support.ts';
+import { waitFor } from '../agent/support.ts';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const ago = (seconds: number): string => new Date(NOW - seconds * 1000).toISOString();
 
-/** The cache as the pipeline sees it: Pods by uid, and the listener informers would call. */
+/** The cache as the watch side sees it: Pods by uid, and the listener informers would call. */
 class PodView implements ClusterView {
   readonly byUid = new Map<string, Pod>();
   #listener: ((change: ClusterChange) => void) | undefined;
@@ -67,27 +65,25 @@ function waitingPod(uid: string, reason: string, lastState?: NonNullable<Pod['st
   };
 }
 
-let pipeline: AlertPipeline | undefined;
+let source: AlertSource | undefined;
 let queue: InProcessDiagnosisQueue | undefined;
 
 afterEach(async () => {
-  await pipeline?.stop();
+  source?.stop();
   await queue?.close();
-  pipeline = undefined;
+  source = undefined;
   queue = undefined;
 });
 
-async function startPipeline(view: PodView): Promise<InProcessDiagnosisQueue> {
+/** The watch side alone, producing into a real in-process queue that has no workers (jobs stay waiting). */
+async function startSource(view: PodView): Promise<InProcessDiagnosisQueue> {
   queue = new InProcessDiagnosisQueue({ cluster: 'prod' });
   const silent = createLogger({ level: 'silent', destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
-  pipeline = new AlertPipeline({
+  source = new AlertSource({
     cluster: 'prod',
     view,
-    snapshots: { collect: async () => null, collectWorkload: async () => null },
     queue,
-    incidents: new IncidentManager({ store: new MemoryIncidentStore({ now: () => NOW }), now: () => NOW }),
-    notifier: { deliver: async () => undefined },
-    routing: { routes: [], defaultChannel: 'C0ALERTS' },
+    recoveries: { podHealthy: async () => undefined, podGone: async () => undefined },
     windows: windowsFrom(60),
     metrics: createAgentMetrics(),
     log: silent,
@@ -95,14 +91,14 @@ async function startPipeline(view: PodView): Promise<InProcessDiagnosisQueue> {
     // Far beyond the test: only the hand-on at the end of the turn can queue a job in time.
     tickMs: 60_000,
   });
-  await pipeline.start({ concurrency: 1, runWorkers: false, watch: true });
+  source.start();
   return queue;
 }
 
-describe('AlertPipeline', () => {
+describe('AlertSource', () => {
   it('hands on a failure whose window is already over in the same turn, not at the next tick', async () => {
     const view = new PodView();
-    const jobs = await startPipeline(view);
+    const jobs = await startSource(view);
 
     // source: kubernetes pkg/kubelet/container/sync_result.go (ErrCrashLoopBackOff = "CrashLoopBackOff");
     // containerd internal/cri/server/helpers.go (errorExitReason = "Error")
@@ -110,18 +106,18 @@ describe('AlertPipeline', () => {
     view.update(waitingPod('uid-2', 'CrashLoopBackOff', [{ name: 'web', ready: false, restartCount: 4, lastState: { terminated: { exitCode: 1, reason: 'Error', finishedAt: ago(8) } } }]));
 
     await waitFor(async () => (await jobs.counts()).waiting === 2, 'two diagnosis jobs', 2_000);
-    expect(pipeline?.stabilizer.pending()).toEqual([]);
+    expect(source?.stabilizer.pending()).toEqual([]);
   });
 
   it('keeps a failure inside its stabilization window until the window ends', async () => {
     const view = new PodView();
-    const jobs = await startPipeline(view);
+    const jobs = await startSource(view);
 
     // source: kubernetes pkg/kubelet/images/types.go (ErrImagePullBackOff = errors.New("ImagePullBackOff"))
     view.update(waitingPod('uid-3', 'ImagePullBackOff'));
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     expect((await jobs.counts()).waiting).toBe(0);
-    expect(pipeline?.stabilizer.pending()).toMatchObject([{ hint: 'image-pull', subject: { uid: 'uid-3' } }]);
+    expect(source?.stabilizer.pending()).toMatchObject([{ hint: 'image-pull', subject: { uid: 'uid-3' } }]);
   });
 });

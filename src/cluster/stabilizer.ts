@@ -2,7 +2,8 @@
  * Debounces candidates: a failure is handed on only once it has lasted its stabilization window
  * and still holds when re-checked, so transients and flapping stay silent. A candidate that keeps
  * holding is handed on again at most once per refresh interval (the incident then updates,
- * coalesced); one that stops holding is dropped and reported as recovered.
+ * coalesced); one that stops holding is dropped and reported as recovered. Part of the watch side
+ * (alert-source.ts): `tick()` returns what is due, and the alert source turns it into jobs.
  */
 import type { Candidate } from './candidates.ts';
 
@@ -10,8 +11,6 @@ export interface StabilizerOptions {
   now: () => number;
   /** Re-evaluates a pending candidate from current state; null means it no longer holds. */
   recheck: (candidate: Candidate) => Candidate | null;
-  /** Called when a candidate is due and still holds. */
-  onDue: (candidate: Candidate) => void;
   /** Called when an emitted candidate stops holding (the subject recovered or is gone). */
   onRecovered?: (candidate: Candidate) => void;
   /** Minimum time between two hand-offs of the same candidate. */
@@ -58,10 +57,10 @@ export class Stabilizer {
     if (entry.emittedAtMs !== null) this.options.onRecovered?.(entry.candidate);
   }
 
-  /** Hands on what is due; call it on a timer (about once a second) and after bursts of events. */
-  tick(): number {
+  /** What is due and still holds, to hand on now; call it on a timer (about once a second) and after bursts of events. */
+  tick(): Candidate[] {
     const now = this.options.now();
-    let handed = 0;
+    const due: Candidate[] = [];
     for (const [key, entry] of this.entries) {
       if (entry.candidate.dueAtMs > now) continue;
       if (entry.emittedAtMs !== null && now - entry.emittedAtMs < this.options.refreshMs) continue;
@@ -83,10 +82,9 @@ export class Stabilizer {
       }
       entry.candidate = current;
       entry.emittedAtMs = now;
-      handed++;
-      this.options.onDue(current);
+      due.push(current);
     }
-    return handed;
+    return due;
   }
 
   /** Whether the subject has a candidate of its own (pending or handed on). */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { IncidentStore, StoredDoc, StoreWrite, Versioned } from './incidents.ts';
+import type { IncidentStore, StoredDoc, StoreWrite, Versioned } from './store.ts';
 
 /**
  * Incidents in Redis, shared by every process of every cluster (keys carry the cluster):
@@ -31,6 +31,16 @@ for i = 4 + added, #KEYS do redis.call('SREM', KEYS[i], ARGV[3]) end
 return version
 `;
 
+/** Like PUT for an existing document, without touching its TTL (HSET keeps it), open flag or member sets. */
+const REPLACE = `
+local current = redis.call('HGET', KEYS[1], 'v')
+if not current or current ~= ARGV[1] then return 0 end
+local version = tonumber(current) + 1
+redis.call('HSET', KEYS[1], 'v', tostring(version), 'doc', ARGV[2])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3]) else redis.call('ZREM', KEYS[2], ARGV[3]) end
+return version
+`;
+
 const COUNT_NEW = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
@@ -48,6 +58,7 @@ export interface RedisIncidentStoreOptions {
 /** The scripts as ioredis commands: sent once, then run by EVALSHA (NOSCRIPT falls back to EVAL by itself). */
 interface ScriptedRedis {
   podwhyIncidentPut(numberOfKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  podwhyIncidentReplace(doc: string, due: string, ...args: string[]): Promise<unknown>;
   podwhyStormCount(key: string, ...args: string[]): Promise<unknown>;
 }
 
@@ -70,6 +81,7 @@ export class RedisIncidentStore implements IncidentStore {
     // A burst writes the same incidents thousands of times: sending the script body with each EVAL was
     // a measurable part of every diagnosis job (bench:pipeline).
     this.#redis.defineCommand('podwhyIncidentPut', { lua: PUT });
+    this.#redis.defineCommand('podwhyIncidentReplace', { lua: REPLACE, numberOfKeys: 2 });
     this.#redis.defineCommand('podwhyStormCount', { lua: COUNT_NEW, numberOfKeys: 1 });
     this.#scripts = this.#redis as unknown as ScriptedRedis;
   }
@@ -98,6 +110,18 @@ export class RedisIncidentStore implements IncidentStore {
       write.ttlMs === null ? '' : String(write.ttlMs),
       write.open ? '1' : '0',
       String(write.addMembers.length),
+    );
+    return Number(result) > 0;
+  }
+
+  async replace(cluster: string, doc: StoredDoc, expectedVersion: number, dueAt: number | null): Promise<boolean> {
+    const result = await this.#scripts.podwhyIncidentReplace(
+      this.#key(cluster, `incident:${doc.id}`),
+      this.#key(cluster, 'incidents:due'),
+      String(expectedVersion),
+      JSON.stringify(doc),
+      doc.id,
+      dueAt === null ? '' : String(dueAt),
     );
     return Number(result) > 0;
   }

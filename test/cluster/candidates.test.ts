@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPodHealthy, nodeCandidate, podCandidate, windowsFrom } from '../../src/alerts/candidates.ts';
+import { isPodHealthy, nodeCandidate, podCandidate, windowsFrom } from '../../src/cluster/candidates.ts';
 import type { ContainerStatus, Pod } from '../../src/contract/k8s.ts';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');

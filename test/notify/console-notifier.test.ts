@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConsoleNotifier } from '../../src/alerts/console-notifier.ts';
-import { MemoryIncidentStore } from '../../src/alerts/incident-store-memory.ts';
-import { IncidentManager } from '../../src/alerts/incidents.ts';
+import { ConsoleNotifier } from '../../src/notify/console-notifier.ts';
+import { MemoryIncidentStore } from '../../src/incidents/memory-store.ts';
+import { IncidentManager } from '../../src/incidents/manager.ts';
+import { deliverNotification } from '../../src/notify/deliver.ts';
 import type { NotifyCommand } from '../../src/contract/incident.ts';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 
@@ -25,12 +26,13 @@ const diagnosis: Diagnosis = {
   actions: [],
 };
 
-async function commandsFor(): Promise<{ open: NotifyCommand; manager: IncidentManager; clock: { now: number } }> {
+async function commandsFor(): Promise<{ open: NotifyCommand; manager: IncidentManager; store: MemoryIncidentStore; clock: { now: number } }> {
   const clock = { now: T0 };
-  const manager = new IncidentManager({ store: new MemoryIncidentStore(), now: () => clock.now, settings: { resolveAfterMs: 0 } });
+  const store = new MemoryIncidentStore();
+  const manager = new IncidentManager({ store, now: () => clock.now, settings: { resolveAfterMs: 0 } });
   const open = await manager.record({ cluster: 'prod', diagnosis, owner: { kind: 'Deployment', name: 'web' }, channel: 'C0ALERTS', observedAt: '2026-11-20T12:00:00Z' });
   if (!open) throw new Error('expected an open');
-  return { open, manager, clock };
+  return { open, manager, store, clock };
 }
 
 describe('ConsoleNotifier', () => {
@@ -60,8 +62,8 @@ describe('ConsoleNotifier', () => {
   it('prints "updated" and "resolved" lines that name the message they edit, and returns nothing for edits', async () => {
     const printed: string[] = [];
     const notifier = new ConsoleNotifier({ out: { write: (text: string) => printed.push(text) }, now: () => T0 });
-    const { open, manager, clock } = await commandsFor();
-    await manager.deliver(open, notifier);
+    const { open, manager, store, clock } = await commandsFor();
+    await deliverNotification(open, { notifier, store });
     clock.now += 20_000;
     const update = await manager.record({ cluster: 'prod', diagnosis: { ...diagnosis, subject: { ...diagnosis.subject, name: 'web-7d9f8b6c5-abcde', uid: 'uid-2' } }, owner: { kind: 'Deployment', name: 'web' }, channel: 'C0ALERTS', observedAt: '2026-11-20T12:00:20Z' });
     await manager.podHealthy('prod', 'uid-1');

@@ -1,0 +1,104 @@
+/**
+ * The incident stage's entry point (docs/architecture.md, "Alert"): diagnoses from the workers and recoveries
+ * from the watch side are recorded into incidents (manager.ts), and whatever the manager decides to say is
+ * handed to the notify queue. A timer emits what has come due (coalesced updates, resolutions, digest edits).
+ */
+import type { Diagnosis } from '../contract/diagnosis.ts';
+import type { Incident, NotifyCommand } from '../contract/incident.ts';
+import type { Snapshot } from '../contract/snapshot.ts';
+import type { Logger } from '../log.ts';
+import { incidentKeyOf, incidentOwnerOf, type Observation } from './keys.ts';
+import type { IncidentManager } from './manager.ts';
+
+/** The next stage: the notify queue, delivering in this process or in another one reached through Redis. */
+export interface NotifySink {
+  /** Hands a command on; throws when it could not be (the command is then re-emitted or superseded later). */
+  enqueue(command: NotifyCommand): Promise<void>;
+}
+
+export interface IncidentRecorderOptions {
+  cluster: string;
+  manager: IncidentManager;
+  /**
+   * The channel for an incident in this namespace (null: a node incident). The agent passes
+   * src/notify/channel-routing.ts's routeChannel over the configured routes.
+   */
+  channelFor: (namespace: string | null) => string;
+  notify: NotifySink;
+  log: Logger;
+  /** How often flushDue runs; short enough to keep latency after a coalescing interval well under 1 s. */
+  tickMs?: number;
+}
+
+export class IncidentRecorder {
+  readonly #o: Required<IncidentRecorderOptions>;
+  #timer: NodeJS.Timeout | undefined;
+  #flushing = false;
+
+  constructor(options: IncidentRecorderOptions) {
+    this.#o = { ...options, tickMs: options.tickMs ?? 200 };
+  }
+
+  /** Records a worker's diagnosis and hands on what to notify. Throws (the job is retried) when the store or the notify queue fails. */
+  async record(diagnosis: Diagnosis, snapshot: Snapshot): Promise<void> {
+    const { cluster, channelFor, manager } = this.#o;
+    const owner = snapshot.kind === 'Pod' ? incidentOwnerOf(snapshot.owners) : { kind: snapshot.workload.kind, name: snapshot.workload.metadata.name };
+    const observed: Omit<Observation, 'channel'> = {
+      cluster,
+      diagnosis,
+      owner,
+      node: snapshot.kind === 'Pod' ? snapshot.pod.spec.nodeName : undefined,
+      observedAt: snapshot.observedAt,
+    };
+    // Node incidents have no namespace: they go to the node channel.
+    const channel = channelFor(incidentKeyOf(observed).namespace);
+    const command = await manager.record({ ...observed, channel });
+    if (command) await this.#o.notify.enqueue(command);
+  }
+
+  /** A Pod (or workload subject) that was handed on looks healthy now. Never throws. */
+  podHealthy(uid: string): Promise<void> {
+    return this.#settle(() => this.#o.manager.podHealthy(this.#o.cluster, uid));
+  }
+
+  /** A Pod that was handed on is gone. Never throws. */
+  podGone(uid: string): Promise<void> {
+    return this.#settle(() => this.#o.manager.resolvePod(this.#o.cluster, uid));
+  }
+
+  /** Emits what has come due. One pass at a time; never throws. */
+  async flushDue(): Promise<void> {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      for (const command of await this.#o.manager.flushDue(this.#o.cluster)) await this.#o.notify.enqueue(command);
+    } catch (error) {
+      this.#o.log.warn({ err: error }, 'Incident flush failed');
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  /** The cluster's open incidents (the watch side reconciles them with its cache at start). */
+  openIncidents(): Promise<Incident[]> {
+    return this.#o.manager.listOpen(this.#o.cluster);
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.flushDue(), this.#o.tickMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #settle(change: () => Promise<NotifyCommand[]>): Promise<void> {
+    try {
+      for (const command of await change()) await this.#o.notify.enqueue(command);
+    } catch (error) {
+      this.#o.log.warn({ err: error }, 'Incident update failed');
+    }
+  }
+}

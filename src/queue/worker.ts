@@ -1,0 +1,119 @@
+/**
+ * The diagnosis worker (docs/architecture.md, "Alert"): one job in, a fresh snapshot from the informer cache
+ * (+ log tail), the pure engine, and the diagnosis handed on to the incident stage. Both queues run it
+ * (in-process.ts, bullmq.ts); it is idempotent per job, since BullMQ delivers at least once.
+ */
+import type { Diagnosis } from '../contract/diagnosis.ts';
+import type { Pod, Workload } from '../contract/k8s.ts';
+import type { PodSnapshot, Snapshot, WorkloadSnapshot } from '../contract/snapshot.ts';
+import { diagnose } from '../diagnosis/engine.ts';
+import type { AgentMetrics } from '../metrics.ts';
+import type { DiagnoseProcessor, ProcessorContext } from './diagnosis-queue.ts';
+import type { CommandJob, DiagnoseJob, RediagnoseJob, WatchJob } from './jobs.ts';
+
+/** What the worker needs to build a fresh snapshot (SnapshotCollector implements it). */
+export interface SnapshotSource {
+  collect(ref: { uid: string }, options?: { withLogs?: boolean }): Promise<PodSnapshot | null>;
+  collectWorkload(ref: { uid: string }): Promise<WorkloadSnapshot | null>;
+}
+
+/** The informer cache's owner lookup (ClusterCache implements it). */
+export interface OwnerLookup {
+  workload(uid: string): Workload | undefined;
+}
+
+/** The next stage: the incident recorder (src/incidents/recorder.ts). */
+export interface DiagnosisSink {
+  /** Records a diagnosis into its incident and hands on what to notify. Throws to have the job retried. */
+  record(diagnosis: Diagnosis, snapshot: Snapshot): Promise<void>;
+  /** The job's Pod no longer exists. */
+  podGone(uid: string): Promise<void>;
+}
+
+export interface DiagnoseWorkerDeps {
+  cluster: string;
+  snapshots: SnapshotSource;
+  owners: OwnerLookup;
+  incidents: DiagnosisSink;
+  metrics: AgentMetrics;
+  now: () => number;
+  /** Called with each diagnosis (the demo prints progress from it). */
+  onDiagnosis?: ((diagnosis: Diagnosis) => void) | undefined;
+}
+
+/** Owner kinds the informers cache (src/cluster/cache.ts RESOURCES): a Pod's chain through them should be complete. */
+const CACHED_OWNER_KINDS: ReadonlySet<string> = new Set(['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']);
+/** Runs of a job that wait for a Pod's owners to reach the cache; the last run goes ahead with what it has. */
+const OWNER_WAIT_ATTEMPTS = 3;
+
+/**
+ * Runs one diagnosis job:
+ * - watch: a candidate came due on the watch side; the diagnosis goes to its incident, and the latency from
+ *   the job's enqueue to here is observed;
+ * - rediagnose: the "re-diagnose" button; the diagnosis goes to its incident like a watch job's;
+ * - command: `/pod why` from a person. Its answer is a `reply` notify command (issue 8, the Slack gateway);
+ *   until then nothing produces command jobs, and a person's question opens no incident.
+ */
+export async function processDiagnoseJob(job: DiagnoseJob, ctx: ProcessorContext | undefined, deps: DiagnoseWorkerDeps): Promise<void> {
+  if (job.cluster !== deps.cluster) throw new Error(`job for cluster ${job.cluster} reached the worker of ${deps.cluster}`);
+  switch (job.trigger) {
+    case 'watch':
+      if (await diagnoseIntoIncident(job, ctx, deps)) {
+        deps.metrics.latency.observe({ cluster: deps.cluster }, Math.max(0, deps.now() - Date.parse(job.enqueuedAt)) / 1000);
+      }
+      return;
+    case 'rediagnose':
+      await diagnoseIntoIncident(job, ctx, deps);
+      return;
+    case 'command':
+      return answerCommand(job);
+  }
+}
+
+/** The processor the queues run, bound to its dependencies. */
+export function createDiagnoseProcessor(deps: DiagnoseWorkerDeps): DiagnoseProcessor {
+  return (job, ctx) => processDiagnoseJob(job, ctx, deps);
+}
+
+/** True when a diagnosis was recorded (a healthy subject or a gone Pod records none). */
+async function diagnoseIntoIncident(job: WatchJob | RediagnoseJob, ctx: ProcessorContext | undefined, deps: DiagnoseWorkerDeps): Promise<boolean> {
+  const snapshot: Snapshot | null =
+    job.subject.kind === 'Pod'
+      ? await deps.snapshots.collect({ uid: job.subject.uid })
+      : await deps.snapshots.collectWorkload({ uid: job.subject.uid });
+  if (!snapshot) {
+    if (job.subject.kind === 'Pod') await deps.incidents.podGone(job.subject.uid);
+    return false;
+  }
+  // Each resource has its own watch stream, so a new Deployment's Pods can reach the cache before its
+  // ReplicaSet or the Deployment itself. Keyed on that truncated owner chain the incident would be a
+  // second thread (ReplicaSet/x, then Deployment/y) once the chain arrives (test/agent/crash-loop.test.ts
+  // caught it under load): retry shortly instead (a thrown error is retried with back-off).
+  if (snapshot.kind === 'Pod' && (ctx?.attempt ?? OWNER_WAIT_ATTEMPTS) < OWNER_WAIT_ATTEMPTS && ownerMissing(snapshot.pod, deps.owners)) {
+    throw new Error(`owners of Pod ${snapshot.pod.metadata.namespace}/${snapshot.pod.metadata.name} are not cached yet`);
+  }
+  const diagnosis = diagnose(snapshot);
+  deps.metrics.jobs.inc({ cluster: deps.cluster, outcome: 'completed' });
+  if (!diagnosis) return false;
+  deps.metrics.diagnoses.inc({ cluster: deps.cluster, scenario: diagnosis.scenario, cause: diagnosis.cause });
+  deps.onDiagnosis?.(diagnosis);
+  await deps.incidents.record(diagnosis, snapshot);
+  return true;
+}
+
+async function answerCommand(_job: CommandJob): Promise<void> {
+  // Issue 8 resolves the query on this cluster's cache, diagnoses, and enqueues a `reply` notify command.
+}
+
+/** Whether the Pod's controller chain leads to an owner of a cached kind that the cache does not hold (yet). */
+function ownerMissing(pod: Pod, owners: OwnerLookup): boolean {
+  let refs = pod.metadata.ownerReferences;
+  for (let depth = 0; refs && depth < 5; depth++) {
+    const ref = refs.find((r) => r.controller) ?? refs[0];
+    if (!ref || !CACHED_OWNER_KINDS.has(ref.kind)) return false;
+    const owner = owners.workload(ref.uid);
+    if (!owner) return true;
+    refs = owner.metadata.ownerReferences;
+  }
+  return false;
+}
