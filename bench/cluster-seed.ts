@@ -37,6 +37,7 @@
  */
 import { startFakeApiServer, type FakeApiServer, type RequestRecord } from '../src/sim/api-server.ts';
 import { ObjectStore, type KubeObject } from '../src/sim/store.ts';
+import { createRng } from '../src/sim/kit/ids.ts';
 
 export type FailureKind = 'crash-exit-1' | 'oom-crash' | 'image-not-found' | 'readiness-503';
 
@@ -84,18 +85,6 @@ export interface SeedSummary {
 type Json = Record<string, unknown>;
 type Fields = { [key: string]: Fields };
 
-/** mulberry32: small, fast, good enough to spread names and sizes deterministically. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const HEX = '0123456789abcdef';
 // source: kubernetes staging/src/k8s.io/apimachinery/pkg/util/rand/rand.go (SafeEncodeString alphabet: no vowels, no 0/1/3)
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -104,7 +93,7 @@ class Ids {
   readonly #random: () => number;
 
   constructor(seed: number) {
-    this.#random = prng(seed);
+    this.#random = createRng(seed).next;
   }
 
   pick<T>(items: readonly T[]): T {

@@ -31,6 +31,7 @@ import { highestCountInWindow } from '../src/slack-emulator/rate-limits.ts';
 import { startSlackEmulator, type SlackEmulator } from '../src/slack-emulator/server.ts';
 import type { RecordedCall } from '../src/slack-emulator/workspace.ts';
 import { crashLoopReplicas, replicaObservation, type Replica } from '../test/support/crash-loop-replicas.ts';
+import { createRng } from '../src/sim/kit/ids.ts';
 
 const CLUSTER = 'bench';
 
@@ -128,18 +129,6 @@ export function distribution(values: readonly number[]): Distribution {
   return { count: sorted.length, p50: Math.round(rank(50)), p99: Math.round(rank(99)), max: Math.round(sorted.at(-1) as number) };
 }
 
-/** mulberry32: a small seeded PRNG, so every run records in the same order. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i -= 1) {
     const j = Math.floor(random() * (i + 1));
@@ -181,7 +170,7 @@ export async function measureSlackStorm(options: SlackStormOptions): Promise<Sla
   const replicas = crashLoopReplicas({ namespaces, deployments: options.deploymentsPerNamespace, podsPerDeployment: options.podsPerDeployment });
   const observations = shuffle(
     replicas.map((replica) => ({ replica, observation: replicaObservation(replica, routeChannel(routing, replica.namespace), CLUSTER) })),
-    seededRandom(options.seed ?? 7),
+    createRng(options.seed ?? 7).next,
   );
 
   const slack: SlackEmulator = await startSlackEmulator({

@@ -3,7 +3,7 @@ import { Queue, UnrecoverableError, Worker, type Job, type KeepJobs } from 'bull
 import type { Redis, RedisOptions } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { isPodwhyError, PodwhyError } from '../errors.ts';
-import { checkRedis, closeRedis, createRedis, isConnectionError, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
+import { closeRedis, createProducer, createRedis, isConnectionError, openProducerQueue, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
 import {
   assertCluster,
   backoffDelay,
@@ -122,36 +122,20 @@ export class BullmqDiagnosisQueue implements DiagnosisQueue {
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#log = (options.log ?? pino({ level: 'silent' })).child({ component: 'queue', queue: this.name });
     this.#random = options.random ?? Math.random;
-    this.#producer = createRedis(options.redis, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      lazyConnect: true,
-      connectTimeout: this.#options.connectTimeoutMs,
-    });
-    watchConnection(this.#producer, this.#log, 'producer');
+    this.#producer = createProducer(options.redis, this.#options.connectTimeoutMs, this.#log, 'producer');
   }
 
   /** Connects the producer and checks Redis; see createBullmqDiagnosisQueue. */
   async connect(): Promise<void> {
-    try {
-      await withTimeout(this.#producer.connect(), this.#options.connectTimeoutMs);
-    } catch (error) {
-      throw unavailable(this.#producer, error);
-    }
-    await checkRedis(this.#producer, this.#log);
-    // Created only now: BullMQ would otherwise call connect() on the lazy connection itself.
-    const queue = new Queue(this.name, {
-      connection: this.#producer,
+    this.#queue = await openProducerQueue(this.#producer, this.name, {
       prefix: this.#options.prefix,
-      defaultJobOptions: {
-        attempts: this.#retry.attempts,
-        backoff: { type: BACKOFF_TYPE },
-        removeOnComplete: this.#options.removeOnComplete,
-        removeOnFail: this.#options.removeOnFail,
-      },
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      attempts: this.#retry.attempts,
+      backoffType: BACKOFF_TYPE,
+      removeOnComplete: this.#options.removeOnComplete,
+      removeOnFail: this.#options.removeOnFail,
+      log: this.#log,
     });
-    queue.on('error', (err) => this.#log.error({ err }, 'Queue error'));
-    this.#queue = queue;
   }
 
   #connectedQueue(): Queue {

@@ -6,7 +6,7 @@ import { isPodwhyError, PodwhyError } from '../errors.ts';
 import { backoffDelay, isUnrecoverable, type RetrySettings } from './diagnosis-queue.ts';
 import { parseNotifyCommand } from './notify-jobs.ts';
 import { NOTIFY_QUEUE_NAME, type NotifyDeliveryOptions, type NotifyHandler, type NotifyQueue } from './notify-queue.ts';
-import { checkRedis, closeRedis, createRedis, isConnectionError, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
+import { closeRedis, createProducer, createRedis, isConnectionError, openProducerQueue, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
 
 /**
  * The notify queue on Redis with BullMQ (`podwhy-notify`): the agents of every cluster produce, the Slack
@@ -89,34 +89,19 @@ export class BullmqNotifyQueue implements NotifyQueue {
     this.#retry = { ...DEFAULT_NOTIFY_RETRY, ...options.retry };
     this.#log = (options.log ?? pino({ level: 'silent' })).child({ component: 'notify-queue', queue: this.name });
     this.#random = options.random ?? Math.random;
-    this.#producer = createRedis(options.redis, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      lazyConnect: true,
-      connectTimeout: this.#options.connectTimeoutMs,
-    });
-    watchConnection(this.#producer, this.#log, 'notify-producer');
+    this.#producer = createProducer(options.redis, this.#options.connectTimeoutMs, this.#log, 'notify-producer');
   }
 
   async connect(): Promise<void> {
-    try {
-      await withTimeout(this.#producer.connect(), this.#options.connectTimeoutMs);
-    } catch (error) {
-      throw unavailable(this.#producer, error);
-    }
-    await checkRedis(this.#producer, this.#log);
-    const queue = new Queue(this.name, {
-      connection: this.#producer,
+    this.#queue = await openProducerQueue(this.#producer, this.name, {
       prefix: this.#options.prefix,
-      defaultJobOptions: {
-        attempts: this.#retry.attempts,
-        backoff: { type: BACKOFF_TYPE },
-        removeOnComplete: this.#options.removeOnComplete,
-        removeOnFail: this.#options.removeOnFail,
-      },
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      attempts: this.#retry.attempts,
+      backoffType: BACKOFF_TYPE,
+      removeOnComplete: this.#options.removeOnComplete,
+      removeOnFail: this.#options.removeOnFail,
+      log: this.#log,
     });
-    queue.on('error', (err) => this.#log.error({ err }, 'Notify queue error'));
-    this.#queue = queue;
   }
 
   async enqueue(command: NotifyCommand): Promise<void> {

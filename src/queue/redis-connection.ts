@@ -4,6 +4,7 @@
  * guide/going-to-production.md): producers fail fast (`enableOfflineQueue: false`), workers retry for ever
  * (`maxRetriesPerRequest: null`), every connection has an 'error' handler, and Redis must not evict keys.
  */
+import { Queue, type KeepJobs } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { PodwhyError } from '../errors.ts';
@@ -100,4 +101,47 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A producer's connection: it fails fast while Redis is down (the callers buffer or report), never queues offline. */
+export function createProducer(redis: string | RedisOptions, connectTimeoutMs: number, log: Logger, role: string): Redis {
+  const producer = createRedis(redis, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: connectTimeoutMs });
+  watchConnection(producer, log, role);
+  return producer;
+}
+
+export interface ProducerQueueOptions {
+  prefix: string;
+  connectTimeoutMs: number;
+  /** Runs of a job, the first included; retries use the queue's custom back-off strategy `backoffType`. */
+  attempts: number;
+  backoffType: string;
+  removeOnComplete: KeepJobs;
+  removeOnFail: KeepJobs;
+  log: Logger;
+}
+
+/**
+ * Connects a producer, checks Redis (noeviction) and opens the BullMQ Queue on it. The Queue is created only
+ * now: given a lazy connection, BullMQ would call connect() on it itself, outside our time limit.
+ */
+export async function openProducerQueue(producer: Redis, name: string, options: ProducerQueueOptions): Promise<Queue> {
+  try {
+    await withTimeout(producer.connect(), options.connectTimeoutMs);
+  } catch (error) {
+    throw unavailable(producer, error);
+  }
+  await checkRedis(producer, options.log);
+  const queue = new Queue(name, {
+    connection: producer,
+    prefix: options.prefix,
+    defaultJobOptions: {
+      attempts: options.attempts,
+      backoff: { type: options.backoffType },
+      removeOnComplete: options.removeOnComplete,
+      removeOnFail: options.removeOnFail,
+    },
+  });
+  queue.on('error', (err) => options.log.error({ err, queue: name }, 'Queue error'));
+  return queue;
 }

@@ -5,7 +5,7 @@ import { runCli } from '../../src/cli/main.ts';
 import { MAX_NESTING_DEPTH, parseKubectlDump } from '../../src/cluster/kubectl-dump.ts';
 import { captureIo } from '../support/cli.ts';
 import { FIXTURE_NOW, FIXTURE_ROOT } from '../support/fixtures.ts';
-import { seededRandom } from './mutations.ts';
+import { createRng } from '../../src/sim/kit/ids.ts';
 
 // `podwhy diagnose` on input nobody should feed it (PLATFORM.md §6 item 12): it must answer with exit 0,
 // or exit 2 and a one-line error, quickly, and never let an exception escape (exit 1) or hang.
@@ -142,7 +142,7 @@ describe('podwhy diagnose on hostile input', () => {
     ['bytes without NULs', (bytes: Buffer) => bytes.map((b) => (b === 0 ? 1 : b)), /^podwhy diagnose: (no Kubernetes objects|invalid (YAML|JSON))/],
     ['JSON-looking garbage', (bytes: Buffer) => Buffer.concat([Buffer.from('{"kind":'), bytes.map((b) => (b === 0 ? 1 : b))]), /^podwhy diagnose: invalid JSON/],
   ])('refuses binary garbage (%s) with a one-line error', async (_name, shape, message) => {
-    const random = seededRandom(1337);
+    const random = createRng(1337).next;
     const bytes = shape(Buffer.from(Array.from({ length: 64 * 1024 }, () => Math.floor(random() * 256))));
 
     const run = await diagnose(bytes.toString('utf8'));

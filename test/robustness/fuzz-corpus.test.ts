@@ -7,7 +7,8 @@ import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 import { diagnoseAll } from '../../src/diagnosis/engine.ts';
 import { FIXTURE_NOW, FIXTURE_ROOT, listFixtures } from '../support/fixtures.ts';
 import { contractViolations, MAX_TEXT_LINE } from './diagnosis-contract.ts';
-import { mutate, MUTATION_KINDS, seededRandom, type AppliedMutation } from './mutations.ts';
+import { createRng } from '../../src/sim/kit/ids.ts';
+import { mutate, MUTATION_KINDS, type AppliedMutation } from './mutations.ts';
 
 // A seeded mutation fuzzer over the fixture corpus (PLATFORM.md §6 item 12: hostile or oversized cluster
 // data). Every fixture gets RUNS_PER_FIXTURE mutated copies (1–3 mutations each, the first cycling through
@@ -36,7 +37,7 @@ interface FuzzCase {
 }
 
 function runCase(objects: readonly unknown[], seed: number, run: number): FuzzCase {
-  const random = seededRandom(seed);
+  const random = createRng(seed).next;
   const copy = structuredClone(objects) as unknown[];
   const mutations: AppliedMutation[] = [];
   const count = 1 + Math.floor(random() * 3);
@@ -71,8 +72,8 @@ describe('mutation fuzzer over the fixture corpus', () => {
   it('applies the same mutations for the same seed, so a failure can be replayed', () => {
     const objects = fixtures[0]!.objects;
 
-    const first = MUTATION_KINDS.map((kind) => mutate(structuredClone(objects) as unknown[], kind, seededRandom(7)));
-    const second = MUTATION_KINDS.map((kind) => mutate(structuredClone(objects) as unknown[], kind, seededRandom(7)));
+    const first = MUTATION_KINDS.map((kind) => mutate(structuredClone(objects) as unknown[], kind, createRng(7).next));
+    const second = MUTATION_KINDS.map((kind) => mutate(structuredClone(objects) as unknown[], kind, createRng(7).next));
 
     expect(second).toEqual(first);
   });
@@ -81,7 +82,7 @@ describe('mutation fuzzer over the fixture corpus', () => {
     const reached = new Set<string>();
 
     for (const { objects } of fixtures) {
-      for (const kind of MUTATION_KINDS) if (mutate(structuredClone(objects) as unknown[], kind, seededRandom(1))) reached.add(kind);
+      for (const kind of MUTATION_KINDS) if (mutate(structuredClone(objects) as unknown[], kind, createRng(1).next)) reached.add(kind);
     }
 
     expect([...reached].sort()).toEqual([...MUTATION_KINDS].sort());
@@ -90,7 +91,7 @@ describe('mutation fuzzer over the fixture corpus', () => {
   it('grows a Pod to 200 containers with matching specs and statuses', () => {
     const pod = { kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c' }] }, status: { containerStatuses: [{ name: 'c' }] } };
 
-    mutate([pod], 'many-containers', seededRandom(1));
+    mutate([pod], 'many-containers', createRng(1).next);
 
     expect(pod.spec.containers).toHaveLength(200);
     expect(pod.status.containerStatuses.map((s) => s.name)).toEqual(pod.spec.containers.map((c) => c.name));

@@ -5,18 +5,6 @@
  */
 import { isRecord } from '../../src/contract/is-record.ts';
 
-/** mulberry32: a tiny seeded PRNG, good enough to pick paths and mutations reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Random = () => number;
 type Container = Record<string, unknown> | unknown[];
 type PathStep = string | number;
