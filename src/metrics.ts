@@ -2,6 +2,8 @@
  * A small Prometheus registry (text exposition format 0.0.4): counters, gauges and histograms
  * with labels. Small enough to own; label values are escaped per the format.
  */
+import type { Diagnosis } from './contract/diagnosis.ts';
+
 type Labels = Record<string, string>;
 
 interface Metric {
@@ -151,6 +153,10 @@ export function createAgentMetrics(registry = new MetricsRegistry()) {
     candidates: registry.counter('podwhy_candidates_total', 'Candidate failures that passed the cheap predicate, by hint.'),
     jobs: registry.counter('podwhy_jobs_total', 'Diagnosis jobs by outcome (queued, deduplicated, completed, failed, retried).'),
     diagnoses: registry.counter('podwhy_diagnoses_total', 'Diagnoses by scenario and cause.'),
+    lastResortDiagnoses: registry.counter(
+      'podwhy_diagnoses_last_resort_total',
+      "Diagnoses the engine's last-resort rule gave (no detector recognised the Pod's failure message), by scenario and the container's raw reason.",
+    ),
     notifications: registry.counter('podwhy_notifications_total', 'Notifications delivered, by kind (open, update, reopen, resolve, digest).'),
     queueDepth: registry.gauge('podwhy_queue_depth', 'Diagnosis jobs waiting or running.'),
     latency: registry.histogram(
@@ -161,3 +167,15 @@ export function createAgentMetrics(registry = new MetricsRegistry()) {
   };
 }
 export type AgentMetrics = ReturnType<typeof createAgentMetrics>;
+
+/**
+ * Counts one diagnosis the workers produced: by scenario and cause, and, when the engine's last-resort rule gave
+ * it (Diagnosis.lastResort), by scenario and the raw reason it quotes, so unrecognised upstream messages show up
+ * on a dashboard instead of as silence. The seam between the engine's flag and the metric, for the alert worker.
+ */
+export function countDiagnosis(metrics: Pick<AgentMetrics, 'diagnoses' | 'lastResortDiagnoses'>, cluster: string, diagnosis: Diagnosis): void {
+  metrics.diagnoses.inc({ cluster, scenario: diagnosis.scenario, cause: diagnosis.cause });
+  if (!diagnosis.lastResort) return;
+  const reason = diagnosis.evidence.find((e) => e.kind === 'status' && e.field.endsWith('.reason'));
+  metrics.lastResortDiagnoses.inc({ cluster, scenario: diagnosis.scenario, reason: reason?.kind === 'status' ? reason.value : 'unknown' });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../src/metrics.ts';
+import { countDiagnosis, createAgentMetrics, MetricsRegistry } from '../src/metrics.ts';
 
 describe('MetricsRegistry', () => {
   it('renders counters, gauges and histograms in the Prometheus text format', () => {
@@ -36,5 +36,29 @@ describe('MetricsRegistry', () => {
     registry.counter('dup_total', 'A.');
 
     expect(() => registry.gauge('dup_total', 'B.')).toThrow(/registered twice/);
+  });
+});
+
+describe('countDiagnosis', () => {
+  const base = {
+    subject: { kind: 'Pod', namespace: 'media', name: 'stream-1', uid: 'u-1' },
+    scenario: 'container-create' as const,
+    cause: 'container-create.bad-command' as const,
+    otherCauses: [],
+    summary: 'Container stream is CreateContainerError.',
+    evidence: [{ kind: 'status' as const, field: 'status.containerStatuses[stream].state.waiting.reason', value: 'CreateContainerError' }],
+    remediation: [],
+    actions: [],
+  };
+
+  it('counts every diagnosis by cause, and last-resort answers by scenario and raw reason', () => {
+    const metrics = createAgentMetrics();
+
+    countDiagnosis(metrics, 'prod', base);
+    countDiagnosis(metrics, 'prod', { ...base, lastResort: true });
+
+    expect(metrics.diagnoses.get({ cluster: 'prod', scenario: 'container-create', cause: 'container-create.bad-command' })).toBe(2);
+    expect(metrics.lastResortDiagnoses.get({ cluster: 'prod', scenario: 'container-create', reason: 'CreateContainerError' })).toBe(1);
+    expect(metrics.registry.render()).toContain('podwhy_diagnoses_last_resort_total{cluster="prod",reason="CreateContainerError",scenario="container-create"} 1');
   });
 });

@@ -328,7 +328,7 @@ export class AlertPipeline {
     }
     const diagnosis = diagnose(snapshot);
     this.#o.metrics.jobs.inc({ cluster: this.#o.cluster, outcome: 'completed' });
-    if (!diagnosis) return;
+    if (!diagnosis || (diagnosis.settling && job.trigger === 'watch')) return;
     this.#o.metrics.diagnoses.inc({ cluster: this.#o.cluster, scenario: diagnosis.scenario, cause: diagnosis.cause });
     this.#o.onDiagnosis?.(diagnosis);
     const owner = snapshot.kind === 'Pod' ? incidentOwnerOf(snapshot.owners) : { kind: snapshot.workload.kind, name: snapshot.workload.metadata.name };

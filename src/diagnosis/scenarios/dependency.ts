@@ -13,9 +13,9 @@
  * the Pod has waited settings.stuckCreatingAfterSeconds; 4 and 5 are definitive when present in the
  * container status now (never from old events alone).
  */
-import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import type { Evidence, Finding, Remediation, Settling, SuggestedAction } from '../../contract/diagnosis.ts';
 import { formatDuration } from '../../contract/duration.ts';
-import type { ContainerState, KubeEvent, Pod } from '../../contract/k8s.ts';
+import type { Condition, ContainerState, KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
@@ -132,6 +132,8 @@ interface Hit {
   summary: string;
   evidence: Evidence[];
   remediation: Remediation[];
+  /** Younger than its alert threshold (scheduling, attach and mount problems are normal for a few seconds). */
+  settling?: Settling;
 }
 
 export const dependency: Detector<'dependency'> = {
@@ -145,7 +147,8 @@ export const dependency: Detector<'dependency'> = {
       ...schedulingHits(snapshot, settings),
       ...attachAndMountHits(snapshot, settings),
       ...containerHits(snapshot),
-    ].sort((a, b) => a.stage - b.stage);
+    // A definitive hit outranks a settling one (as it did when young ones were not reported at all), then the earliest stage.
+    ].sort((a, b) => Number(a.settling !== undefined) - Number(b.settling !== undefined) || a.stage - b.stage);
     const [primary, ...rest] = hits;
     if (!primary) return null;
     return {
@@ -156,6 +159,7 @@ export const dependency: Detector<'dependency'> = {
       evidence: primary.evidence,
       remediation: primary.remediation,
       actions: ACTIONS,
+      ...(primary.settling ? { settling: primary.settling } : {}),
     } satisfies Finding<'dependency'>;
   },
 };
@@ -172,7 +176,18 @@ function schedulingHits(snapshot: PodSnapshot, settings: EngineSettings): Hit[] 
   const condition = podCondition(pod, 'PodScheduled');
   if (condition?.status !== 'False' || condition.reason !== REASON_UNSCHEDULABLE) return [];
   const waited = secondsBetween(condition.lastTransitionTime ?? pod.metadata.creationTimestamp, snapshot.observedAt);
-  if (waited !== null && waited < settings.unschedulableAfterSeconds) return [];
+  const settling = waited !== null && waited < settings.unschedulableAfterSeconds
+    ? { state: 'Pending', forSeconds: waited, alertAfterSeconds: settings.unschedulableAfterSeconds }
+    : undefined;
+  return withSettling(volumeSchedulingHits(snapshot, settings, condition, waited), settling);
+}
+
+function withSettling(hits: Hit[], settling: Settling | undefined): Hit[] {
+  return settling ? hits.map((hit) => ({ ...hit, settling })) : hits;
+}
+
+function volumeSchedulingHits(snapshot: PodSnapshot, settings: EngineSettings, condition: Condition, waited: number | null): Hit[] {
+  const pod = snapshot.pod;
   const event = podEvents(snapshot, [FAILED_SCHEDULING], settings.eventStaleSeconds)[0];
   const message = condition.message ?? event?.message ?? '';
   const ns = pod.metadata.namespace;
@@ -284,13 +299,22 @@ function attachAndMountHits(snapshot: PodSnapshot, settings: EngineSettings): Hi
   if (!pod.spec.nodeName || !notStarted(pod)) return [];
   const since = pod.status?.startTime ?? podCondition(pod, 'PodScheduled')?.lastTransitionTime ?? pod.metadata.creationTimestamp;
   const waited = secondsBetween(since, snapshot.observedAt);
-  if (waited === null || waited < settings.stuckCreatingAfterSeconds) return [];
+  if (waited === null) return [];
+  // Attach and mount retries are normal for a while after scheduling: younger than the threshold is settling.
+  const settling = waited < settings.stuckCreatingAfterSeconds
+    ? { state: 'ContainerCreating', forSeconds: waited, alertAfterSeconds: settings.stuckCreatingAfterSeconds }
+    : undefined;
+  return withSettling(volumeEventHits(snapshot, settings, waited), settling);
+}
+
+function volumeEventHits(snapshot: PodSnapshot, settings: EngineSettings, waited: number): Hit[] {
+  const young = waited < settings.stuckCreatingAfterSeconds;
   const events = podEvents(snapshot, [FAILED_ATTACH_VOLUME, FAILED_MOUNT], settings.eventStaleSeconds);
   const hits: Hit[] = [];
   const seenVolumes = new Set<string>();
   const generic: KubeEvent[] = [];
   for (const event of events) {
-    const hit = volumeEventHit(snapshot, event, waited);
+    const hit = volumeEventHit(snapshot, event, waited, young);
     if (hit === 'generic') {
       generic.push(event);
       continue;
@@ -307,7 +331,7 @@ function attachAndMountHits(snapshot: PodSnapshot, settings: EngineSettings): Hi
     for (const name of volumes) {
       if (seenVolumes.has(name)) continue;
       seenVolumes.add(name);
-      hits.push(unmountedVolumeHit(snapshot, event, name, unattached.has(name), waited));
+      hits.push(unmountedVolumeHit(snapshot, event, name, unattached.has(name), waited, young));
     }
   }
   return hits;
@@ -320,12 +344,12 @@ function notStarted(pod: Pod): boolean {
   return containers(pod).every((v) => !v.status?.state?.running && !v.status?.state?.terminated && !v.status?.lastState?.terminated);
 }
 
-function volumeEventHit(snapshot: PodSnapshot, event: KubeEvent, waited: number): { volume: string; hit: Hit } | 'generic' | null {
+function volumeEventHit(snapshot: PodSnapshot, event: KubeEvent, waited: number, young: boolean): { volume: string; hit: Hit } | 'generic' | null {
   const message = event.message ?? '';
   const pod = snapshot.pod;
   const ns = pod.metadata.namespace;
   const evidence: Evidence[] = [eventEvidence(event, snapshot.observedAt), waitingEvidence(pod, waited)];
-  const stuck = `stuck in ContainerCreating for ${formatDuration(waited)}`;
+  const stuck = `${young ? '' : 'stuck '}in ContainerCreating for ${formatDuration(waited)}`;
 
   if (event.reason === FAILED_ATTACH_VOLUME) {
     const multi = MULTI_ATTACH.exec(message);
@@ -463,10 +487,10 @@ function mountErrorDetail(inner: string): string {
   return clip(output ? `${first.replace(/:$/, '')}: ${output}` : first, 200);
 }
 
-function unmountedVolumeHit(snapshot: PodSnapshot, event: KubeEvent, volumeName: string, unattached: boolean, waited: number): Hit {
+function unmountedVolumeHit(snapshot: PodSnapshot, event: KubeEvent, volumeName: string, unattached: boolean, waited: number, young: boolean): Hit {
   const pod = snapshot.pod;
   const evidence: Evidence[] = [eventEvidence(event, snapshot.observedAt), waitingEvidence(pod, waited)];
-  const stuck = `stuck in ContainerCreating for ${formatDuration(waited)}`;
+  const stuck = `${young ? '' : 'stuck '}in ContainerCreating for ${formatDuration(waited)}`;
   const volume = findVolume(pod, volumeName);
   const source = volume ? volumeSource(volume) : 'unknown';
   if (volume && (source === 'configMap' || source === 'secret')) {

@@ -3,7 +3,7 @@
  * pull failure in the container's waiting state and in Warning events whose text carries the
  * runtime's own error, which names the cause (missing tag, denied access, DNS, deadline, rate limit).
  */
-import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import type { Evidence, Finding, Remediation, Settling, SuggestedAction } from '../../contract/diagnosis.ts';
 import type { KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
@@ -14,6 +14,7 @@ import {
   EVENT_FAILED,
   IMAGE_PULL_BACK_OFF,
   INVALID_IMAGE_NAME,
+  REGISTRY_UNAVAILABLE,
 } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
@@ -29,9 +30,7 @@ import {
 import { classifyPullError, parseImageRef, registryEndpoint, type ImageRef, type PullCause } from './image-pull-errors.ts';
 
 // Waiting reasons the kubelet sets while it cannot get an image: IMAGE_PULL_BACK_OFF, ERR_IMAGE_PULL,
-// ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME (src/contract/upstream.ts), and:
-// source: k8s.io/cri-api pkg/errors/errors.go ErrRegistryUnavailable, returned by pkg/kubelet/images/image_manager.go evalCRIPullErr
-const REGISTRY_UNAVAILABLE = 'RegistryUnavailable';
+// ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME, REGISTRY_UNAVAILABLE (src/contract/upstream.ts).
 const PULL_WAITING_REASONS: readonly string[] = [IMAGE_PULL_BACK_OFF, ERR_IMAGE_PULL, ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME, REGISTRY_UNAVAILABLE];
 /** Reasons that no retry can fix: the reference itself is wrong or the policy forbids pulling. */
 const DETERMINISTIC_REASONS: readonly string[] = [ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME];
@@ -76,12 +75,15 @@ export const imagePull: Detector<'image-pull'> = {
     const pod = snapshot.pod;
     if (pod.metadata.deletionTimestamp) return null;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return null;
-    const failures = containers(pod)
+    const all = containers(pod)
       .map((view) => pullFailure(snapshot, view, settings))
-      .filter((f): f is PullFailure => f !== null)
-      .filter((f) => isPersistent(snapshot, f, settings));
+      .filter((f): f is PullFailure => f !== null);
+    const persistent = all.filter((f) => isPersistent(snapshot, f, settings));
+    // A first failed pull may still recover: reported as settling only when no container's failure persists.
+    const failures = persistent.length > 0 ? persistent : all;
     const primary = failures[0];
     if (!primary) return null;
+    const settling = persistent.length === 0 ? settlingOf(snapshot, primary, settings) : undefined;
     const otherCauses = [...new Set([...primary.alsoSeen, ...failures.slice(1).flatMap((f) => [f.cause, ...f.alsoSeen])])].filter(
       (c) => c !== primary.cause,
     );
@@ -93,9 +95,21 @@ export const imagePull: Detector<'image-pull'> = {
       evidence: evidenceFor(snapshot, primary, failures.slice(1)),
       remediation: remediationFor(snapshot, primary),
       actions: actionsFor(primary),
+      ...(settling ? { settling } : {}),
     };
   },
 };
+
+function settlingOf(snapshot: PodSnapshot, failure: PullFailure, settings: EngineSettings): Settling {
+  return { state: failure.reason, forSeconds: failingSince(snapshot, failure), alertAfterSeconds: settings.stuckCreatingAfterSeconds };
+}
+
+/** Seconds since the first failed pull on record, else since the Pod started. */
+function failingSince(snapshot: PodSnapshot, failure: PullFailure): number | null {
+  const oldest = failure.failedPulls.at(-1);
+  const since = oldest ? (oldest.firstTimestamp ?? oldest.eventTime ?? oldest.lastTimestamp) : (snapshot.pod.status?.startTime ?? snapshot.pod.metadata.creationTimestamp);
+  return secondsBetween(since, snapshot.observedAt);
+}
 
 function pullFailure(snapshot: PodSnapshot, view: ContainerView, settings: EngineSettings): PullFailure | null {
   const waiting = view.status?.state?.waiting;
@@ -166,9 +180,7 @@ function isPersistent(snapshot: PodSnapshot, failure: PullFailure, settings: Eng
   if (DETERMINISTIC_REASONS.includes(failure.reason)) return true;
   if (failure.failures >= MIN_FAILED_PULLS) return true;
   // Failing for long, though the dump holds fewer events than attempts (aggregated or expired events).
-  const oldest = failure.failedPulls.at(-1);
-  const since = oldest ? (oldest.firstTimestamp ?? oldest.eventTime ?? oldest.lastTimestamp) : (snapshot.pod.status?.startTime ?? snapshot.pod.metadata.creationTimestamp);
-  const age = secondsBetween(since, snapshot.observedAt);
+  const age = failingSince(snapshot, failure);
   return age !== null && age >= settings.stuckCreatingAfterSeconds;
 }
 

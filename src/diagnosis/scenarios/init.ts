@@ -53,6 +53,10 @@ export const init: Detector<'init'> = {
     if (inits.length === 0) return null;
     const problem = findProblem(snapshot, inits, settings);
     if (!problem) return null;
+    // Still running but younger than the threshold: it may yet finish, so the answer is settling.
+    const settling = problem.kind === 'stuck' && problem.runningFor < settings.initStuckAfterSeconds
+      ? { state: progress(inits), forSeconds: problem.runningFor, alertAfterSeconds: settings.initStuckAfterSeconds }
+      : undefined;
     return {
       scenario: 'init',
       cause: 'failed',
@@ -61,12 +65,15 @@ export const init: Detector<'init'> = {
       evidence: evidenceFor(snapshot, problem),
       remediation: remediationFor(pod, problem),
       actions: actionsFor(problem),
+      ...(settling ? { settling } : {}),
     };
   },
 };
 
 /** Init containers run in order, so the first one in trouble is the one holding the Pod back. */
 function findProblem(snapshot: PodSnapshot, inits: ContainerView[], settings: EngineSettings): InitProblem | null {
+  // A running init container younger than the threshold is the answer only if nothing definitive follows it.
+  let young: InitProblem | null = null;
   for (const view of inits) {
     const status = view.status;
     if (!status) continue;
@@ -88,9 +95,10 @@ function findProblem(snapshot: PodSnapshot, inits: ContainerView[], settings: En
       if (running.startedAt && runningFor !== null && runningFor >= settings.initStuckAfterSeconds) {
         return { kind: 'stuck', view, startedAt: running.startedAt, runningFor };
       }
+      if (running.startedAt && runningFor !== null && runningFor >= 0) young ??= { kind: 'stuck', view, startedAt: running.startedAt, runningFor };
     }
   }
-  return null;
+  return young;
 }
 
 function isSidecar(spec: Container | undefined): boolean {
@@ -112,6 +120,9 @@ function summarize(pod: Pod, inits: ContainerView[], problem: InitProblem, setti
   const waitsOn = dependencyOf(problem.view.spec);
   if (problem.kind === 'stuck') {
     const on = waitsOn ? `; it appears to wait for ${waitsOn}` : '';
+    if (problem.runningFor < settings.initStuckAfterSeconds) {
+      return `Init container ${name} has been running for ${formatDuration(problem.runningFor)} and has not finished yet, so the Pod is in ${progress(inits)} and its app containers have not started${on}.`;
+    }
     return `Init container ${name} has been running for ${formatDuration(problem.runningFor)} (limit ${formatDuration(settings.initStuckAfterSeconds)}) without finishing, so the Pod stays in ${progress(inits)} and its app containers never start${on}.`;
   }
   const code = problem.last.exitCode;

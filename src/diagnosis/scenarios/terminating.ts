@@ -89,8 +89,11 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'terminat
   const deletionTimestamp = pod.metadata.deletionTimestamp;
   if (!deletionTimestamp) return null;
   const overdue = secondsBetween(deletionTimestamp, snapshot.observedAt);
-  // Within the grace period (plus the allowance) a Terminating Pod is just shutting down.
-  if (overdue === null || overdue < settings.terminatingOverdueSeconds) return null;
+  // Within the grace period a Terminating Pod is just shutting down; in the allowance after it, settling.
+  if (overdue === null || overdue < 0) return null;
+  const settling = overdue < settings.terminatingOverdueSeconds
+    ? { state: 'Terminating past its grace period', forSeconds: overdue, alertAfterSeconds: settings.terminatingOverdueSeconds }
+    : undefined;
 
   const node = assessNode(snapshot);
   const facts: Facts = {
@@ -114,6 +117,7 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'terminat
     evidence: evidence(cause, facts),
     remediation: remediation(cause, facts),
     actions: actions(cause, facts),
+    ...(settling ? { settling } : {}),
   };
 }
 

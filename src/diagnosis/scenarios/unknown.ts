@@ -54,7 +54,12 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'unknown'
   const notReadyEvents = podEvents(snapshot, [EVENT_NODE_NOT_READY], settings.eventStaleSeconds);
   const podSaysLost = phase === PHASE_UNKNOWN || pod.status?.reason === POD_REASON_NODE_LOST ||
     (podCondition(pod, 'Ready')?.status === 'False' && notReadyEvents.length > 0);
-  if (!isLostLongEnough(state, podSaysLost, notReadyEvents.length > 0, settings)) return null;
+  const lost = isLost(state, podSaysLost, notReadyEvents.length > 0);
+  if (!lost) return null;
+  // NotReady for less than the threshold is often a kubelet restart or a slow PLEG relist: settling.
+  const settling = state.sinceSeconds !== null && state.sinceSeconds < settings.notReadyAfterSeconds && state.health !== 'gone' && state.health !== 'no-data'
+    ? { state: state.health === 'unreachable' ? 'NodeUnreachable' : 'NodeNotReady', forSeconds: state.sinceSeconds, alertAfterSeconds: settings.notReadyAfterSeconds }
+    : undefined;
 
   return {
     scenario: 'unknown',
@@ -64,19 +69,21 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'unknown'
     evidence: evidence(snapshot, state, settings),
     remediation: remediation(snapshot, state),
     actions: actions(snapshot, state),
+    ...(settling ? { settling } : {}),
   };
 }
 
 /**
- * NotReady for a moment is a transient (a kubelet restart, a slow PLEG relist); the controller already
- * waits node-monitor-grace-period before it writes Unknown. A NotReady node counts once it has been so
- * for settings.notReadyAfterSeconds. A missing Node counts only with Pod-side corroboration, because a
- * partial dump can simply leave the Node out.
+ * Whether the Pod's node is lost. NotReady for a moment is a transient (a kubelet restart, a slow PLEG relist);
+ * the controller already waits node-monitor-grace-period before it writes Unknown, and a NotReady node younger
+ * than settings.notReadyAfterSeconds is reported as settling (see detect). A node whose loss is not dated needs
+ * a second sign. A missing Node counts only with Pod-side corroboration, because a partial dump can simply leave
+ * the Node out.
  */
-function isLostLongEnough(state: NodeState, podSaysLost: boolean, hasNotReadyEvent: boolean, settings: EngineSettings): boolean {
+function isLost(state: NodeState, podSaysLost: boolean, hasNotReadyEvent: boolean): boolean {
   if (state.health === 'gone' || state.health === 'no-data') return podSaysLost;
   if (!isNodeLost(state)) return false;
-  if (state.sinceSeconds !== null) return state.sinceSeconds >= settings.notReadyAfterSeconds;
+  if (state.sinceSeconds !== null) return true;
   return state.health === 'unreachable' || state.lossTaints.length > 0 || hasNotReadyEvent || podSaysLost;
 }
 

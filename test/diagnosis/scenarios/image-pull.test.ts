@@ -173,7 +173,7 @@ describe('image-pull detector', () => {
     expect(detect(snapshot)).toBeNull();
   });
 
-  it('stays silent after a single failed pull of a young Pod, and speaks after the second', () => {
+  it('answers a single failed pull of a young Pod as settling, and definitively after the second', () => {
     const once = podSnapshot('healthy/image-pull-first-failure.yaml');
     const twice = structuredClone(once);
     const failed = twice.events.find((e) => e.reason === 'Failed');
@@ -181,8 +181,9 @@ describe('image-pull detector', () => {
     failed.count = 2;
     failed.lastTimestamp = '2026-11-20T11:59:58Z';
 
-    expect(detect(once)).toBeNull();
+    expect(detect(once)).toMatchObject({ cause: 'network', settling: { state: 'ErrImagePull', forSeconds: 8, alertAfterSeconds: 120 } });
     expect(detect(twice)).toMatchObject({ cause: 'network', summary: expect.stringContaining('2 failed pulls') });
+    expect(detect(twice)).not.toHaveProperty('settling');
   });
 
   it('speaks on a single recorded failure when the pull has been failing longer than stuckCreatingAfterSeconds', () => {
@@ -192,6 +193,7 @@ describe('image-pull detector', () => {
     failed.firstTimestamp = '2026-11-20T11:50:00Z';
 
     expect(detect(snapshot)?.cause).toBe('network');
+    expect(detect(snapshot)).not.toHaveProperty('settling');
   });
 
   it('does not count or quote failed-pull events older than eventStaleSeconds', () => {

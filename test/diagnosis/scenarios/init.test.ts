@@ -111,12 +111,14 @@ describe('init detector', () => {
     expect(finding?.actions.map((a) => a.action)).toEqual(['show-logs', 'restart-pod', 'rediagnose']);
   });
 
-  it('stays silent on an init container still running under the threshold, and on the same one past a raised threshold', () => {
+  it('answers an init container still running under the threshold as settling, and the same one past a raised threshold too', () => {
     const young = podSnapshot('healthy/init-running-under-threshold.yaml');
     const stuck = podSnapshot('init/failed/stuck-wait-for-postgres.yaml');
 
-    expect(detect(young)).toBeNull();
-    expect(detect(stuck, { ...DEFAULT_ENGINE_SETTINGS, initStuckAfterSeconds: 3600 })).toBeNull();
+    expect(detect(young)).toMatchObject({ cause: 'failed', settling: { state: 'Init:0/1', alertAfterSeconds: 600 } });
+    expect(detect(young)?.summary).toMatch(/^Init container warm-cache has been running for 2m and has not finished yet/);
+    expect(detect(stuck, { ...DEFAULT_ENGINE_SETTINGS, initStuckAfterSeconds: 3600 })).toMatchObject({ settling: { alertAfterSeconds: 3600 } });
+    expect(detect(stuck)).not.toHaveProperty('settling');
   });
 
   it('tells exit 1 apart from still running: the same init container, terminated with 1, is a failure', () => {

@@ -219,7 +219,6 @@ describe('terminating detector: remediation and actions', () => {
 describe('terminating detector: stays silent', () => {
   it.each([
     ['within its grace period (deleted 10 s ago, 30 s grace)', WITHIN_GRACE],
-    ['30 s past its grace period (under the 60 s allowance)', JUST_PAST_GRACE],
     ['not being deleted', 'healthy/running-deployment-pod.yaml'],
     ['an evicted Pod (terminal, not deleted)', 'evicted/memory/burstable-over-request.yaml'],
   ])('on a Pod %s', (_name, path) => {
@@ -228,20 +227,26 @@ describe('terminating detector: stays silent', () => {
     expect(terminating.detect(snapshot, DEFAULT_ENGINE_SETTINGS)).toBeNull();
   });
 
-  it('until the allowance has passed, then fires', () => {
+});
+
+describe('terminating detector: answers as settling (the alert path waits)', () => {
+  it('30 s past the grace period (under the 60 s allowance), then definitively once the allowance has passed', () => {
     const early = podSnapshot(JUST_PAST_GRACE);
     const late = podSnapshot(JUST_PAST_GRACE, '2026-11-20T12:00:31Z');
 
-    expect(terminating.detect(early, DEFAULT_ENGINE_SETTINGS)).toBeNull();
+    expect(terminating.detect(early, DEFAULT_ENGINE_SETTINGS)).toMatchObject({ cause: 'unresponsive', settling: { forSeconds: 30, alertAfterSeconds: 60 } });
     expect(terminating.detect(late, DEFAULT_ENGINE_SETTINGS)).toMatchObject({ cause: 'unresponsive' });
+    expect(terminating.detect(late, DEFAULT_ENGINE_SETTINGS)).not.toHaveProperty('settling');
   });
 
   it('when the caller raises terminatingOverdueSeconds', () => {
     const snapshot = podSnapshot(STILL_RUNNING);
 
-    expect(terminating.detect(snapshot, { ...DEFAULT_ENGINE_SETTINGS, terminatingOverdueSeconds: 7200 })).toBeNull();
+    expect(terminating.detect(snapshot, { ...DEFAULT_ENGINE_SETTINGS, terminatingOverdueSeconds: 7200 })).toMatchObject({ settling: { alertAfterSeconds: 7200 } });
   });
+});
 
+describe('terminating detector: stays silent too', () => {
   it('on a never-scheduled Pod without finalizers (the API server removes it at once)', () => {
     const snapshot = podSnapshot(CUSTOM_FINALIZER);
     snapshot.pod.metadata.finalizers = [];

@@ -112,7 +112,6 @@ describe('unknown detector: node-lost', () => {
 describe('unknown detector: stays silent', () => {
   it.each([
     ['a node that was NotReady an hour ago and is Ready now', RECOVERED],
-    ['a node NotReady for 20 s (under the threshold)', TRANSIENT],
     ['a healthy Pod', 'healthy/running-deployment-pod.yaml'],
     ['an evicted (terminal) Pod', 'evicted/memory/burstable-over-request.yaml'],
   ])('on %s', (_name, path) => {
@@ -129,12 +128,13 @@ describe('unknown detector: stays silent', () => {
     expect(unknown.detect(snapshot, DEFAULT_ENGINE_SETTINGS)).toBeNull();
   });
 
-  it('on the 20 s NotReady node, yet fires once the NotReady state outlasts the 60 s threshold', () => {
+  it('but answers the 20 s NotReady node as settling, and definitively once the NotReady state outlasts the 60 s threshold', () => {
     const early = podSnapshot(TRANSIENT);
     const later = podSnapshot(TRANSIENT, '2026-11-20T12:01:00Z');
 
-    expect(unknown.detect(early, DEFAULT_ENGINE_SETTINGS)).toBeNull();
+    expect(unknown.detect(early, DEFAULT_ENGINE_SETTINGS)).toMatchObject({ cause: 'node-lost', settling: { state: 'NodeNotReady', forSeconds: 20, alertAfterSeconds: 60 } });
     expect(unknown.detect(later, DEFAULT_ENGINE_SETTINGS)).toMatchObject({ cause: 'node-lost' });
+    expect(unknown.detect(later, DEFAULT_ENGINE_SETTINGS)).not.toHaveProperty('settling');
   });
 });
 
