@@ -32,6 +32,7 @@ import {
   UNBOUND_IMMEDIATE_PVC,
 } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
+import { mountFailure } from './runtime-messages.ts';
 import { clip, containers, eventEvidence, findEvents, kubectl, podCondition, podEvents, secondsBetween, type ContainerView } from '../support.ts';
 import {
   allMounts,
@@ -103,14 +104,9 @@ const SUBPATH_ABSOLUTE = /error SubPath `([^`]*)` must not be an absolute path/;
 const VOLUME_NOT_FOUND_FOR_MOUNT = /cannot find volume "([^"]+)" to mount into container "([^"]+)"/;
 
 // Runtime reasons that carry runc's mount errors: CREATE_CONTAINER_ERROR, RUN_CONTAINER_ERROR, START_ERROR,
-// CONTAINER_CANNOT_RUN (and CRASH_LOOP_BACK_OFF between attempts), from src/contract/upstream.ts.
-// source: opencontainers/runc libcontainer/rootfs_linux.go (mountToRootfs: "error mounting %q to rootfs at %q: %w";
-// checkProcMount: "%q cannot be mounted because it is inside /proc"; createMountpoint mkdir errors)
-// (CRI-O relays runc's logrus line, which escapes the quotes: error mounting \"…\".)
-const RUNTIME_MOUNT_ERROR = /error mounting \\?"([^"\\]*)\\?" to rootfs at \\?"([^"\\]+)\\?"/;
-const INSIDE_PROC = /cannot be mounted because it is (?:inside \/proc|not of type proc)/;
-const READ_ONLY_FS = 'read-only file system';
-const NOT_A_DIRECTORY = 'not a directory';
+// CONTAINER_CANNOT_RUN (and CRASH_LOOP_BACK_OFF between attempts), from src/contract/upstream.ts. The runtime's
+// words (runc's three spellings over the years, crun's, Docker's ENOTDIR hint), whatever the wrapper and however
+// deeply escaped, are read in runtime-messages.ts (mountFailure).
 
 // Kubelet "Failed" events (EVENT_FAILED) carry "Error: <message>" for the same failures.
 // source: kubernetes pkg/controller/volume/persistentvolume/pv_controller.go (events on the claim)
@@ -678,10 +674,9 @@ function runtimeFailure(view: ContainerView): RuntimeFailure | null {
 }
 
 function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: RuntimeFailure): Hit | null {
-  const match = RUNTIME_MOUNT_ERROR.exec(failure.message);
+  const match = mountFailure(failure.message);
   if (!match) return null;
   const pod = snapshot.pod;
-  const destination = match[2] ?? '';
   const kindOf = view.isInit ? 'init container' : 'container';
   const evidence: Evidence[] = [
     { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
@@ -697,7 +692,11 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
   const failed = kubeletFailedEvent(snapshot, view);
   if (failed) evidence.push(failed);
   const mounts = allMounts(pod, view.name);
-  const target = mounts.find((m) => normalizePath(m.mount.mountPath) === normalizePath(destination));
+  // An old runc names the host path under the rootfs when it gave no rootfs to strip: match the mount path as a suffix.
+  const target = mounts.find((m) => normalizePath(m.mount.mountPath) === normalizePath(match.destination))
+    ?? mounts.filter((m) => match.destination !== '' && normalizePath(match.destination).endsWith(normalizePath(m.mount.mountPath)))
+      .sort((a, b) => b.mount.mountPath.length - a.mount.mountPath.length)[0];
+  const destination = match.destination || target?.mount.mountPath || 'its mount point';
   if (target) {
     evidence.push({ kind: 'spec', field: `${target.field}.mountPath`, value: target.mount.mountPath });
     if (target.mount.subPath !== undefined) evidence.push({ kind: 'spec', field: `${target.field}.subPath`, value: target.mount.subPath });
@@ -705,7 +704,7 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
   const field = target ? `${target.field}.mountPath` : `${view.specPath}.volumeMounts`;
   const fixAt = whereToFix(pod, snapshot.owners, field);
 
-  if (INSIDE_PROC.test(failure.message)) {
+  if (match.problem === 'inside-proc') {
     return {
       cause: 'mount-config',
       stage: STAGE.runtime,
@@ -717,7 +716,7 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
       ],
     };
   }
-  if (failure.message.includes(READ_ONLY_FS)) {
+  if (match.problem === 'read-only') {
     const parent = mounts
       .filter((m) => m !== target && isUnder(destination, m.mount.mountPath))
       .sort((a, b) => b.mount.mountPath.length - a.mount.mountPath.length)[0];
@@ -742,7 +741,7 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
       ],
     };
   }
-  if (failure.message.includes(NOT_A_DIRECTORY)) {
+  if (match.problem === 'not-a-directory') {
     const volume = target ? findVolume(pod, target.mount.name) : undefined;
     const source = volume ? volumeSource(volume) : undefined;
     const fileName = destination.split('/').filter((p) => p.length > 0).at(-1) ?? 'file';
@@ -772,7 +771,7 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
   return {
     cause: 'mount-config',
     stage: STAGE.runtime,
-    summary: `${capitalize(kindOf)} ${view.name} cannot start: the runtime fails to mount ${match[1] ?? 'a volume'} at ${destination}.`,
+    summary: `${capitalize(kindOf)} ${view.name} cannot start: the runtime fails to mount ${match.source || 'a volume'} at ${destination}.`,
     evidence,
     remediation: [{ text: `Check the mount's source and target in ${fixAt}; the message above is runc's reason.`, command: editCommand(snapshot) }],
   };
