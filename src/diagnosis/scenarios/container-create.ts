@@ -29,6 +29,7 @@ import {
   START_ERROR,
 } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
+import { isTerminationUnreported, kubeletErrors } from './crash-support.ts';
 import { execFailure, isNoCommand, mountFailure, normalizeRuntimeMessage, type ExecProblem } from './runtime-messages.ts';
 import {
   clip,
@@ -361,6 +362,8 @@ interface Failure {
   reason: string;
   message: string;
   terminated?: NonNullable<ContainerState['terminated']>;
+  /** The kubelet's Failed event the message was read from, when the container status does not carry it. */
+  fromEvent?: KubeEvent;
 }
 
 function detectPod(snapshot: PodSnapshot, settings: EngineSettings): Finding<'container-create'> | null {
@@ -369,7 +372,7 @@ function detectPod(snapshot: PodSnapshot, settings: EngineSettings): Finding<'co
   if (phase === 'Succeeded') return null;
   const hits: Hit[] = [];
   // A Pod that failed for good (restartPolicy Never) still shows the start failure as its containers' current state.
-  const failures = containerFailures(snapshot).filter((f) => phase !== 'Failed' || f.path.endsWith('.state.terminated'));
+  const failures = containerFailures(snapshot, settings).filter((f) => phase !== 'Failed' || f.path.endsWith('.state.terminated'));
   for (const failure of failures) {
     const hit = runtimeHit(snapshot, failure);
     if (hit) hits.push(hit);
@@ -382,7 +385,7 @@ function detectPod(snapshot: PodSnapshot, settings: EngineSettings): Finding<'co
 }
 
 /** Current create/start failures: the waiting reason now, or the last termination while the container is not running. */
-function containerFailures(snapshot: PodSnapshot): Failure[] {
+function containerFailures(snapshot: PodSnapshot, settings: EngineSettings): Failure[] {
   const failures: Failure[] = [];
   for (const view of containers(snapshot.pod)) {
     const status = view.status;
@@ -401,6 +404,13 @@ function containerFailures(snapshot: PodSnapshot): Failure[] {
     const last = status.lastState?.terminated;
     if (waiting && (waiting.reason === CRASH_LOOP_BACK_OFF || waiting.reason === RUN_CONTAINER_ERROR) && last && isStartFailure(last.reason)) {
       failures.push({ view, path: `${view.statusPath}.lastState.terminated`, reason: last.reason ?? '', message: last.message ?? '', terminated: last });
+      continue;
+    }
+    // lastState {} (an older kubelet, or one just restarted): the kubelet's Failed event still quotes the runtime.
+    // Only a message this detector recognises counts, so an old unrelated error cannot pose as the cause.
+    if (waiting?.reason === CRASH_LOOP_BACK_OFF && isTerminationUnreported(view)) {
+      const recognised = kubeletErrors(snapshot, view, settings.eventStaleSeconds).find(({ message }) => !mountFailure(message) && (isNoCommand(message) || execFailure(message)));
+      if (recognised) failures.push({ view, path: `${view.statusPath}.state.waiting`, reason: waiting.reason, message: recognised.message, fromEvent: recognised.event });
     }
   }
   return failures;
@@ -537,6 +547,13 @@ function problemOfExitCode(code: number | undefined): ExecProblem {
 }
 
 function failureEvidence(snapshot: PodSnapshot, failure: Failure): Evidence[] {
+  if (failure.fromEvent) {
+    return [
+      { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
+      { kind: 'status', field: `${failure.view.statusPath}.lastState`, value: '{} (exit code unknown: the kubelet did not report the last termination)' },
+      eventEvidence(failure.fromEvent, snapshot.observedAt),
+    ];
+  }
   const evidence: Evidence[] = [
     { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
     { kind: 'status', field: `${failure.path}.message`, value: clip(failure.message, 1000) },

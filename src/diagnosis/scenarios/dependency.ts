@@ -32,6 +32,7 @@ import {
   UNBOUND_IMMEDIATE_PVC,
 } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
+import { isTerminationUnreported, kubeletErrors } from './crash-support.ts';
 import { mountFailure } from './runtime-messages.ts';
 import { clip, containers, eventEvidence, findEvents, kubectl, podCondition, podEvents, secondsBetween, type ContainerView } from '../support.ts';
 import {
@@ -142,7 +143,7 @@ export const dependency: Detector<'dependency'> = {
     const hits = [
       ...schedulingHits(snapshot, settings),
       ...attachAndMountHits(snapshot, settings),
-      ...containerHits(snapshot),
+      ...containerHits(snapshot, settings),
     // A definitive hit outranks a settling one (as it did when young ones were not reported at all), then the earliest stage.
     ].sort((a, b) => Number(a.settling !== undefined) - Number(b.settling !== undefined) || a.stage - b.stage);
     const [primary, ...rest] = hits;
@@ -500,7 +501,7 @@ function unmountedVolumeHit(snapshot: PodSnapshot, event: KubeEvent, volumeName:
 
 // --- 4 + 5. Container status: CreateContainerConfigError, runtime mount errors ---------------------------
 
-function containerHits(snapshot: PodSnapshot): Hit[] {
+function containerHits(snapshot: PodSnapshot, settings: EngineSettings): Hit[] {
   const hits: Hit[] = [];
   for (const view of containers(snapshot.pod)) {
     const waiting = view.status?.state?.waiting;
@@ -509,7 +510,7 @@ function containerHits(snapshot: PodSnapshot): Hit[] {
       if (hit) hits.push(hit);
       continue;
     }
-    const failure = runtimeFailure(view);
+    const failure = runtimeFailure(snapshot, view, settings);
     if (failure) {
       const hit = runtimeMountHit(snapshot, view, failure);
       if (hit) hits.push(hit);
@@ -652,10 +653,12 @@ interface RuntimeFailure {
   reason: string;
   message: string;
   terminated?: NonNullable<ContainerState['terminated']>;
+  /** The kubelet's Failed event the message was read from, when the container status does not carry it. */
+  fromEvent?: KubeEvent;
 }
 
 /** The runtime's current create/start failure for the container, if any. */
-function runtimeFailure(view: ContainerView): RuntimeFailure | null {
+function runtimeFailure(snapshot: PodSnapshot, view: ContainerView, settings: EngineSettings): RuntimeFailure | null {
   const state = view.status?.state;
   if (!state || state.running) return null;
   const waiting = state.waiting;
@@ -670,6 +673,11 @@ function runtimeFailure(view: ContainerView): RuntimeFailure | null {
   if ((waiting?.reason === CRASH_LOOP_BACK_OFF || waiting?.reason === RUN_CONTAINER_ERROR) && last && (last.reason === START_ERROR || last.reason === CONTAINER_CANNOT_RUN)) {
     return { path: `${view.statusPath}.lastState.terminated`, reason: last.reason, message: last.message ?? '', terminated: last };
   }
+  // lastState {} (an older kubelet, or one just restarted): the kubelet's Failed event still quotes runc's mount error.
+  if (waiting?.reason === CRASH_LOOP_BACK_OFF && isTerminationUnreported(view)) {
+    const recognised = kubeletErrors(snapshot, view, settings.eventStaleSeconds).find(({ message }) => mountFailure(message));
+    if (recognised) return { path: `${view.statusPath}.state.waiting`, reason: waiting.reason, message: recognised.message, fromEvent: recognised.event };
+  }
   return null;
 }
 
@@ -678,10 +686,15 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
   if (!match) return null;
   const pod = snapshot.pod;
   const kindOf = view.isInit ? 'init container' : 'container';
-  const evidence: Evidence[] = [
-    { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
-    { kind: 'status', field: `${failure.path}.message`, value: clip(failure.message, 1000) },
-  ];
+  const evidence: Evidence[] = failure.fromEvent
+    ? [
+      { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
+      { kind: 'status', field: `${view.statusPath}.lastState`, value: '{} (exit code unknown: the kubelet did not report the last termination)' },
+    ]
+    : [
+      { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
+      { kind: 'status', field: `${failure.path}.message`, value: clip(failure.message, 1000) },
+    ];
   if (failure.terminated) {
     evidence.push({
       kind: 'exit-code', container: view.name, exitCode: failure.terminated.exitCode, reason: failure.terminated.reason ?? null,
@@ -689,7 +702,7 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
       ranForSeconds: null, finishedAt: failure.terminated.finishedAt ?? null,
     });
   }
-  const failed = kubeletFailedEvent(snapshot, view);
+  const failed = failure.fromEvent ? eventEvidence(failure.fromEvent, snapshot.observedAt) : kubeletFailedEvent(snapshot, view);
   if (failed) evidence.push(failed);
   const mounts = allMounts(pod, view.name);
   // An old runc names the host path under the rootfs when it gave no rootfs to strip: match the mount path as a suffix.

@@ -38,6 +38,8 @@ const LOG_LINES = 5;
 
 type InitProblem =
   | { kind: 'crash-loop'; view: ContainerView; last: NonNullable<ContainerState['terminated']> }
+  /** Init:CrashLoopBackOff with lastState {}: the kubelet did not report the termination, the exit code is unknown. */
+  | { kind: 'unreported'; view: ContainerView }
   | { kind: 'error'; view: ContainerView; last: NonNullable<ContainerState['terminated']> }
   | { kind: 'stuck'; view: ContainerView; startedAt: string; runningFor: number };
 
@@ -82,6 +84,7 @@ function findProblem(snapshot: PodSnapshot, inits: ContainerView[], settings: En
     if (waiting) {
       // Other waiting reasons (ErrImagePull, CreateContainerConfigError, PodInitializing …) are not an init failure.
       if (waiting.reason === CRASH_LOOP_BACK_OFF && last) return { kind: 'crash-loop', view, last };
+      if (waiting.reason === CRASH_LOOP_BACK_OFF && status.restartCount > 0) return { kind: 'unreported', view };
       continue;
     }
     if (terminated) {
@@ -125,6 +128,10 @@ function summarize(pod: Pod, inits: ContainerView[], problem: InitProblem, setti
     }
     return `Init container ${name} has been running for ${formatDuration(problem.runningFor)} (limit ${formatDuration(settings.initStuckAfterSeconds)}) without finishing, so the Pod stays in ${progress(inits)} and its app containers never start${on}.`;
   }
+  if (problem.kind === 'unreported') {
+    const restarts = problem.view.status?.restartCount ?? 0;
+    return `Init container ${name} keeps failing (Init:CrashLoopBackOff, ${restarts} restart${restarts === 1 ? '' : 's'}), so the Pod stays in ${progress(inits)} and its app containers cannot start; exit code unknown: the kubelet did not report the last termination.`;
+  }
   const code = problem.last.exitCode;
   // "1: general application error (the program reported a failure)" → "general application error"
   const meaning = exitCodeMeaning(code, problem.last.reason).replace(/^\d+(?: = [^:]+)?: /, '').replace(/\s*\([^)]*\)/g, '');
@@ -143,6 +150,11 @@ function evidenceFor(snapshot: PodSnapshot, problem: InitProblem): Evidence[] {
   const evidence: Evidence[] = [];
   if (problem.kind === 'stuck') {
     evidence.push({ kind: 'status', field: `${view.statusPath}.state.running.startedAt`, value: problem.startedAt });
+  } else if (problem.kind === 'unreported') {
+    evidence.push(
+      { kind: 'status', field: `${view.statusPath}.state.waiting.reason`, value: CRASH_LOOP_BACK_OFF },
+      { kind: 'status', field: `${view.statusPath}.lastState`, value: '{} (exit code unknown: the kubelet did not report the last termination)' },
+    );
   } else {
     const waiting = status?.state?.waiting;
     if (waiting?.reason) evidence.push({ kind: 'status', field: `${view.statusPath}.state.waiting.reason`, value: waiting.reason });
@@ -170,7 +182,7 @@ function evidenceFor(snapshot: PodSnapshot, problem: InitProblem): Evidence[] {
   }
   const command = commandLine(view.spec);
   if (command) evidence.push({ kind: 'spec', field: `${view.specPath}.command`, value: clip(command) });
-  for (const line of logTail(snapshot, view.name, problem.kind === 'crash-loop')) evidence.push(line);
+  for (const line of logTail(snapshot, view.name, problem.kind !== 'stuck')) evidence.push(line);
   const backOff = backOffEvent(snapshot, view);
   if (backOff) evidence.push(eventEvidence(backOff, snapshot.observedAt));
   return evidence;
@@ -227,11 +239,11 @@ function remediationFor(pod: Pod, problem: InitProblem): Remediation[] {
   const ns = pod.metadata.namespace;
   const name = problem.view.name;
   const out: Remediation[] = [];
-  const previous = problem.kind === 'crash-loop' ? ' --previous' : '';
+  const previous = problem.kind === 'crash-loop' || problem.kind === 'unreported' ? ' --previous' : '';
   out.push({
     text: problem.kind === 'stuck'
       ? `Read what ${name} is doing (it is still running).`
-      : `Read why ${name} failed: the log of the ${problem.kind === 'crash-loop' ? 'crashed instance' : 'failed run'}.`,
+      : `Read why ${name} failed: the log of the ${problem.kind === 'error' ? 'failed run' : 'crashed instance'}.`,
     command: kubectl(ns, `logs ${pod.metadata.name} -c ${name}${previous}`),
   });
   const host = dependencyOf(problem.view.spec);
@@ -241,7 +253,9 @@ function remediationFor(pod: Pod, problem: InitProblem): Remediation[] {
       command: kubectl(ns, `run dns-check --rm -it --restart=Never --image=busybox:1.36 -- nslookup ${host}`),
     });
   }
-  if (problem.kind !== 'stuck') {
+  if (problem.kind === 'unreported') {
+    out.push({ text: `Fix what ${name} checks or does (its command is ${commandLine(problem.view.spec) ?? 'the image entrypoint'}); the exit code appears in lastState once the kubelet reports the next termination.` });
+  } else if (problem.kind !== 'stuck') {
     const code = problem.last.exitCode;
     if (problem.last.reason === OOM_KILLED) {
       out.push({ text: `${name} was killed for exceeding its memory limit: raise ${problem.view.specPath}.resources.limits.memory.` });
