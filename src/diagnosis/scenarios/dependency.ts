@@ -85,9 +85,11 @@ const OTHER_MOUNT_FAILED = /(MountVolume\.MountDevice|MountVolume\.WaitForAttach
 // pkg/kubelet/volumemanager/volume_manager.go ("unmounted volumes=%v, unattached volumes=%v, failed to process volumes=%v: %w")
 const UNABLE_TO_ATTACH_OR_MOUNT = /Unable to attach or mount volumes: unmounted volumes=\[([^\]]*)\], unattached volumes=\[([^\]]*)\]/;
 // source: kubernetes pkg/kubelet/configmap/configmap_manager.go + secret/secret_manager.go (watch-based manager,
-// apierrors.NewNotFound(corev1.Resource("configmap"|"secret"), name) → `configmap "x" not found`)
-const CONFIGMAP_NOT_FOUND = /configmap "([^"]+)" not found/;
-const SECRET_NOT_FOUND = /secret "([^"]+)" not found/;
+// apierrors.NewNotFound(corev1.Resource("configmap"|"secret"), name) → `configmap "x" not found`); older kubelets
+// read through the API server, whose NotFound names the resource in the plural (`secrets "x" not found`, `configmaps
+// "x" not found`, as reported in ibm-cloud-labs/iks-handson#7 and FairwindsOps/k8s-workshop#4).
+const CONFIGMAP_NOT_FOUND = /configmaps? "([^"]+)" not found/;
+const SECRET_NOT_FOUND = /secrets? "([^"]+)" not found/;
 // source: kubernetes pkg/volume/configmap/configmap.go and pkg/volume/secret/secret.go (MakePayload)
 const CONFIGMAP_VOLUME_KEY_MISSING = /configmap references non-existent config key: (\S+)/;
 const SECRET_VOLUME_KEY_MISSING = /references non-existent secret key: (\S+)/;

@@ -41,7 +41,14 @@ type InitProblem =
   /** Init:CrashLoopBackOff with lastState {}: the kubelet did not report the termination, the exit code is unknown. */
   | { kind: 'unreported'; view: ContainerView }
   | { kind: 'error'; view: ContainerView; last: NonNullable<ContainerState['terminated']> }
-  | { kind: 'stuck'; view: ContainerView; startedAt: string; runningFor: number };
+  | { kind: 'stuck'; view: ContainerView; startedAt: string; runningFor: number; sidecar?: SidecarIntent };
+
+/** Why podwhy thinks a stuck init container was meant to run alongside the app (a native sidecar). */
+type SidecarIntent =
+  /** The spec sets restartPolicy: Always, but the kubelet waits for the container to exit (it predates native sidecars). */
+  | { kind: 'ignored'; node: string }
+  /** A plain init container whose image is a long-running proxy. */
+  | { kind: 'image'; image: string };
 
 export const init: Detector<'init'> = {
   scenario: 'init',
@@ -53,8 +60,10 @@ export const init: Detector<'init'> = {
     if (podCondition(pod, INITIALIZED)?.status === 'True') return null;
     const inits = containers(pod).filter((v) => v.isInit);
     if (inits.length === 0) return null;
-    const problem = findProblem(snapshot, inits, settings);
-    if (!problem) return null;
+    const found = findProblem(snapshot, inits, settings);
+    if (!found) return null;
+    const sidecar = found.kind === 'stuck' && !found.sidecar ? sidecarIntent(found.view) : null;
+    const problem: InitProblem = found.kind === 'stuck' && sidecar ? { ...found, sidecar } : found;
     // Still running but younger than the threshold: it may yet finish, so the answer is settling.
     const settling = problem.kind === 'stuck' && problem.runningFor < settings.initStuckAfterSeconds
       ? { state: progress(inits), forSeconds: problem.runningFor, alertAfterSeconds: settings.initStuckAfterSeconds }
@@ -93,8 +102,13 @@ function findProblem(snapshot: PodSnapshot, inits: ContainerView[], settings: En
     }
     if (running) {
       if (last && last.exitCode !== 0 && status.restartCount >= LOOPING_RESTARTS) return { kind: 'crash-loop', view, last };
-      if (isSidecar(view.spec)) continue;
       const runningFor = secondsBetween(running.startedAt, snapshot.observedAt);
+      if (isSidecar(view.spec)) {
+        // A native sidecar keeps running by design; it holds the Pod back only if the kubelet does not know it is one.
+        const ignored = ignoredSidecar(snapshot, inits, view, runningFor, settings);
+        if (ignored) return ignored;
+        continue;
+      }
       if (running.startedAt && runningFor !== null && runningFor >= settings.initStuckAfterSeconds) {
         return { kind: 'stuck', view, startedAt: running.startedAt, runningFor };
       }
@@ -106,6 +120,31 @@ function findProblem(snapshot: PodSnapshot, inits: ContainerView[], settings: En
 
 function isSidecar(spec: Container | undefined): boolean {
   return spec?.restartPolicy === SIDECAR_RESTART_POLICY;
+}
+
+/**
+ * A native sidecar the kubelet treats as a plain init container: it has run past the threshold and nothing after it
+ * has started (the next init containers and the app containers still wait). A kubelet that supports sidecars starts
+ * the next container as soon as the sidecar has started (kubernetes KEP-753, pkg/kubelet/kuberuntime
+ * computeInitContainerActions); one from before 1.28, or without the SidecarContainers gate, waits for it to exit.
+ */
+function ignoredSidecar(snapshot: PodSnapshot, inits: ContainerView[], view: ContainerView, runningFor: number | null, settings: EngineSettings): InitProblem | null {
+  const startedAt = view.status?.state?.running?.startedAt;
+  if (!startedAt || runningFor === null || runningFor < settings.initStuckAfterSeconds) return null;
+  const after = [...inits.slice(inits.indexOf(view) + 1), ...containers(snapshot.pod).filter((v) => !v.isInit)];
+  const nothingStarted = after.every((v) => !v.status?.state?.running && !v.status?.state?.terminated && !v.status?.lastState?.terminated);
+  if (!nothingStarted) return null;
+  return { kind: 'stuck', view, startedAt, runningFor, sidecar: { kind: 'ignored', node: snapshot.pod.spec.nodeName ?? '?' } };
+}
+
+// Images of proxies and agents that run for the Pod's whole life; as plain init containers they never exit.
+// (Google's cloud-sql-proxy, Istio's proxyv2, Envoy, Linkerd's proxy, oauth2-proxy.)
+const LONG_RUNNING_IMAGES = /(?:^|\/)(?:cloud-sql-proxy|cloudsql-proxy|proxyv2|envoy|linkerd2?-proxy|oauth2-proxy)(?::|@|$)/;
+
+/** Whether a stuck (plain) init container looks like it was meant to be a native sidecar: a well-known long-running proxy. */
+function sidecarIntent(view: ContainerView): SidecarIntent | null {
+  const image = view.spec?.image ?? '';
+  return LONG_RUNNING_IMAGES.test(image) ? { kind: 'image', image } : null;
 }
 
 /** `Init:1/3`: how far initialization got, as kubectl prints it. */
@@ -123,10 +162,15 @@ function summarize(pod: Pod, inits: ContainerView[], problem: InitProblem, setti
   const waitsOn = dependencyOf(problem.view.spec);
   if (problem.kind === 'stuck') {
     const on = waitsOn ? `; it appears to wait for ${waitsOn}` : '';
+    const sidecar = problem.sidecar
+      ? problem.sidecar.kind === 'ignored'
+        ? ` Its spec makes it a native sidecar (restartPolicy: Always), but the kubelet on node ${problem.sidecar.node} waits for it to exit like a plain init container: that kubelet predates native sidecars (before 1.28) or runs without the SidecarContainers feature gate.`
+        : ` Its image (${problem.sidecar.image}) is a long-running proxy or agent: as a plain init container it never exits; it needs restartPolicy: Always (a native sidecar).`
+      : '';
     if (problem.runningFor < settings.initStuckAfterSeconds) {
-      return `Init container ${name} has been running for ${formatDuration(problem.runningFor)} and has not finished yet, so the Pod is in ${progress(inits)} and its app containers have not started${on}.`;
+      return `Init container ${name} has been running for ${formatDuration(problem.runningFor)} and has not finished yet, so the Pod is in ${progress(inits)} and its app containers have not started${on}.${sidecar}`;
     }
-    return `Init container ${name} has been running for ${formatDuration(problem.runningFor)} (limit ${formatDuration(settings.initStuckAfterSeconds)}) without finishing, so the Pod stays in ${progress(inits)} and its app containers never start${on}.`;
+    return `Init container ${name} has been running for ${formatDuration(problem.runningFor)} (limit ${formatDuration(settings.initStuckAfterSeconds)}) without finishing, so the Pod stays in ${progress(inits)} and its app containers never start${on}.${sidecar}`;
   }
   if (problem.kind === 'unreported') {
     const restarts = problem.view.status?.restartCount ?? 0;
@@ -264,6 +308,12 @@ function remediationFor(pod: Pod, problem: InitProblem): Remediation[] {
     } else {
       out.push({ text: `Fix what ${name} checks or does (its command is ${commandLine(problem.view.spec) ?? 'the image entrypoint'}), or its configuration in ${problem.view.specPath}; the Pod retries it ${pod.spec.restartPolicy === RESTART_NEVER ? 'only if it is re-created (restartPolicy Never)' : 'with back-off'}.` });
     }
+  } else if (problem.sidecar) {
+    out.push({
+      text: `Native sidecars (restartPolicy: Always on an init container) need Kubernetes 1.29+ (1.28 with the SidecarContainers feature gate) on the API server and on the node's kubelet; an older API server drops the field, an older kubelet ignores it. Upgrade them, or run ${name} as a regular container next to the app.`,
+      command: `kubectl version; kubectl get node ${pod.spec.nodeName ?? '<node>'} -o jsonpath='{.status.nodeInfo.kubeletVersion}'`,
+      docsUrl: 'https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/',
+    });
   } else if (!host) {
     out.push({ text: `Find out what ${name} waits for (its command: ${commandLine(problem.view.spec) ?? 'the image entrypoint'}) and make that dependency available, or give the step a timeout so it fails visibly.` });
   }
