@@ -111,7 +111,11 @@ export interface Diagnosis {
   scenario: ScenarioId;
   /** Full id, `scenario.cause`. */
   cause: CauseId;
-  /** Full ids. */
+  /**
+   * Full ids: the other causes of the same scenario that also hold (primary-cause rule applied), then causes of other
+   * scenarios the detector saw hold at the same time (Finding.relatedCauses, e.g. `readiness-probe.failed` next to a
+   * liveness kill).
+   */
   otherCauses: CauseId[];
   summary: string;
   evidence: Evidence[];

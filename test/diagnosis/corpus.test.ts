@@ -12,6 +12,7 @@ const healthy = fixtures.filter((f) => f.expectedCause === null);
 const SETTLING: Record<string, string> = {
   'healthy/dependency-containercreating-transient-mount.yaml': 'dependency.configmap',
   'healthy/dependency-pvc-binding-just-created.yaml': 'dependency.volume',
+  'healthy/evicted-drain-in-progress.yaml': 'evicted.other',
   'healthy/image-pull-first-failure.yaml': 'image-pull.network',
   'healthy/init-running-under-threshold.yaml': 'init.failed',
   'healthy/probe-not-ready-startup.yaml': 'readiness-probe.failed',

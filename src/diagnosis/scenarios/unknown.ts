@@ -89,7 +89,13 @@ function isLost(state: NodeState, podSaysLost: boolean, hasNotReadyEvent: boolea
 
 function summary(snapshot: PodSnapshot, state: NodeState): string {
   const pod = snapshot.pod;
-  const deleting = pod.metadata.deletionTimestamp ? ' It is already marked for deletion, which cannot complete until the node answers or the Pod is force-deleted.' : '';
+  const nodeLost = pod.status?.reason === POD_REASON_NODE_LOST;
+  // What kubectl prints, and the other reading of the same facts (kubectl pkg/printers/internalversion/printers.go).
+  const deleting = pod.metadata.deletionTimestamp
+    ? nodeLost
+      ? ' kubectl shows it as Unknown (the node controller set status.reason NodeLost); it is also marked for deletion, which cannot complete until the node answers or the Pod is force-deleted, so read as a stuck deletion it is terminating.node-lost.'
+      : ' It is already marked for deletion, which cannot complete until the node answers or the Pod is force-deleted.'
+    : ' If it is deleted before the node answers, it will hang in Terminating (terminating.node-lost) until the Pod is force-deleted.';
   if (state.health === 'gone' || state.health === 'no-data') {
     return `Pod ${pod.metadata.name} is bound to node ${state.name}, which ${state.phrase}; its status is stale and nothing confirms whether its containers still run.${deleting}`;
   }

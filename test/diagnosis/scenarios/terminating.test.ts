@@ -20,7 +20,7 @@ describe('terminating detector: one positive per cause', () => {
     [JOB_TRACKING, 'finalizer', [], /metadata\.finalizers still lists "batch\.kubernetes\.io\/job-tracking"/],
     [STILL_RUNNING, 'unresponsive', [], /^Pod ingest-7f6e5d4c3-w8q2z has been Terminating 30m past its grace period: container ingest is still running on node node-a .* The kubelet reports it cannot kill the Pod \(FailedKillPod ×11\)\.$/],
     [PRESTOP_FAILED, 'unresponsive', [], /container elasticsearch is still running on node node-c .* Its preStop hook failed\.$/],
-    [NODE_LOST_STS, 'node-lost', [], /^Pod kafka-2 has been Terminating 26m past its grace period: its node node-k stopped reporting 32m ago \(Ready=Unknown, NodeStatusUnknown: Kubelet stopped posting node status\.\), so the kubelet cannot confirm the containers stopped\.$/],
+    [NODE_LOST_STS, 'node-lost', [], /^Pod kafka-2 has been Terminating 26m past its grace period: its node node-k stopped reporting 32m ago \(Ready=Unknown, NodeStatusUnknown: Kubelet stopped posting node status\.\), so the kubelet cannot confirm the containers stopped\. kubectl shows it as Terminating; seen from its node, it is a Pod on a lost node \(unknown\.node-lost\)\.$/],
   ] as const)('%s is terminating.%s', (path, cause, otherCauses, summary) => {
     const snapshot = podSnapshot(path);
 
@@ -77,7 +77,7 @@ describe('terminating detector: primary-cause rule', () => {
     const finding = terminating.detect(snapshot, DEFAULT_ENGINE_SETTINGS);
 
     expect(finding).toMatchObject({ cause: 'node-lost' });
-    expect(finding?.summary).toMatch(/its node node-k no longer exists, so no kubelet can confirm the containers stopped\.$/);
+    expect(finding?.summary).toMatch(/its node node-k no longer exists, so no kubelet can confirm the containers stopped\. kubectl shows it as Terminating;/);
     expect(finding?.remediation[0]?.command).toBe('kubectl -n streaming delete pod kafka-2 --grace-period=0 --force');
   });
 

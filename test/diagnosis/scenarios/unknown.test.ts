@@ -160,3 +160,31 @@ describe('unknown through the engine', () => {
     expect(diagnosis?.summary).toMatch(/already marked for deletion, which cannot complete until the node answers or the Pod is force-deleted\.$/);
   });
 });
+
+describe('node lost: say what kubectl shows', () => {
+  it('is unknown.node-lost for a Pod the node controller marked NodeLost, even while it is being deleted', () => {
+    for (const path of ['unknown/node-lost/nodelost-reason-being-deleted.yaml', 'unknown/node-lost/nodelost-reason-pod-only-dump.yaml']) {
+      const diagnosis = diagnose(podSnapshot(path));
+
+      expect(diagnosis?.cause).toBe('unknown.node-lost');
+      expect(diagnosis?.summary).toContain('kubectl shows it as Unknown (the node controller set status.reason NodeLost)');
+      expect(diagnosis?.summary).toContain('terminating.node-lost');
+    }
+  });
+
+  it('is terminating.node-lost for a deletion on a lost node without that mark, and says the other reading', () => {
+    const snapshot = podSnapshot('unknown/node-lost/nodelost-reason-being-deleted.yaml');
+    if (snapshot.pod.status) delete snapshot.pod.status.reason;
+
+    const diagnosis = diagnose(snapshot);
+
+    expect(diagnosis?.cause).toBe('terminating.node-lost');
+    expect(diagnosis?.summary).toContain('kubectl shows it as Terminating; seen from its node, it is a Pod on a lost node (unknown.node-lost)');
+  });
+
+  it('mentions the Terminating reading for a Pod not being deleted', () => {
+    const diagnosis = diagnose(podSnapshot(STOPPED_POSTING));
+
+    expect(diagnosis?.summary).toContain('If it is deleted before the node answers, it will hang in Terminating (terminating.node-lost)');
+  });
+});
