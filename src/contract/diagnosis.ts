@@ -68,7 +68,7 @@ export interface SuggestedAction {
  * A failure younger than the alert path's threshold for its state (an EngineSettings value such as
  * unschedulableAfterSeconds or stuckCreatingAfterSeconds): a Pod that may still recover on its own.
  *
- * Design (docs/architecture.md, "What stays pure"): the engine answers "what is wrong with this Pod now",
+ * Design (docs/scenarios.md, "Young failures, unrecognised messages, …"): the engine answers "what is wrong with this Pod now",
  * whoever asks. The thresholds that used to silence it below their value now only mark the answer as
  * settling; a person asking (`podwhy diagnose`, `podwhy why`, `/pod why`) gets the diagnosis with the age
  * in its summary ("ImagePullBackOff for 40s — may still recover"), while the alert worker drops settling

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_CAUSE_IDS } from '../../src/contract/scenarios.ts';
-import { diagnoseAll } from '../../src/diagnosis/engine.ts';
+import type { PodSnapshot } from '../../src/contract/snapshot.ts';
+import { DEFAULT_ENGINE_SETTINGS } from '../../src/contract/settings.ts';
+import { diagnose, diagnoseAll } from '../../src/diagnosis/engine.ts';
 import { listFixtures, loadFixture } from '../support/fixtures.ts';
 
 // The fixture corpus is the engine's acceptance test: the directory a fixture lives in names the one
@@ -46,6 +48,20 @@ describe('fixture corpus', () => {
     expect(diagnosis?.summary).toMatch(/ for \d+(s|m)\b.* — may still recover \(podwhy alerts on it after \d+(s|m)\)\.$/);
   });
 
+  // Never silent on a broken Pod: a container in an error state, or a Pod not Ready past notReadyAfterSeconds, gets an
+  // answer (settling when young), whichever directory its fixture lives in.
+  it('answers every Pod with a container in an error state or not Ready past its gate', () => {
+    const silent: string[] = [];
+    for (const f of fixtures) {
+      for (const snapshot of loadFixture(f.path)) {
+        if (snapshot.kind !== 'Pod' || !looksBroken(snapshot)) continue;
+        if (!diagnose(snapshot)) silent.push(`${f.path}: Pod ${snapshot.pod.metadata.name}`);
+      }
+    }
+
+    expect(silent).toEqual([]);
+  });
+
   it('has at least two fixtures for every cause id', () => {
     const counts = new Map<string, number>();
     for (const f of failing) counts.set(f.expectedCause ?? '', (counts.get(f.expectedCause ?? '') ?? 0) + 1);
@@ -61,3 +77,17 @@ describe('fixture corpus', () => {
     expect(unknownIds).toEqual([]);
   });
 });
+
+/** A container waiting for a reason that is not a normal start step, or terminated with an error; or not Ready past the gate. */
+function looksBroken(snapshot: PodSnapshot): boolean {
+  const pod = snapshot.pod;
+  if (pod.status?.phase === 'Succeeded') return false;
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const errorState = statuses.some((s) => {
+    const waiting = s.state?.waiting?.reason;
+    return (waiting !== undefined && waiting !== 'ContainerCreating' && waiting !== 'PodInitializing') || (s.state?.terminated?.exitCode ?? 0) !== 0;
+  });
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const notReadyFor = ready?.status === 'True' || !ready?.lastTransitionTime ? 0 : (Date.parse(snapshot.observedAt) - Date.parse(ready.lastTransitionTime)) / 1000;
+  return errorState || notReadyFor > DEFAULT_ENGINE_SETTINGS.notReadyAfterSeconds;
+}
