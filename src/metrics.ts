@@ -2,6 +2,7 @@
  * The agent's Prometheus metrics, with prom-client: a Registry per agent (tests run several agents in
  * one process), served at /metrics by src/agent/http.ts in the text exposition format 0.0.4.
  */
+import type { Diagnosis } from './contract/diagnosis.ts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 
 let processMetrics: Metric[] | undefined;
@@ -57,6 +58,12 @@ export function createAgentMetrics(options: { cluster?: string } = {}) {
       labelNames: ['cluster', 'scenario', 'cause'] as const,
       registers,
     }),
+    lastResortDiagnoses: new Counter({
+      name: 'podwhy_diagnoses_last_resort_total',
+      help: "Diagnoses the engine's last-resort rule gave (no detector recognised the Pod's failure message), by scenario and the container's raw reason.",
+      labelNames: ['cluster', 'scenario', 'reason'] as const,
+      registers,
+    }),
     notifications: new Counter({
       name: 'podwhy_notifications_total',
       help: 'Notifications delivered, by kind (open, update, reopen, resolve, digest).',
@@ -80,6 +87,18 @@ export function createAgentMetrics(options: { cluster?: string } = {}) {
   };
 }
 export type AgentMetrics = ReturnType<typeof createAgentMetrics>;
+
+/**
+ * Counts one diagnosis the workers produced: by scenario and cause, and, when the engine's last-resort rule gave
+ * it (Diagnosis.lastResort), by scenario and the raw reason it quotes, so unrecognised upstream messages show up
+ * on a dashboard instead of as silence.
+ */
+export function countDiagnosis(metrics: Pick<AgentMetrics, 'diagnoses' | 'lastResortDiagnoses'>, cluster: string, diagnosis: Diagnosis): void {
+  metrics.diagnoses.inc({ cluster, scenario: diagnosis.scenario, cause: diagnosis.cause });
+  if (!diagnosis.lastResort) return;
+  const reason = diagnosis.evidence.find((e) => e.kind === 'status' && e.field.endsWith('.reason'));
+  metrics.lastResortDiagnoses.inc({ cluster, scenario: diagnosis.scenario, reason: reason?.kind === 'status' ? reason.value : 'unknown' });
+}
 
 /**
  * The value of the one series of `metric` with exactly `labels` (0 before it is first counted), for

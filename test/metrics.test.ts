@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHealthServer, type HealthServer } from '../src/agent/http.ts';
-import { createAgentMetrics, seriesValue, type AgentMetrics } from '../src/metrics.ts';
+import { countDiagnosis, createAgentMetrics, seriesValue, type AgentMetrics } from '../src/metrics.ts';
 import { parseExposition, sampleValue, type Exposition } from './support/prometheus-text.ts';
 
 const servers: HealthServer[] = [];
@@ -94,5 +94,28 @@ describe('seriesValue', () => {
     const partial = await seriesValue(metrics.jobs, { cluster: 'c' });
 
     expect([queued, failed, partial]).toEqual([3, 0, 0]);
+  });
+});
+
+describe('countDiagnosis', () => {
+  const base = {
+    subject: { kind: 'Pod', namespace: 'media', name: 'stream-1', uid: 'u-1' },
+    scenario: 'container-create' as const,
+    cause: 'container-create.bad-command' as const,
+    otherCauses: [],
+    summary: 'Container stream is CreateContainerError.',
+    evidence: [{ kind: 'status' as const, field: 'status.containerStatuses[stream].state.waiting.reason', value: 'CreateContainerError' }],
+    remediation: [],
+    actions: [],
+  };
+
+  it('counts every diagnosis by cause, and last-resort answers by scenario and raw reason', async () => {
+    const metrics = createAgentMetrics();
+
+    countDiagnosis(metrics, 'prod', base);
+    countDiagnosis(metrics, 'prod', { ...base, lastResort: true });
+
+    expect(await seriesValue(metrics.diagnoses, { cluster: 'prod', scenario: 'container-create', cause: 'container-create.bad-command' })).toBe(2);
+    expect(await seriesValue(metrics.lastResortDiagnoses, { cluster: 'prod', scenario: 'container-create', reason: 'CreateContainerError' })).toBe(1);
   });
 });

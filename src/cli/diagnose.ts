@@ -8,6 +8,7 @@ import { DumpError, parseKubectlDump } from '../cluster/kubectl-dump.ts';
 import { buildSnapshots, classifyObjects, countObjects } from '../cluster/snapshot.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import { diagnoseAll } from '../diagnosis/engine.ts';
+import { inputGaps } from '../diagnosis/input-gaps.ts';
 import { toTextLine } from '../render/text.ts';
 import { formatDiagnoses, type OutputFormat } from './format.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.ts';
@@ -62,6 +63,9 @@ export async function diagnoseCommand(argv: string[], io: CliIo): Promise<number
         workloads: snapshots.filter((s) => s.kind === 'Workload').length,
       }),
     );
+    // What the dump lacks for the causes it could otherwise show; on stderr for JSON, which stays the bare contract.
+    const notes = inputGaps(snapshots, diagnoses, 'dump').map((note) => `${note}\n`).join('');
+    if (notes) (options.output === 'json' ? io.stderr : io.stdout)(options.output === 'json' ? notes : `\n${notes}`);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError || error instanceof DumpError) {

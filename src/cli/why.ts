@@ -18,6 +18,7 @@ import type { Diagnosis } from '../contract/diagnosis.ts';
 import type { Pod, Workload } from '../contract/k8s.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import { diagnose } from '../diagnosis/engine.ts';
+import { inputGaps } from '../diagnosis/input-gaps.ts';
 import { isPodwhyError, PodwhyError } from '../errors.ts';
 import { toTextLine } from '../render/text.ts';
 import { formatDiagnoses, type OutputFormat } from './format.ts';
@@ -91,6 +92,8 @@ export async function whyCommand(argv: string[], io: CliIo, deps: WhyDeps = {}):
     if (result.note && options.output === 'json') io.stderr(`${toTextLine(result.note)}\n`);
     else if (result.note) io.stdout(`${toTextLine(result.note)}\n\n`);
     io.stdout(formatDiagnoses(result.diagnoses, options.output, { pods: result.pods, workloads: result.workloads }));
+    const gaps = result.gaps.map((gap) => `${gap}\n`).join('');
+    if (gaps) (options.output === 'json' ? io.stderr : io.stdout)(options.output === 'json' ? gaps : `\n${gaps}`);
     return EXIT_OK;
   } catch (error) {
     if (!isPodwhyError(error)) throw error;
@@ -105,6 +108,8 @@ interface WhyResult {
   note?: string;
   pods: number;
   workloads: number;
+  /** What the cluster did not give for the causes it could otherwise show (src/diagnosis/input-gaps.ts). */
+  gaps: string[];
 }
 
 async function runWhy(options: WhyOptions, io: CliIo, deps: WhyDeps): Promise<WhyResult> {
@@ -134,7 +139,8 @@ async function runWhy(options: WhyOptions, io: CliIo, deps: WhyDeps): Promise<Wh
   const withLogs = options.logs;
   if (resolution.kind === 'pod') {
     const snapshot = await collector.snapshotOf(resolution.pod, { withLogs });
-    return { diagnoses: diagnoseEach([snapshot]), pods: 1, workloads: 0 };
+    const diagnoses = diagnoseEach([snapshot]);
+    return { diagnoses, pods: 1, workloads: 0, gaps: inputGaps([snapshot], diagnoses, 'cluster') };
   }
 
   const pods = resolution.pods;
@@ -155,6 +161,7 @@ async function runWhy(options: WhyOptions, io: CliIo, deps: WhyDeps): Promise<Wh
     note: selectionNote(resolution, pods, podDiagnoses),
     pods: pods.length,
     workloads: workloadSnapshots.length,
+    gaps: inputGaps(podSnapshots, podDiagnoses, 'cluster'),
   };
 }
 

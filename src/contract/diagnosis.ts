@@ -64,6 +64,27 @@ export interface SuggestedAction {
   reason: string;
 }
 
+/**
+ * A failure younger than the alert path's threshold for its state (an EngineSettings value such as
+ * unschedulableAfterSeconds or stuckCreatingAfterSeconds): a Pod that may still recover on its own.
+ *
+ * Design (docs/scenarios.md, "Young failures, unrecognised messages, …"): the engine answers "what is wrong with this Pod now",
+ * whoever asks. The thresholds that used to silence it below their value now only mark the answer as
+ * settling; a person asking (`podwhy diagnose`, `podwhy why`, `/pod why`) gets the diagnosis with the age
+ * in its summary ("ImagePullBackOff for 40s — may still recover"), while the alert worker drops settling
+ * diagnoses of watch jobs, so what pages, and when, is exactly what it was before. The gate stays in the
+ * engine as this flag (rather than moving out) because only the detector knows which state it found and
+ * since when; moving the gate out would make the alert path re-derive the engine's own findings.
+ */
+export interface Settling {
+  /** The state as kubectl shows it: `ImagePullBackOff`, `Pending`, `Terminating`, `Init:0/2`, `NotReady`. */
+  state: string;
+  /** Seconds in that state at the snapshot's observedAt; null when the snapshot does not date it. */
+  forSeconds: number | null;
+  /** The threshold the alert path waits for before it reports this state (seconds). */
+  alertAfterSeconds: number;
+}
+
 /** A detector's output for one scenario. */
 export interface Finding<S extends ScenarioId = ScenarioId> {
   scenario: S;
@@ -75,6 +96,13 @@ export interface Finding<S extends ScenarioId = ScenarioId> {
   evidence: Evidence[];
   remediation: Remediation[];
   actions: SuggestedAction[];
+  /** Set when the failure is younger than its alert threshold (see Settling); absent otherwise. */
+  settling?: Settling;
+  /**
+   * Causes of other scenarios that hold at the same time (full ids), e.g. `readiness-probe.failed` next to a
+   * liveness kill: the primary-cause rule across scenarios, which only the detector that sees both can apply.
+   */
+  relatedCauses?: CauseId[];
 }
 
 /** The engine's answer for one subject: the contract of `podwhy diagnose -o json`. */
@@ -83,10 +111,26 @@ export interface Diagnosis {
   scenario: ScenarioId;
   /** Full id, `scenario.cause`. */
   cause: CauseId;
-  /** Full ids. */
+  /**
+   * Full ids: the other causes of the same scenario that also hold (primary-cause rule applied), then causes of other
+   * scenarios the detector saw hold at the same time (Finding.relatedCauses, e.g. `readiness-probe.failed` next to a
+   * liveness kill).
+   */
   otherCauses: CauseId[];
   summary: string;
   evidence: Evidence[];
   remediation: Remediation[];
   actions: SuggestedAction[];
+  /**
+   * Present only when the failure is younger than its alert threshold: a person asking gets the answer (its
+   * summary says how long the Pod has been in that state), the alert path drops it for watch jobs.
+   */
+  settling?: Settling;
+  /**
+   * Present (true) only when no detector recognised the Pod's failure and the engine's last-resort rule
+   * answered: the best-matching scenario for the container's raw reason, with the raw reason and message as
+   * evidence and a summary that says podwhy does not recognise the message. Counted by callers (metrics,
+   * bench:engine) so unrecognised upstream messages show up instead of hiding behind "No problems found".
+   */
+  lastResort?: true;
 }

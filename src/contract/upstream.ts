@@ -66,6 +66,15 @@ export const CRASH_LOOP_BACK_OFF = 'CrashLoopBackOff';
 export const CREATE_CONTAINER_ERROR = 'CreateContainerError';
 export const RUN_CONTAINER_ERROR = 'RunContainerError';
 export const CREATE_CONTAINER_CONFIG_ERROR = 'CreateContainerConfigError';
+// source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go (ErrPreCreateHook, ErrPreStartHook,
+//   ErrPostStartHook): waiting reasons when a runtime hook or the container's postStart hook failed.
+export const PRE_CREATE_HOOK_ERROR = 'PreCreateHookError';
+export const PRE_START_HOOK_ERROR = 'PreStartHookError';
+export const POST_START_HOOK_ERROR = 'PostStartHookError';
+// source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go (startContainer) — the waiting reasons of a
+//   container that is being created or whose init containers have not finished: normal, not errors.
+export const CONTAINER_CREATING = 'ContainerCreating';
+export const POD_INITIALIZING = 'PodInitializing';
 // source: kubernetes pkg/kubelet/images/types.go (ErrImagePullBackOff, ErrImagePull, ErrImageNeverPull,
 //   ErrInvalidImageName): the waiting reasons while the kubelet cannot get an image. "ErrImageNeverPull" is also
 //   the event reason pkg/kubelet/events/event.go ErrImageNeverPullPolicy.
@@ -73,6 +82,12 @@ export const IMAGE_PULL_BACK_OFF = 'ImagePullBackOff';
 export const ERR_IMAGE_PULL = 'ErrImagePull';
 export const ERR_IMAGE_NEVER_PULL = 'ErrImageNeverPull';
 export const INVALID_IMAGE_NAME = 'InvalidImageName';
+// source: kubernetes pkg/kubelet/images/types.go (ErrImageInspect = "ImageInspectError", ErrSignatureValidationFailed
+//   = "SignatureValidationFailed"), and k8s.io/cri-api pkg/errors/errors.go (ErrRegistryUnavailable =
+//   "RegistryUnavailable", returned by pkg/kubelet/images/image_manager.go evalCRIPullErr).
+export const IMAGE_INSPECT_ERROR = 'ImageInspectError';
+export const SIGNATURE_VALIDATION_FAILED = 'SignatureValidationFailed';
+export const REGISTRY_UNAVAILABLE = 'RegistryUnavailable';
 
 // --- container runtimes: terminated reasons ------------------------------------------------------------
 

@@ -1,10 +1,11 @@
-import type { Diagnosis, Evidence, Finding, Subject } from '../contract/diagnosis.ts';
+import type { Diagnosis, Evidence, Finding, Settling, Subject } from '../contract/diagnosis.ts';
 import { formatDuration } from '../contract/duration.ts';
 import { boundText, redactSecrets } from '../contract/redact.ts';
 import { fullCauseId, type CauseId } from '../contract/scenarios.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../contract/settings.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import type { Detector } from './detector.ts';
+import { lastResort } from './last-resort.ts';
 import { DETECTORS } from './scenarios/index.ts';
 import { secondsBetween } from './support.ts';
 
@@ -22,17 +23,27 @@ export function subjectOf(snapshot: Snapshot): Subject {
  * Diagnoses one subject: zero or one diagnosis. Detectors run in priority order (see
  * scenarios/index.ts) and the first finding wins; within a scenario the detector has already
  * applied the primary-cause rule and listed the other causes that hold.
+ *
+ * A settling finding (younger than its alert threshold, see Settling in src/contract/diagnosis.ts) wins only
+ * when no later detector finds something definitive: the definitive answer is the one the alert path acted on
+ * before the thresholds became flags, so what alerts is unchanged. When no detector finds anything, the
+ * last-resort rule (last-resort.ts) still answers for a Pod with a container in an error state.
  */
 export function diagnose(
   snapshot: Snapshot,
   settings: EngineSettings = DEFAULT_ENGINE_SETTINGS,
   detectors: readonly Detector[] = DETECTORS,
 ): Diagnosis | null {
+  let settling: Finding | null = null;
   for (const detector of detectors) {
     const finding = detector.detect(snapshot, settings);
-    if (finding) return toDiagnosis(snapshot, finding, settings);
+    if (!finding) continue;
+    if (!finding.settling) return toDiagnosis(snapshot, finding, settings);
+    settling ??= finding;
   }
-  return null;
+  if (settling) return toDiagnosis(snapshot, settling, settings);
+  const fallback = snapshot.kind === 'Pod' ? lastResort(snapshot, settings) : null;
+  return fallback ? { ...toDiagnosis(snapshot, fallback, settings), lastResort: true } : null;
 }
 
 /** Diagnoses every subject; the result is ordered by namespace, kind, name, so output is stable. */
@@ -53,7 +64,7 @@ export function diagnoseAll(snapshots: readonly Snapshot[], settings: EngineSett
 function toDiagnosis(snapshot: Snapshot, finding: Finding, settings: EngineSettings): Diagnosis {
   const scenario = finding.scenario;
   const cause = fullCauseId(scenario, finding.cause as never);
-  const otherCauses = [...new Set(finding.otherCauses.map((c) => fullCauseId(scenario, c as never)))].filter(
+  const otherCauses = [...new Set([...finding.otherCauses.map((c) => fullCauseId(scenario, c as never)), ...(finding.relatedCauses ?? [])])].filter(
     (c): c is CauseId => c !== cause,
   );
   const evidence = finding.evidence.map(boundEvidence);
@@ -64,11 +75,19 @@ function toDiagnosis(snapshot: Snapshot, finding: Finding, settings: EngineSetti
     scenario,
     cause,
     otherCauses,
-    summary: boundText(finding.summary),
+    // A summary quotes the cluster too (a crash's log line, a hook's output): masked like evidence.
+    summary: boundText(redactSecrets(finding.settling ? `${finding.summary} ${settlingSentence(finding.settling)}` : finding.summary)),
     evidence,
     remediation: finding.remediation.map((r) => ({ ...r, text: boundText(r.text), ...(r.command ? { command: boundText(r.command) } : {}) })),
     actions: finding.actions,
+    ...(finding.settling ? { settling: finding.settling } : {}),
   };
+}
+
+/** "ImagePullBackOff for 40s — may still recover (podwhy alerts on it after 2m)." */
+export function settlingSentence(settling: Settling): string {
+  const age = settling.forSeconds === null ? ', since a moment the snapshot does not record,' : ` for ${formatDuration(settling.forSeconds)}`;
+  return `${settling.state}${age} — may still recover (podwhy alerts on it after ${formatDuration(settling.alertAfterSeconds)}).`;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Diagnosis } from '../contract/diagnosis.ts';
 import type { Pod, Workload } from '../contract/k8s.ts';
 import type { PodSnapshot, Snapshot, WorkloadSnapshot } from '../contract/snapshot.ts';
 import { diagnose } from '../diagnosis/engine.ts';
-import type { AgentMetrics } from '../metrics.ts';
+import { countDiagnosis, type AgentMetrics } from '../metrics.ts';
 import type { DiagnoseProcessor, ProcessorContext } from './diagnosis-queue.ts';
 import type { CommandJob, DiagnoseJob, RediagnoseJob, WatchJob } from './jobs.ts';
 
@@ -94,8 +94,10 @@ async function diagnoseIntoIncident(job: WatchJob | RediagnoseJob, ctx: Processo
   }
   const diagnosis = diagnose(snapshot);
   deps.metrics.jobs.inc({ cluster: deps.cluster, outcome: 'completed' });
-  if (!diagnosis) return false;
-  deps.metrics.diagnoses.inc({ cluster: deps.cluster, scenario: diagnosis.scenario, cause: diagnosis.cause });
+  // A failure younger than the engine's own threshold (Diagnosis.settling) answers a person's question but is not
+  // worth an incident yet: the alert path waits for it to persist (docs/scenarios.md, "Settling").
+  if (!diagnosis || diagnosis.settling) return false;
+  countDiagnosis(deps.metrics, deps.cluster, diagnosis);
   deps.onDiagnosis?.(diagnosis);
   await deps.incidents.record(diagnosis, snapshot);
   return true;

@@ -101,3 +101,36 @@ describe('podwhy diagnose', () => {
     expect(JSON.parse(stdout)).toEqual({ diagnoses: [] });
   });
 });
+
+describe('podwhy diagnose: what the dump lacks', () => {
+  const PATH = 'container-create/bad-command/containerd-empty-command.yaml';
+
+  it('says after the answer that the dump holds no Events and no Nodes, and how to export them', async () => {
+    const io = captureIo();
+
+    const code = await runCli(['diagnose', '-f', fixturePath(PATH), '--now', FIXTURE_NOW], io);
+
+    expect(code).toBe(0);
+    expect(io.out).toContain('container-create.bad-command');
+    expect(io.out.trimEnd().split('\n').at(-1)).toBe(
+      'Note: the input holds no Events and no Nodes, so what only they record (probe kills, image pull errors, mount failures, scheduling reasons, system OOM kills; a lost or NotReady node, node pressure) cannot be seen. Export them with the Pods: kubectl get pods,events,nodes -n jobs -o json > dump.json',
+    );
+  });
+
+  it('keeps the JSON on stdout bare and puts the note on stderr', async () => {
+    const io = captureIo();
+
+    await runCli(['diagnose', '-f', fixturePath(PATH), '-o', 'json', '--now', FIXTURE_NOW], io);
+
+    expect(Object.keys(JSON.parse(io.out))).toEqual(['diagnoses']);
+    expect(io.err).toMatch(/^Note: the input holds no Events and no Nodes/);
+  });
+
+  it('says nothing about a healthy Pod', async () => {
+    const io = captureIo({ stdin: readFileSync(fixturePath(healthyPod.path), 'utf8') });
+
+    await runCli(['diagnose', '-f', '-', '--now', FIXTURE_NOW], io);
+
+    expect(io.out).not.toContain('Note:');
+  });
+});

@@ -64,3 +64,52 @@ describe('engine.diagnose', () => {
     expect(diagnosis).toMatchObject({ cause: 'container-exit.immediate', otherCauses: ['container-exit.after-running'], subject: { kind: 'Pod', namespace: 'shop', name: 'api-1', uid: 'u-1' } });
   });
 });
+
+function detectorFinding(scenario: 'unschedulable' | 'container-exit', settling: boolean, summary = 'Something is wrong.'): Detector {
+  return {
+    scenario,
+    detect: () => ({
+      scenario,
+      cause: scenario === 'unschedulable' ? 'insufficient-resources' : 'immediate',
+      otherCauses: [],
+      summary,
+      evidence: [],
+      remediation: [],
+      actions: [],
+      ...(settling ? { settling: { state: 'Pending', forSeconds: 12, alertAfterSeconds: 30 } } : {}),
+    }),
+  } as Detector;
+}
+
+describe('engine.diagnose: settling findings', () => {
+  it('answers with a settling finding and says how long the Pod has been in that state', () => {
+    const diagnosis = diagnose(snapshot, DEFAULT_ENGINE_SETTINGS, [detectorFinding('unschedulable', true, 'Pod api-1 cannot be scheduled.')]);
+
+    expect(diagnosis).toMatchObject({ cause: 'unschedulable.insufficient-resources', settling: { state: 'Pending', forSeconds: 12, alertAfterSeconds: 30 } });
+    expect(diagnosis?.summary).toBe('Pod api-1 cannot be scheduled. Pending for 12s — may still recover (podwhy alerts on it after 30s).');
+  });
+
+  it('prefers a later definitive finding over an earlier settling one, as the alert path did before the flag', () => {
+    const diagnosis = diagnose(snapshot, DEFAULT_ENGINE_SETTINGS, [detectorFinding('unschedulable', true), detectorFinding('container-exit', false)]);
+
+    expect(diagnosis?.cause).toBe('container-exit.immediate');
+    expect(diagnosis).not.toHaveProperty('settling');
+  });
+
+  it('keeps the first settling finding when nothing definitive follows', () => {
+    const diagnosis = diagnose(snapshot, DEFAULT_ENGINE_SETTINGS, [detectorFinding('unschedulable', true), detectorFinding('container-exit', true)]);
+
+    expect(diagnosis?.cause).toBe('unschedulable.insufficient-resources');
+  });
+});
+
+describe('engine.diagnose: summaries', () => {
+  it('masks secrets in the summary with the same rule as evidence', () => {
+    const summary = 'Container api exits right after start with exit code 1. Last telling log line: "connecting with password=hunter2secret failed".';
+
+    const diagnosis = diagnose(snapshot, DEFAULT_ENGINE_SETTINGS, [detectorFinding('container-exit', false, summary)]);
+
+    expect(diagnosis?.summary).not.toContain('hunter2secret');
+    expect(diagnosis?.summary).toContain('password=[redacted]');
+  });
+});

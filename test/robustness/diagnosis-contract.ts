@@ -5,7 +5,7 @@
  */
 import { formatDiagnoses } from '../../src/cli/format.ts';
 import { ACTION_IDS, type Diagnosis, type Evidence } from '../../src/contract/diagnosis.ts';
-import { SCENARIO_IDS, SCENARIOS } from '../../src/contract/scenarios.ts';
+import { isCauseId, SCENARIO_IDS, SCENARIOS } from '../../src/contract/scenarios.ts';
 
 /** Longest line the text output may have: a 50 KB message must be clipped, not echoed. */
 export const MAX_TEXT_LINE = 2_000;
@@ -70,7 +70,11 @@ export function structuralViolations(d: Diagnosis): string[] {
   if (!isOwnCause(d.cause)) add(`cause ${String(d.cause)} is not a cause of ${d.scenario}`);
   if (!Array.isArray(d.otherCauses)) add('otherCauses must be an array');
   else {
-    for (const other of d.otherCauses) if (!isOwnCause(other)) add(`otherCause ${String(other)} is not a cause of ${d.scenario}`);
+    // Other causes are full cause ids; those of another scenario (a readiness failure next to a liveness kill) come
+    // after the primary scenario's own (Finding.relatedCauses, src/contract/diagnosis.ts).
+    for (const other of d.otherCauses) if (!isString(other) || !isCauseId(other)) add(`otherCause ${String(other)} is not a cause id`);
+    const firstForeign = d.otherCauses.findIndex((c) => !isOwnCause(c));
+    if (firstForeign >= 0 && d.otherCauses.slice(firstForeign).some((c) => isOwnCause(c))) add(`otherCauses of ${d.scenario} must come before other scenarios' causes`);
     if (d.otherCauses.includes(d.cause)) add('otherCauses repeats the cause');
     if (new Set(d.otherCauses).size !== d.otherCauses.length) add('otherCauses has duplicates');
   }

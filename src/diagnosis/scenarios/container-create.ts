@@ -29,6 +29,8 @@ import {
   START_ERROR,
 } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
+import { isTerminationUnreported, kubeletErrors } from './crash-support.ts';
+import { execFailure, isNoCommand, mountFailure, normalizeRuntimeMessage, type ExecProblem } from './runtime-messages.ts';
 import {
   clip,
   containers,
@@ -69,25 +71,9 @@ const QUOTA_MARKERS = ['exceeded quota', 'failed quota'];
 const RUN_AS_NON_ROOT_ROOT = 'container has runAsNonRoot and image will run as root';
 const RUN_AS_NON_ROOT_NON_NUMERIC = /container has runAsNonRoot and image has non-numeric user \(([^)]*)\), cannot verify user is non-root/;
 
-// source: containerd internal/cri/opts/spec_opts.go WithProcessArgs (errors.New("no command specified")),
-// wrapped by internal/cri/server/container_create.go ("failed to generate container %q spec: %w")
-const NO_COMMAND = 'no command specified';
-
-// Exec failures of runc/crun when they start the container process. The runtime, not the program,
-// reports these, and the process never ran.
-// source: opencontainers/runc libcontainer/standard_init_linux.go (exec.LookPath → Go os/exec:
-// `exec: "foo": executable file not found in $PATH`, `exec: "/app/run.sh": permission denied`,
-// `exec: "/app/server": stat /app/server: no such file or directory`); libcontainer/system/linux.go Exec
-// (&os.PathError{Op: "exec"} → `exec /app/server: exec format error`); runc wraps them in
-// "unable to start container process: …" (libcontainer/process_linux.go).
-// CRI-O relays runc's logrus line (msg="…"), which escapes the quotes: exec: \"foo\": …, hence the optional backslashes.
-const EXEC_NOT_FOUND_IN_PATH = /exec: \\?"([^"\\]+)\\?": executable file not found in \$PATH/;
-const EXEC_GO_ERROR = /exec:? \\?"?([^"\\:\s]+)\\?"?: (?:stat [^:]+: )?(permission denied|no such file or directory|exec format error)/;
-// source: containers/crun src/libcrun/linux.c ("executable file `%s` not found in $PATH")
-const CRUN_NOT_FOUND_IN_PATH = /executable file `([^`]+)` not found in \$PATH/;
-// source: opencontainers/runc libcontainer/rootfs_linux.go ("error mounting %q to rootfs at %q"):
-// mount failures are dependency.mount-config, not ours.
-const RUNTIME_MOUNT_ERROR = /error mounting \\?"|to rootfs at \\?"|cannot be mounted because it is (?:inside \/proc|not of type proc)/;
+// The runtime's own messages (no command, exec failures, mount failures) are read by meaning, whatever the
+// wrapper (containerd, CRI-O, dockershim, old runc chains): runtime-messages.ts. Mount failures are
+// dependency.mount-config, not ours.
 
 // source: kubernetes staging/src/k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go (forbiddenMessage):
 // `User %q cannot %s resource %q in API group %q in the namespace %q` / `… at the cluster scope`
@@ -376,18 +362,22 @@ interface Failure {
   reason: string;
   message: string;
   terminated?: NonNullable<ContainerState['terminated']>;
+  /** The kubelet's Failed event the message was read from, when the container status does not carry it. */
+  fromEvent?: KubeEvent;
 }
 
 function detectPod(snapshot: PodSnapshot, settings: EngineSettings): Finding<'container-create'> | null {
   const pod = snapshot.pod;
   const phase = pod.status?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed') return null;
+  if (phase === 'Succeeded') return null;
   const hits: Hit[] = [];
-  for (const failure of containerFailures(snapshot)) {
+  // A Pod that failed for good (restartPolicy Never) still shows the start failure as its containers' current state.
+  const failures = containerFailures(snapshot, settings).filter((f) => phase !== 'Failed' || f.path.endsWith('.state.terminated'));
+  for (const failure of failures) {
     const hit = runtimeHit(snapshot, failure);
     if (hit) hits.push(hit);
   }
-  if (hits.length === 0) {
+  if (hits.length === 0 && phase !== 'Failed') {
     const rbac = rbacLogHit(snapshot, settings);
     if (rbac) hits.push(rbac);
   }
@@ -395,7 +385,7 @@ function detectPod(snapshot: PodSnapshot, settings: EngineSettings): Finding<'co
 }
 
 /** Current create/start failures: the waiting reason now, or the last termination while the container is not running. */
-function containerFailures(snapshot: PodSnapshot): Failure[] {
+function containerFailures(snapshot: PodSnapshot, settings: EngineSettings): Failure[] {
   const failures: Failure[] = [];
   for (const view of containers(snapshot.pod)) {
     const status = view.status;
@@ -414,6 +404,13 @@ function containerFailures(snapshot: PodSnapshot): Failure[] {
     const last = status.lastState?.terminated;
     if (waiting && (waiting.reason === CRASH_LOOP_BACK_OFF || waiting.reason === RUN_CONTAINER_ERROR) && last && isStartFailure(last.reason)) {
       failures.push({ view, path: `${view.statusPath}.lastState.terminated`, reason: last.reason ?? '', message: last.message ?? '', terminated: last });
+      continue;
+    }
+    // lastState {} (an older kubelet, or one just restarted): the kubelet's Failed event still quotes the runtime.
+    // Only a message this detector recognises counts, so an old unrelated error cannot pose as the cause.
+    if (waiting?.reason === CRASH_LOOP_BACK_OFF && isTerminationUnreported(view)) {
+      const recognised = kubeletErrors(snapshot, view, settings.eventStaleSeconds).find(({ message }) => !mountFailure(message) && (isNoCommand(message) || execFailure(message)));
+      if (recognised) failures.push({ view, path: `${view.statusPath}.state.waiting`, reason: waiting.reason, message: recognised.message, fromEvent: recognised.event });
     }
   }
   return failures;
@@ -425,7 +422,7 @@ function isStartFailure(reason: string | undefined): boolean {
 
 function runtimeHit(snapshot: PodSnapshot, failure: Failure): Hit | null {
   const { view, message } = failure;
-  if (RUNTIME_MOUNT_ERROR.test(message)) return null;
+  if (mountFailure(message)) return null;
   const pod = snapshot.pod;
   const ns = pod.metadata.namespace;
   const owner = templateOwner(snapshot);
@@ -457,7 +454,7 @@ function runtimeHit(snapshot: PodSnapshot, failure: Failure): Hit | null {
     };
   }
 
-  if (message.includes(NO_COMMAND)) {
+  if (isNoCommand(message)) {
     evidence.push({ kind: 'spec', field: `${view.specPath}.command`, value: '(not set)' }, { kind: 'spec', field: `${view.specPath}.args`, value: view.spec?.args ? JSON.stringify(view.spec.args) : '(not set)' });
     return {
       cause: 'no-command',
@@ -479,41 +476,84 @@ function runtimeHit(snapshot: PodSnapshot, failure: Failure): Hit | null {
   }
 
   const exec = execFailure(message);
-  if (exec) {
-    const command = view.spec?.command ?? [];
-    const args = view.spec?.args ?? [];
-    if (command.length > 0) evidence.push({ kind: 'spec', field: `${view.specPath}.command`, value: JSON.stringify(command) });
-    if (args.length > 0) evidence.push({ kind: 'spec', field: `${view.specPath}.args`, value: JSON.stringify(args) });
-    if (failure.terminated) {
-      evidence.push({
-        kind: 'exit-code',
-        container: view.name,
-        exitCode: failure.terminated.exitCode,
-        reason: failure.terminated.reason ?? null,
-        meaning: `${failure.terminated.exitCode}: the runtime could not start the process (${failure.terminated.reason ?? 'start failure'}), the program never ran`,
-        ranForSeconds: null,
-        finishedAt: failure.terminated.finishedAt ?? null,
-      });
-    }
-    const fix = EXEC_FIXES[exec.problem];
+  // StartError / ContainerCannotRun: the runtime failed to exec the entrypoint. Its exit code (127 not found,
+  // 126 not executable, 128 could not start) is the runtime's, not the application's, even when podwhy does not
+  // recognise the runtime's words (moby daemon/errors.go translateContainerdStartErr sets 127/126 itself).
+  const startFailure = failure.terminated && isStartFailure(failure.reason) ? failure.terminated : undefined;
+  if (!exec && !startFailure) return null;
+  const command = view.spec?.command ?? [];
+  const args = view.spec?.args ?? [];
+  if (command.length > 0) evidence.push({ kind: 'spec', field: `${view.specPath}.command`, value: JSON.stringify(command) });
+  if (args.length > 0) evidence.push({ kind: 'spec', field: `${view.specPath}.args`, value: JSON.stringify(args) });
+  if (failure.terminated) {
+    evidence.push({
+      kind: 'exit-code',
+      container: view.name,
+      exitCode: failure.terminated.exitCode,
+      reason: failure.terminated.reason ?? null,
+      meaning: `${failure.terminated.exitCode}: the runtime could not start the process (${failure.terminated.reason ?? 'start failure'}), the program never ran`,
+      ranForSeconds: null,
+      finishedAt: failure.terminated.finishedAt ?? null,
+    });
+  }
+  const problem: ExecProblem = exec?.problem ?? problemOfExitCode(startFailure?.exitCode);
+  // A message without the command's name (old crun): the command is the spec's, else the image's entrypoint.
+  const path = exec?.path || (problem === 'empty-command' ? '' : (command[0] ?? args[0] ?? ''));
+  const inspect = {
+    text: 'Look inside the image (needs a shell in it; for distroless images use `docker create` + `docker export`).',
+    // A path with spaces or quotes is a command line, not a file: nothing to list.
+    ...(/[\s'"]/.test(path) ? {} : { command: kubectl(ns, `run ${view.name}-inspect --rm -it --restart=Never --image=${view.spec?.image ?? '<image>'} --command -- sh -c '${inspectScript(path || 'sh')}'`) }),
+  };
+  if (!exec && startFailure) {
+    const said = message ? `: "${clip(normalizeRuntimeMessage(message), 300)}"` : '';
     return {
       cause: 'bad-command',
-      summary: `The runtime cannot start ${kind} ${view.name}: ${exec.describe}.`,
+      summary:
+        `The runtime cannot start ${kind} ${view.name} (${failure.reason}, exit ${startFailure.exitCode}${said}); the program never ran. ` +
+        `podwhy does not recognise the runtime's message, but exit ${startFailure.exitCode} with ${failure.reason} is the runtime failing to exec the entrypoint: ${EXIT_MEANINGS[startFailure.exitCode] ?? 'it could not start the process'}.`,
       evidence,
       remediation: [
-        { text: `${fix(exec.path)} The command comes from ${specPrefix}.command/args in ${where} (or the image's ENTRYPOINT/CMD when they are unset).`, command: edit, docsUrl: COMMAND_DOCS },
-        {
-          text: 'Look inside the image (needs a shell in it; for distroless images use `docker create` + `docker export`).',
-          command: kubectl(ns, `run ${view.name}-inspect --rm -it --restart=Never --image=${view.spec?.image ?? '<image>'} --command -- sh -c '${inspectScript(exec.path)}'`),
-        },
+        { text: `${EXEC_FIXES[problem](path || 'the entrypoint')} The command comes from ${specPrefix}.command/args in ${where} (or the image's ENTRYPOINT/CMD when they are unset).`, command: edit, docsUrl: COMMAND_DOCS },
+        inspect,
+        { text: `If the command is right, the runtime itself failed (an exit 128 with "init-p" or "pipe" in the message is often a memory limit too small for the runtime's init process): read the runtime's log on node ${snapshot.pod.spec.nodeName ?? '?'}.`, command: 'journalctl -u containerd -u crio -u docker --since "1 hour ago" | tail -50' },
       ],
       actions,
     };
   }
-  return null;
+  return {
+    cause: 'bad-command',
+    summary: `The runtime cannot start ${kind} ${view.name}: ${describeExec(problem, path)}.`,
+    evidence,
+    remediation: [
+      { text: `${EXEC_FIXES[problem](path)} The command comes from ${specPrefix}.command/args in ${where} (or the image's ENTRYPOINT/CMD when they are unset).`, command: edit, docsUrl: COMMAND_DOCS },
+      inspect,
+    ],
+    actions,
+  };
+}
+
+// What the runtime's own exit codes mean when it fails to start the process (POSIX shell convention, which runc,
+// containerd and moby follow: containerd internal/cri/server/helpers.go errorStartExitCode = 128).
+const EXIT_MEANINGS: Record<number, string> = {
+  126: 'the command exists but cannot be executed',
+  127: 'the command was not found',
+  128: 'the process could not be started',
+};
+
+function problemOfExitCode(code: number | undefined): ExecProblem {
+  if (code === 127) return 'not-in-path';
+  if (code === 126) return 'permission-denied';
+  return 'no-such-file';
 }
 
 function failureEvidence(snapshot: PodSnapshot, failure: Failure): Evidence[] {
+  if (failure.fromEvent) {
+    return [
+      { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
+      { kind: 'status', field: `${failure.view.statusPath}.lastState`, value: '{} (exit code unknown: the kubelet did not report the last termination)' },
+      eventEvidence(failure.fromEvent, snapshot.observedAt),
+    ];
+  }
   const evidence: Evidence[] = [
     { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
     { kind: 'status', field: `${failure.path}.message`, value: clip(failure.message, 1000) },
@@ -542,12 +582,14 @@ function addSecurityContextEvidence(evidence: Evidence[], snapshot: PodSnapshot,
   if (podSc && 'runAsNonRoot' in podSc) evidence.push({ kind: 'spec', field: 'spec.securityContext.runAsNonRoot', value: String(podSc.runAsNonRoot) });
 }
 
-type ExecProblem = 'not-in-path' | 'permission-denied' | 'no-such-file' | 'exec-format';
-
 const EXEC_FIXES: Record<ExecProblem, (path: string) => string> = {
+  'empty-command': () => 'The command is an empty string (""): the first element of command (or args, when command is unset) is empty, often a template variable or a $(VAR) that expanded to nothing. Set it to the program to run.',
   'not-in-path': (p) => `"${p}" is not on the image's $PATH: use the binary's absolute path, or the name the image really ships.`,
   'permission-denied': (p) => `"${p}" exists but is not executable: chmod +x it in the Dockerfile (RUN chmod +x ${p}), or run it through its interpreter (command: ["sh", "${p}"]); a noexec volume mounted over it has the same effect.`,
-  'no-such-file': (p) => `"${p}" does not exist in the image (or its interpreter from the #! line is missing): fix the path, or copy the file into the image.`,
+  'no-such-file': (p) =>
+    /\s/.test(p.trim())
+      ? `"${p}" is a whole command line in one element: the runtime looks for a file of that name. Give each word its own element, e.g. command: ["sh", "-c", "<the line>"].`
+      : `"${p}" does not exist in the image (or its interpreter from the #! line is missing): fix the path, or copy the file into the image.`,
   'exec-format': (p) => `"${p}" is built for another CPU architecture (or is a script without a #! line): use an image for the node's architecture (kubectl get node -L kubernetes.io/arch) or add the shebang.`,
 };
 
@@ -557,15 +599,14 @@ function inspectScript(path: string): string {
   return `ls -l ${dir}; head -c 64 ${path} | od -c | head -2`;
 }
 
-function execFailure(message: string): { problem: ExecProblem; path: string; describe: string } | null {
-  const notFound = EXEC_NOT_FOUND_IN_PATH.exec(message) ?? CRUN_NOT_FOUND_IN_PATH.exec(message);
-  if (notFound) return { problem: 'not-in-path', path: notFound[1] ?? '?', describe: `executable "${notFound[1]}" not found in $PATH` };
-  const goError = EXEC_GO_ERROR.exec(message);
-  if (!goError) return null;
-  const [, path = '?', what] = goError;
-  if (what === 'permission denied') return { problem: 'permission-denied', path, describe: `"${path}" is not executable (permission denied)` };
-  if (what === 'exec format error') return { problem: 'exec-format', path, describe: `"${path}" has the wrong binary format (exec format error)` };
-  return { problem: 'no-such-file', path, describe: `"${path}" does not exist in the image (no such file or directory)` };
+function describeExec(problem: ExecProblem, path: string): string {
+  switch (problem) {
+    case 'empty-command': return 'the command is an empty string, so there is nothing to execute';
+    case 'not-in-path': return path ? `executable "${path}" not found in $PATH` : 'its executable was not found in $PATH';
+    case 'permission-denied': return `"${path || 'the entrypoint'}" is not executable (permission denied)`;
+    case 'exec-format': return `"${path || 'the entrypoint'}" has the wrong binary format (exec format error)`;
+    case 'no-such-file': return `"${path || 'the entrypoint'}" does not exist in the image (no such file or directory)`;
+  }
 }
 
 // --- RBAC denials seen in the logs of a failing container ------------------------------------------------

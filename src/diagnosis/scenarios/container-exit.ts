@@ -11,11 +11,12 @@ import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import { CRASH_LOOP_BACK_OFF } from '../../contract/upstream.ts';
 import { CONTAINER_CANNOT_RUN, OOM_KILLED, START_ERROR } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
-import { containers, exitCodeMeaning, kubectl, type ContainerView } from '../support.ts';
+import { containers, exitCodeMeaning, kubectl, secondsBetween, type ContainerView } from '../support.ts';
 import {
   appContainers,
   backOffEvidence,
   isCurrentTermination,
+  isTerminationUnreported,
   lastTermination,
   stateEvidence,
   tellingLogLine,
@@ -54,7 +55,11 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'containe
     if (probeKillFor(snapshot, view, termination, settings) || postStartKillFor(snapshot, view, termination, settings)) continue;
     candidates.push({ view, termination, cause: causeOf(termination, settings) });
   }
-  if (candidates.length === 0) return null;
+  if (candidates.length === 0) {
+    // Restarting, but the kubelet reports no termination (lastState {}): answer from what is there.
+    const unreported = appContainers(containers(pod)).find((view) => isTerminationUnreported(view));
+    return unreported ? unreportedFinding(snapshot, unreported, settings) : null;
+  }
   // Primary: the container in CrashLoopBackOff, then the earliest failure in the Pod's life (immediate before after-running).
   candidates.sort(
     (a, b) =>
@@ -226,6 +231,76 @@ function remediationFor(snapshot: PodSnapshot, view: ContainerView, code: number
     default:
       return [{ text: `Exit code ${code} is the application's own: look it up in the app's documentation and its log.` }, logs];
   }
+}
+
+// source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_manager.go doBackOff (waiting message "back-off %s restarting
+// failed container=%s pod=%s", older kubelets "Back-off %s restarting failed container=%s pod=%s", the duration in Go's
+// time.Duration format) and pkg/kubelet/kubelet.go (backOffPeriod 10 s, MaxContainerBackOff 300 s: the back-off
+// doubles from 10 s up to 5 minutes).
+const BACK_OFF_WAITING = /^[Bb]ack-off ((?:\d+h)?(?:\d+m)?(?:\d+(?:\.\d+)?s)?) restarting failed container/;
+const INITIAL_BACK_OFF_SECONDS = 10;
+const MAX_BACK_OFF_SECONDS = 300;
+
+/**
+ * A container in CrashLoopBackOff whose last termination the kubelet did not report (an older kubelet, a Pod read
+ * right after a kubelet restart, a pasted report): the exit code is unknown, so say so, and estimate how long each run
+ * lasted from the restarts, the Pod's age and the kubelet's back-off (which leaves the rest of the time to the runs).
+ */
+function unreportedFinding(snapshot: PodSnapshot, view: ContainerView, settings: EngineSettings): Finding<'container-exit'> {
+  const pod = snapshot.pod;
+  const restarts = view.status?.restartCount ?? 0;
+  const waitingMessage = view.status?.state?.waiting?.message ?? '';
+  const averageRun = averageRunSeconds(snapshot, restarts, parseGoDuration(BACK_OFF_WAITING.exec(waitingMessage)?.[1]));
+  const cause: Cause = averageRun !== null && averageRun >= settings.immediateExitSeconds ? 'after-running' : 'immediate';
+  const evidence: Evidence[] = [
+    ...stateEvidence(view),
+    { kind: 'status', field: `${view.statusPath}.lastState`, value: '{} (exit code unknown: the kubelet did not report the last termination)' },
+  ];
+  const backOff = backOffEvidence(snapshot, view.name, settings);
+  if (backOff) evidence.push(backOff);
+  const log = tellingLogLine(snapshot, view.name, true);
+  if (log) evidence.push(log);
+  const runs = averageRun === null
+    ? ''
+    : ` From ${restarts} restarts since the Pod started and the kubelet's back-off, each run lasted about ${formatDuration(averageRun)}${cause === 'immediate' ? ', so it exits right after start' : ''}.`;
+  const logText = log?.kind === 'log' ? ` Last telling log line: "${log.line}".` : '';
+  return {
+    scenario: 'container-exit',
+    cause,
+    otherCauses: [],
+    summary:
+      `Container ${view.name} of Pod ${pod.metadata.name} keeps exiting (${restarts} restart${restarts === 1 ? '' : 's'}, now in CrashLoopBackOff); ` +
+      `exit code unknown: the kubelet did not report the last termination.${runs}${logText}`,
+    evidence,
+    remediation: [
+      { text: `Read the crashed instance's log: it says why the process stopped.`, command: kubectl(pod.metadata.namespace, `logs ${pod.metadata.name} -c ${view.name} --previous`) },
+      {
+        text: 'The exit code and reason appear in lastState once the kubelet reports the next termination; describe the Pod again after the next restart (an OOMKilled reason there would make this an OOM kill).',
+        command: kubectl(pod.metadata.namespace, `describe pod ${pod.metadata.name}`),
+      },
+    ],
+    actions: [
+      { action: 'show-logs', reason: `See the log of container ${view.name}'s crashed instance.` },
+      { action: 'rediagnose', reason: 'Check again once the next termination is reported.' },
+    ],
+  };
+}
+
+/** Seconds per run: the Pod's age minus the back-offs the kubelet waited, shared among the runs (restarts + 1). */
+function averageRunSeconds(snapshot: PodSnapshot, restarts: number, currentBackOff: number | null): number | null {
+  const age = secondsBetween(snapshot.pod.status?.startTime ?? snapshot.pod.metadata.creationTimestamp, snapshot.observedAt);
+  if (age === null || age < 0 || restarts <= 0) return null;
+  let waited = currentBackOff ?? Math.min(INITIAL_BACK_OFF_SECONDS * 2 ** restarts, MAX_BACK_OFF_SECONDS);
+  for (let i = 0; i < restarts; i++) waited += Math.min(INITIAL_BACK_OFF_SECONDS * 2 ** i, MAX_BACK_OFF_SECONDS);
+  return Math.max(0, Math.round((age - waited) / (restarts + 1)));
+}
+
+/** `2m40s`, `5m0s`, `10s`, `1h0m0s` → seconds. */
+function parseGoDuration(text: string | undefined): number | null {
+  if (!text) return null;
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(text);
+  if (!match || text === '') return null;
+  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
 }
 
 export const containerExit: Detector<'container-exit'> = {

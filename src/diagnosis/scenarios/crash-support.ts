@@ -7,12 +7,13 @@ import type { Evidence } from '../../contract/diagnosis.ts';
 import type { ContainerState, KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
-import { CRASH_LOOP_BACK_OFF, EVENT_BACK_OFF } from '../../contract/upstream.ts';
+import { CRASH_LOOP_BACK_OFF, EVENT_BACK_OFF, EVENT_FAILED } from '../../contract/upstream.ts';
 import { clip, eventEvidence, eventLastSeen, podEvents, secondsBetween, type ContainerView } from '../support.ts';
 
 // source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_manager.go doBackOff:
-// "Back-off restarting failed container %s in pod %s" (the pod as format.Pod: name_namespace(uid)).
-export const BACK_OFF_MESSAGE = /^Back-off restarting failed container (\S+) in pod /;
+// "Back-off restarting failed container %s in pod %s" (the pod as format.Pod: name_namespace(uid)); older
+// kubelets wrote just "Back-off restarting failed container" and named the container only in the event's fieldPath.
+export const BACK_OFF_MESSAGE = /^Back-off restarting failed container(?: (\S+) in pod |$)/;
 
 export type Terminated = NonNullable<ContainerState['terminated']>;
 
@@ -83,6 +84,38 @@ export function containerEvents(
     if (nameInMessage) return nameInMessage.exec(event.message ?? '')?.[1] === container;
     return true;
   });
+}
+
+// source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go startContainer: Warning Failed "Error: %v" with
+// the runtime's create/start error. Older kubelets: pkg/kubelet/dockertools/docker_manager.go (before the CRI) "Failed to
+// start container with docker id %v with error: %v"; the first CRI kubelets "Failed to create container with error: %v"
+// (as reported in kubernetes/kubernetes#42164).
+const KUBELET_ERROR = /^(?:Error: |Failed to (?:create|start) container .*?with error: )([\s\S]+)$/;
+
+/**
+ * The runtime errors the kubelet recorded for a container (its Failed "Error: …" events), newest first, with the
+ * runtime's own text. They still tell the story when the container status does not: a dump from an older kubelet or
+ * one read right after a kubelet restart shows `lastState: {}` while the container waits in CrashLoopBackOff.
+ */
+export function kubeletErrors(snapshot: PodSnapshot, view: ContainerView, maxAgeSeconds: number): { event: KubeEvent; message: string }[] {
+  const out: { event: KubeEvent; message: string }[] = [];
+  for (const event of containerEvents(snapshot, view.name, [EVENT_FAILED], maxAgeSeconds)) {
+    const path = event.involvedObject.fieldPath;
+    if (path && path !== `spec.${view.isInit ? 'initContainers' : 'containers'}{${view.name}}`) continue;
+    const message = KUBELET_ERROR.exec(event.message ?? '')?.[1];
+    if (message) out.push({ event, message });
+  }
+  return out;
+}
+
+/**
+ * The container waits in CrashLoopBackOff after restarts, but the kubelet reports no termination for it
+ * (lastState {}): its exit code is unknown and the events must tell the story.
+ */
+export function isTerminationUnreported(view: ContainerView): boolean {
+  const status = view.status;
+  if (!status || status.restartCount === 0 || status.state?.waiting?.reason !== CRASH_LOOP_BACK_OFF) return false;
+  return !status.state.terminated && !status.lastState?.terminated;
 }
 
 /** The kubelet's BackOff event for this container, if it has one. */

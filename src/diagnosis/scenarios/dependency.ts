@@ -13,9 +13,9 @@
  * the Pod has waited settings.stuckCreatingAfterSeconds; 4 and 5 are definitive when present in the
  * container status now (never from old events alone).
  */
-import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import type { Evidence, Finding, Remediation, Settling, SuggestedAction } from '../../contract/diagnosis.ts';
 import { formatDuration } from '../../contract/duration.ts';
-import type { ContainerState, KubeEvent, Pod } from '../../contract/k8s.ts';
+import type { Condition, ContainerState, KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot } from '../../contract/snapshot.ts';
@@ -32,6 +32,8 @@ import {
   UNBOUND_IMMEDIATE_PVC,
 } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
+import { isTerminationUnreported, kubeletErrors } from './crash-support.ts';
+import { mountFailure } from './runtime-messages.ts';
 import { clip, containers, eventEvidence, findEvents, kubectl, podCondition, podEvents, secondsBetween, type ContainerView } from '../support.ts';
 import {
   allMounts,
@@ -83,9 +85,11 @@ const OTHER_MOUNT_FAILED = /(MountVolume\.MountDevice|MountVolume\.WaitForAttach
 // pkg/kubelet/volumemanager/volume_manager.go ("unmounted volumes=%v, unattached volumes=%v, failed to process volumes=%v: %w")
 const UNABLE_TO_ATTACH_OR_MOUNT = /Unable to attach or mount volumes: unmounted volumes=\[([^\]]*)\], unattached volumes=\[([^\]]*)\]/;
 // source: kubernetes pkg/kubelet/configmap/configmap_manager.go + secret/secret_manager.go (watch-based manager,
-// apierrors.NewNotFound(corev1.Resource("configmap"|"secret"), name) → `configmap "x" not found`)
-const CONFIGMAP_NOT_FOUND = /configmap "([^"]+)" not found/;
-const SECRET_NOT_FOUND = /secret "([^"]+)" not found/;
+// apierrors.NewNotFound(corev1.Resource("configmap"|"secret"), name) → `configmap "x" not found`); older kubelets
+// read through the API server, whose NotFound names the resource in the plural (`secrets "x" not found`, `configmaps
+// "x" not found`, as reported in ibm-cloud-labs/iks-handson#7 and FairwindsOps/k8s-workshop#4).
+const CONFIGMAP_NOT_FOUND = /configmaps? "([^"]+)" not found/;
+const SECRET_NOT_FOUND = /secrets? "([^"]+)" not found/;
 // source: kubernetes pkg/volume/configmap/configmap.go and pkg/volume/secret/secret.go (MakePayload)
 const CONFIGMAP_VOLUME_KEY_MISSING = /configmap references non-existent config key: (\S+)/;
 const SECRET_VOLUME_KEY_MISSING = /references non-existent secret key: (\S+)/;
@@ -103,14 +107,9 @@ const SUBPATH_ABSOLUTE = /error SubPath `([^`]*)` must not be an absolute path/;
 const VOLUME_NOT_FOUND_FOR_MOUNT = /cannot find volume "([^"]+)" to mount into container "([^"]+)"/;
 
 // Runtime reasons that carry runc's mount errors: CREATE_CONTAINER_ERROR, RUN_CONTAINER_ERROR, START_ERROR,
-// CONTAINER_CANNOT_RUN (and CRASH_LOOP_BACK_OFF between attempts), from src/contract/upstream.ts.
-// source: opencontainers/runc libcontainer/rootfs_linux.go (mountToRootfs: "error mounting %q to rootfs at %q: %w";
-// checkProcMount: "%q cannot be mounted because it is inside /proc"; createMountpoint mkdir errors)
-// (CRI-O relays runc's logrus line, which escapes the quotes: error mounting \"…\".)
-const RUNTIME_MOUNT_ERROR = /error mounting \\?"([^"\\]*)\\?" to rootfs at \\?"([^"\\]+)\\?"/;
-const INSIDE_PROC = /cannot be mounted because it is (?:inside \/proc|not of type proc)/;
-const READ_ONLY_FS = 'read-only file system';
-const NOT_A_DIRECTORY = 'not a directory';
+// CONTAINER_CANNOT_RUN (and CRASH_LOOP_BACK_OFF between attempts), from src/contract/upstream.ts. The runtime's
+// words (runc's three spellings over the years, crun's, Docker's ENOTDIR hint), whatever the wrapper and however
+// deeply escaped, are read in runtime-messages.ts (mountFailure).
 
 // Kubelet "Failed" events (EVENT_FAILED) carry "Error: <message>" for the same failures.
 // source: kubernetes pkg/controller/volume/persistentvolume/pv_controller.go (events on the claim)
@@ -132,6 +131,8 @@ interface Hit {
   summary: string;
   evidence: Evidence[];
   remediation: Remediation[];
+  /** Younger than its alert threshold (scheduling, attach and mount problems are normal for a few seconds). */
+  settling?: Settling;
 }
 
 export const dependency: Detector<'dependency'> = {
@@ -144,8 +145,9 @@ export const dependency: Detector<'dependency'> = {
     const hits = [
       ...schedulingHits(snapshot, settings),
       ...attachAndMountHits(snapshot, settings),
-      ...containerHits(snapshot),
-    ].sort((a, b) => a.stage - b.stage);
+      ...containerHits(snapshot, settings),
+    // A definitive hit outranks a settling one (as it did when young ones were not reported at all), then the earliest stage.
+    ].sort((a, b) => Number(a.settling !== undefined) - Number(b.settling !== undefined) || a.stage - b.stage);
     const [primary, ...rest] = hits;
     if (!primary) return null;
     return {
@@ -156,6 +158,7 @@ export const dependency: Detector<'dependency'> = {
       evidence: primary.evidence,
       remediation: primary.remediation,
       actions: ACTIONS,
+      ...(primary.settling ? { settling: primary.settling } : {}),
     } satisfies Finding<'dependency'>;
   },
 };
@@ -172,7 +175,18 @@ function schedulingHits(snapshot: PodSnapshot, settings: EngineSettings): Hit[] 
   const condition = podCondition(pod, 'PodScheduled');
   if (condition?.status !== 'False' || condition.reason !== REASON_UNSCHEDULABLE) return [];
   const waited = secondsBetween(condition.lastTransitionTime ?? pod.metadata.creationTimestamp, snapshot.observedAt);
-  if (waited !== null && waited < settings.unschedulableAfterSeconds) return [];
+  const settling = waited !== null && waited < settings.unschedulableAfterSeconds
+    ? { state: 'Pending', forSeconds: waited, alertAfterSeconds: settings.unschedulableAfterSeconds }
+    : undefined;
+  return withSettling(volumeSchedulingHits(snapshot, settings, condition, waited), settling);
+}
+
+function withSettling(hits: Hit[], settling: Settling | undefined): Hit[] {
+  return settling ? hits.map((hit) => ({ ...hit, settling })) : hits;
+}
+
+function volumeSchedulingHits(snapshot: PodSnapshot, settings: EngineSettings, condition: Condition, waited: number | null): Hit[] {
+  const pod = snapshot.pod;
   const event = podEvents(snapshot, [FAILED_SCHEDULING], settings.eventStaleSeconds)[0];
   const message = condition.message ?? event?.message ?? '';
   const ns = pod.metadata.namespace;
@@ -284,13 +298,22 @@ function attachAndMountHits(snapshot: PodSnapshot, settings: EngineSettings): Hi
   if (!pod.spec.nodeName || !notStarted(pod)) return [];
   const since = pod.status?.startTime ?? podCondition(pod, 'PodScheduled')?.lastTransitionTime ?? pod.metadata.creationTimestamp;
   const waited = secondsBetween(since, snapshot.observedAt);
-  if (waited === null || waited < settings.stuckCreatingAfterSeconds) return [];
+  if (waited === null) return [];
+  // Attach and mount retries are normal for a while after scheduling: younger than the threshold is settling.
+  const settling = waited < settings.stuckCreatingAfterSeconds
+    ? { state: 'ContainerCreating', forSeconds: waited, alertAfterSeconds: settings.stuckCreatingAfterSeconds }
+    : undefined;
+  return withSettling(volumeEventHits(snapshot, settings, waited), settling);
+}
+
+function volumeEventHits(snapshot: PodSnapshot, settings: EngineSettings, waited: number): Hit[] {
+  const young = waited < settings.stuckCreatingAfterSeconds;
   const events = podEvents(snapshot, [FAILED_ATTACH_VOLUME, FAILED_MOUNT], settings.eventStaleSeconds);
   const hits: Hit[] = [];
   const seenVolumes = new Set<string>();
   const generic: KubeEvent[] = [];
   for (const event of events) {
-    const hit = volumeEventHit(snapshot, event, waited);
+    const hit = volumeEventHit(snapshot, event, waited, young);
     if (hit === 'generic') {
       generic.push(event);
       continue;
@@ -307,7 +330,7 @@ function attachAndMountHits(snapshot: PodSnapshot, settings: EngineSettings): Hi
     for (const name of volumes) {
       if (seenVolumes.has(name)) continue;
       seenVolumes.add(name);
-      hits.push(unmountedVolumeHit(snapshot, event, name, unattached.has(name), waited));
+      hits.push(unmountedVolumeHit(snapshot, event, name, unattached.has(name), waited, young));
     }
   }
   return hits;
@@ -320,12 +343,12 @@ function notStarted(pod: Pod): boolean {
   return containers(pod).every((v) => !v.status?.state?.running && !v.status?.state?.terminated && !v.status?.lastState?.terminated);
 }
 
-function volumeEventHit(snapshot: PodSnapshot, event: KubeEvent, waited: number): { volume: string; hit: Hit } | 'generic' | null {
+function volumeEventHit(snapshot: PodSnapshot, event: KubeEvent, waited: number, young: boolean): { volume: string; hit: Hit } | 'generic' | null {
   const message = event.message ?? '';
   const pod = snapshot.pod;
   const ns = pod.metadata.namespace;
   const evidence: Evidence[] = [eventEvidence(event, snapshot.observedAt), waitingEvidence(pod, waited)];
-  const stuck = `stuck in ContainerCreating for ${formatDuration(waited)}`;
+  const stuck = `${young ? '' : 'stuck '}in ContainerCreating for ${formatDuration(waited)}`;
 
   if (event.reason === FAILED_ATTACH_VOLUME) {
     const multi = MULTI_ATTACH.exec(message);
@@ -463,10 +486,10 @@ function mountErrorDetail(inner: string): string {
   return clip(output ? `${first.replace(/:$/, '')}: ${output}` : first, 200);
 }
 
-function unmountedVolumeHit(snapshot: PodSnapshot, event: KubeEvent, volumeName: string, unattached: boolean, waited: number): Hit {
+function unmountedVolumeHit(snapshot: PodSnapshot, event: KubeEvent, volumeName: string, unattached: boolean, waited: number, young: boolean): Hit {
   const pod = snapshot.pod;
   const evidence: Evidence[] = [eventEvidence(event, snapshot.observedAt), waitingEvidence(pod, waited)];
-  const stuck = `stuck in ContainerCreating for ${formatDuration(waited)}`;
+  const stuck = `${young ? '' : 'stuck '}in ContainerCreating for ${formatDuration(waited)}`;
   const volume = findVolume(pod, volumeName);
   const source = volume ? volumeSource(volume) : 'unknown';
   if (volume && (source === 'configMap' || source === 'secret')) {
@@ -480,7 +503,7 @@ function unmountedVolumeHit(snapshot: PodSnapshot, event: KubeEvent, volumeName:
 
 // --- 4 + 5. Container status: CreateContainerConfigError, runtime mount errors ---------------------------
 
-function containerHits(snapshot: PodSnapshot): Hit[] {
+function containerHits(snapshot: PodSnapshot, settings: EngineSettings): Hit[] {
   const hits: Hit[] = [];
   for (const view of containers(snapshot.pod)) {
     const waiting = view.status?.state?.waiting;
@@ -489,7 +512,7 @@ function containerHits(snapshot: PodSnapshot): Hit[] {
       if (hit) hits.push(hit);
       continue;
     }
-    const failure = runtimeFailure(view);
+    const failure = runtimeFailure(snapshot, view, settings);
     if (failure) {
       const hit = runtimeMountHit(snapshot, view, failure);
       if (hit) hits.push(hit);
@@ -632,10 +655,12 @@ interface RuntimeFailure {
   reason: string;
   message: string;
   terminated?: NonNullable<ContainerState['terminated']>;
+  /** The kubelet's Failed event the message was read from, when the container status does not carry it. */
+  fromEvent?: KubeEvent;
 }
 
 /** The runtime's current create/start failure for the container, if any. */
-function runtimeFailure(view: ContainerView): RuntimeFailure | null {
+function runtimeFailure(snapshot: PodSnapshot, view: ContainerView, settings: EngineSettings): RuntimeFailure | null {
   const state = view.status?.state;
   if (!state || state.running) return null;
   const waiting = state.waiting;
@@ -650,19 +675,28 @@ function runtimeFailure(view: ContainerView): RuntimeFailure | null {
   if ((waiting?.reason === CRASH_LOOP_BACK_OFF || waiting?.reason === RUN_CONTAINER_ERROR) && last && (last.reason === START_ERROR || last.reason === CONTAINER_CANNOT_RUN)) {
     return { path: `${view.statusPath}.lastState.terminated`, reason: last.reason, message: last.message ?? '', terminated: last };
   }
+  // lastState {} (an older kubelet, or one just restarted): the kubelet's Failed event still quotes runc's mount error.
+  if (waiting?.reason === CRASH_LOOP_BACK_OFF && isTerminationUnreported(view)) {
+    const recognised = kubeletErrors(snapshot, view, settings.eventStaleSeconds).find(({ message }) => mountFailure(message));
+    if (recognised) return { path: `${view.statusPath}.state.waiting`, reason: waiting.reason, message: recognised.message, fromEvent: recognised.event };
+  }
   return null;
 }
 
 function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: RuntimeFailure): Hit | null {
-  const match = RUNTIME_MOUNT_ERROR.exec(failure.message);
+  const match = mountFailure(failure.message);
   if (!match) return null;
   const pod = snapshot.pod;
-  const destination = match[2] ?? '';
   const kindOf = view.isInit ? 'init container' : 'container';
-  const evidence: Evidence[] = [
-    { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
-    { kind: 'status', field: `${failure.path}.message`, value: clip(failure.message, 1000) },
-  ];
+  const evidence: Evidence[] = failure.fromEvent
+    ? [
+      { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
+      { kind: 'status', field: `${view.statusPath}.lastState`, value: '{} (exit code unknown: the kubelet did not report the last termination)' },
+    ]
+    : [
+      { kind: 'status', field: `${failure.path}.reason`, value: failure.reason },
+      { kind: 'status', field: `${failure.path}.message`, value: clip(failure.message, 1000) },
+    ];
   if (failure.terminated) {
     evidence.push({
       kind: 'exit-code', container: view.name, exitCode: failure.terminated.exitCode, reason: failure.terminated.reason ?? null,
@@ -670,10 +704,14 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
       ranForSeconds: null, finishedAt: failure.terminated.finishedAt ?? null,
     });
   }
-  const failed = kubeletFailedEvent(snapshot, view);
+  const failed = failure.fromEvent ? eventEvidence(failure.fromEvent, snapshot.observedAt) : kubeletFailedEvent(snapshot, view);
   if (failed) evidence.push(failed);
   const mounts = allMounts(pod, view.name);
-  const target = mounts.find((m) => normalizePath(m.mount.mountPath) === normalizePath(destination));
+  // An old runc names the host path under the rootfs when it gave no rootfs to strip: match the mount path as a suffix.
+  const target = mounts.find((m) => normalizePath(m.mount.mountPath) === normalizePath(match.destination))
+    ?? mounts.filter((m) => match.destination !== '' && normalizePath(match.destination).endsWith(normalizePath(m.mount.mountPath)))
+      .sort((a, b) => b.mount.mountPath.length - a.mount.mountPath.length)[0];
+  const destination = match.destination || target?.mount.mountPath || 'its mount point';
   if (target) {
     evidence.push({ kind: 'spec', field: `${target.field}.mountPath`, value: target.mount.mountPath });
     if (target.mount.subPath !== undefined) evidence.push({ kind: 'spec', field: `${target.field}.subPath`, value: target.mount.subPath });
@@ -681,7 +719,7 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
   const field = target ? `${target.field}.mountPath` : `${view.specPath}.volumeMounts`;
   const fixAt = whereToFix(pod, snapshot.owners, field);
 
-  if (INSIDE_PROC.test(failure.message)) {
+  if (match.problem === 'inside-proc') {
     return {
       cause: 'mount-config',
       stage: STAGE.runtime,
@@ -693,7 +731,7 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
       ],
     };
   }
-  if (failure.message.includes(READ_ONLY_FS)) {
+  if (match.problem === 'read-only') {
     const parent = mounts
       .filter((m) => m !== target && isUnder(destination, m.mount.mountPath))
       .sort((a, b) => b.mount.mountPath.length - a.mount.mountPath.length)[0];
@@ -718,7 +756,7 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
       ],
     };
   }
-  if (failure.message.includes(NOT_A_DIRECTORY)) {
+  if (match.problem === 'not-a-directory') {
     const volume = target ? findVolume(pod, target.mount.name) : undefined;
     const source = volume ? volumeSource(volume) : undefined;
     const fileName = destination.split('/').filter((p) => p.length > 0).at(-1) ?? 'file';
@@ -748,7 +786,7 @@ function runtimeMountHit(snapshot: PodSnapshot, view: ContainerView, failure: Ru
   return {
     cause: 'mount-config',
     stage: STAGE.runtime,
-    summary: `${capitalize(kindOf)} ${view.name} cannot start: the runtime fails to mount ${match[1] ?? 'a volume'} at ${destination}.`,
+    summary: `${capitalize(kindOf)} ${view.name} cannot start: the runtime fails to mount ${match.source || 'a volume'} at ${destination}.`,
     evidence,
     remediation: [{ text: `Check the mount's source and target in ${fixAt}; the message above is runc's reason.`, command: editCommand(snapshot) }],
   };

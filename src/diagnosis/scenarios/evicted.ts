@@ -89,7 +89,17 @@ const MESSAGE_NODE_SHUTDOWN = 'Pod was terminated in response to imminent node s
 // PodReasonTerminationByKubelet); pkg/controller/tainteviction/taint_eviction.go ("DeletionByTaintManager",
 // "Taint manager: deleting due to NoExecute taint"); pkg/registry/core/pod/storage/eviction.go ("EvictionByEvictionAPI").
 const DISRUPTION_PREEMPTION = 'PreemptionByScheduler';
+// source: kubernetes#114623 renamed it in 1.27; 1.25 and 1.26 wrote "PreemptionByKubeScheduler" (message "Kube-scheduler:
+// preempting").
+const DISRUPTION_PREEMPTION_BEFORE_1_27 = 'PreemptionByKubeScheduler';
 const DISRUPTION_TAINT_MANAGER = 'DeletionByTaintManager';
+const DISRUPTION_EVICTION_API = 'EvictionByEvictionAPI';
+// source: staging/src/k8s.io/api/core/v1/types.go (PodReasonTerminationByKubelet): the kubelet's eviction manager (the
+// eviction message), graceful node shutdown (nodeShutdownMessage) and kubelet preemption (preemption.go message).
+const DISRUPTION_KUBELET = 'TerminationByKubelet';
+// source: pkg/controller/podgc/gc_controller.go (DeletionByPodGC, "PodGC: node no longer exists" / "PodGC: terminating
+// pod ... with out-of-service taint")
+const DISRUPTION_POD_GC = 'DeletionByPodGC';
 // source: pkg/scheduler/framework/preemption/preemption.go (Normal "Preempted", "Preempted by pod %v on node %v" — the preemptor's UID)
 const EVENT_PREEMPTED = 'Preempted';
 const PREEMPTED_BY_RE = /Preempted by pod (\S+) on node (\S+)/;
@@ -121,7 +131,11 @@ type Disruption =
   | { kind: 'scheduler-preemption'; preemptor: string | null; node: string | null; events: KubeEvent[]; condition: Condition | undefined }
   | { kind: 'taint-manager'; events: KubeEvent[]; condition: Condition | undefined }
   | { kind: 'kubelet-preemption' }
-  | { kind: 'node-shutdown' };
+  | { kind: 'node-shutdown' }
+  /** Evicted through the Eviction API (kubectl drain, an autoscaler, the descheduler): voluntary, PDB-respecting. */
+  | { kind: 'api-eviction'; condition: Condition }
+  /** Deleted by the Pod garbage collector (its node is gone, or out of service). */
+  | { kind: 'pod-gc'; condition: Condition };
 
 export const evicted: Detector<'evicted'> = { scenario: 'evicted', detect };
 
@@ -129,8 +143,20 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'evicted'
   if (snapshot.kind !== 'Pod') return null;
   const status = snapshot.pod.status;
   if (status?.phase === 'Failed' && status.reason === REASON_EVICTED) return kubeletEviction(snapshot, settings);
+  if (status?.phase === 'Succeeded') return null;
+  // The kubelet is evicting the Pod under node pressure right now: DisruptionTarget says so before the phase does.
+  const target = podCondition(snapshot.pod, CONDITION_DISRUPTION_TARGET);
+  if (target?.status === 'True' && target.reason === DISRUPTION_KUBELET && isResourceEviction(target.message) && status?.phase !== 'Failed') {
+    return kubeletEviction(snapshot, settings, target);
+  }
   const disruption = findDisruption(snapshot, settings);
   return disruption ? disruptionFinding(snapshot, disruption, settings) : null;
+}
+
+/** A TerminationByKubelet message of the eviction manager (node pressure, a local-storage limit), not a shutdown or preemption. */
+function isResourceEviction(message: string | undefined): boolean {
+  if (!message) return false;
+  return NODE_LOW_RE.test(message) || CONTAINER_EPHEMERAL_RE.test(message) || POD_EPHEMERAL_RE.test(message) || EMPTY_DIR_RE.test(message);
 }
 
 // ---------------------------------------------------------------- kubelet eviction (phase Failed, reason Evicted)
@@ -201,20 +227,25 @@ function causesOfConditions(conditions: readonly string[]): Cause[] {
   return causes;
 }
 
-function kubeletEviction(snapshot: PodSnapshot, settings: EngineSettings): Finding<'evicted'> {
+/**
+ * The kubelet's node-pressure eviction: finished (phase Failed, reason Evicted, status.message), or in progress (the
+ * Pod still Running with DisruptionTarget=True, reason TerminationByKubelet, carrying the same message).
+ */
+function kubeletEviction(snapshot: PodSnapshot, settings: EngineSettings, inProgress?: Condition): Finding<'evicted'> {
   const pod = snapshot.pod;
-  const message = pod.status?.message ?? '';
+  const message = inProgress ? (inProgress.message ?? '') : (pod.status?.message ?? '');
   const node = snapshot.node;
   const pressureNow = node ? PRESSURE_CONDITIONS.filter((type) => nodeCondition(node, type)?.status === 'True') : [];
   const parsed = parseEvictionMessage(message, pressureNow);
+  const summary = evictionSummary(snapshot, parsed, message);
   return {
     scenario: 'evicted',
     cause: parsed.cause,
     otherCauses: parsed.otherCauses,
-    summary: evictionSummary(snapshot, parsed),
-    evidence: evictionEvidence(snapshot, parsed, settings),
+    summary: inProgress ? `${summary.replace(/ was (evicted|rejected) /, ' is being $1 ')} It still shows phase ${pod.status?.phase ?? 'unset'} while the kubelet stops it.` : summary,
+    evidence: evictionEvidence(snapshot, parsed, settings, inProgress),
     remediation: evictionRemediation(snapshot, parsed),
-    actions: evictionActions(snapshot),
+    actions: inProgress ? [] : evictionActions(snapshot),
   };
 }
 
@@ -222,7 +253,7 @@ function nodeName(snapshot: PodSnapshot): string {
   return snapshot.pod.spec.nodeName ?? '?';
 }
 
-function evictionSummary(snapshot: PodSnapshot, parsed: Parsed): string {
+function evictionSummary(snapshot: PodSnapshot, parsed: Parsed, evictionMessage: string): string {
   const pod = snapshot.pod.metadata.name;
   const node = nodeName(snapshot);
   const blame = parsed.usages.length > 0
@@ -247,18 +278,20 @@ function evictionSummary(snapshot: PodSnapshot, parsed: Parsed): string {
   if (parsed.admissionConditions.length > 0) {
     return `Pod ${pod} was rejected by the kubelet on node ${node}, which had ${parsed.admissionConditions.join(' and ')} when the Pod arrived.`;
   }
-  const message = snapshot.pod.status?.message?.trim();
-  const verb = message?.startsWith(REJECTED_PREFIX) ? 'rejected by the kubelet on' : 'evicted by the kubelet from';
+  const message = evictionMessage.trim();
+  const verb = message.startsWith(REJECTED_PREFIX) ? 'rejected by the kubelet on' : 'evicted by the kubelet from';
   return `Pod ${pod} was ${verb} node ${node}${message ? `: ${message}` : ''}.`;
 }
 
-function evictionEvidence(snapshot: PodSnapshot, parsed: Parsed, settings: EngineSettings): Evidence[] {
+function evictionEvidence(snapshot: PodSnapshot, parsed: Parsed, settings: EngineSettings, inProgress?: Condition): Evidence[] {
   const pod = snapshot.pod;
-  const out: Evidence[] = [
-    { kind: 'status', field: 'status.phase', value: 'Failed' },
-    { kind: 'status', field: 'status.reason', value: REASON_EVICTED },
-  ];
-  if (pod.status?.message) out.push({ kind: 'status', field: 'status.message', value: pod.status.message.trim() });
+  const out: Evidence[] = inProgress
+    ? [{ kind: 'status', field: 'status.phase', value: pod.status?.phase ?? 'unset' }, conditionEvidence(inProgress)]
+    : [
+      { kind: 'status', field: 'status.phase', value: 'Failed' },
+      { kind: 'status', field: 'status.reason', value: REASON_EVICTED },
+    ];
+  if (!inProgress && pod.status?.message) out.push({ kind: 'status', field: 'status.message', value: pod.status.message.trim() });
   out.push(...qosEvidence(snapshot));
   for (const usage of parsed.usages) {
     out.push({
@@ -275,7 +308,7 @@ function evictionEvidence(snapshot: PodSnapshot, parsed: Parsed, settings: Engin
     out.push({ kind: 'spec', field: `spec.volumes[${parsed.emptyDir.volume}].emptyDir.sizeLimit`, value: parsed.emptyDir.limit });
   }
   const disruption = podCondition(pod, CONDITION_DISRUPTION_TARGET);
-  if (disruption?.status === 'True' && disruption.reason) {
+  if (!inProgress && disruption?.status === 'True' && disruption.reason) {
     out.push({ kind: 'status', field: `status.conditions[${CONDITION_DISRUPTION_TARGET}].reason`, value: disruption.reason });
   }
   out.push(...pressureEvidence(snapshot));
@@ -437,14 +470,24 @@ function findDisruption(snapshot: PodSnapshot, settings: EngineSettings): Disrup
   if (status?.phase === 'Failed' && status.reason === REASON_KUBELET_PREEMPTING) return { kind: 'kubelet-preemption' };
   if (status?.phase === 'Failed' && status.reason === REASON_NODE_SHUTDOWN && status.message?.trim() === MESSAGE_NODE_SHUTDOWN) return { kind: 'node-shutdown' };
 
-  // Scheduler preemption and taint-manager deletion delete the Pod; it shows them while it terminates,
-  // or for good once it is terminal (phase Failed) and held by a finalizer.
-  const goingAway = Boolean(pod.metadata.deletionTimestamp) || status?.phase === 'Failed';
-  if (!goingAway) return null;
+  // The DisruptionTarget condition names who asked for the Pod to go, even while it still shows Running.
   const condition = podCondition(pod, CONDITION_DISRUPTION_TARGET);
   const active = condition?.status === 'True' ? condition : undefined;
+  if (active?.reason === DISRUPTION_KUBELET) {
+    // Resource evictions are the eviction manager's (detect, kubeletEviction); these are the kubelet's other two.
+    if (active.message?.trim() === MESSAGE_NODE_SHUTDOWN) return { kind: 'node-shutdown' };
+    if (/preempt/i.test(active.message ?? '')) return { kind: 'kubelet-preemption' };
+    return null;
+  }
+  if (active?.reason === DISRUPTION_EVICTION_API) return { kind: 'api-eviction', condition: active };
+  if (active?.reason === DISRUPTION_POD_GC) return { kind: 'pod-gc', condition: active };
+  // Without the condition (clusters before 1.26), scheduler preemption and taint-manager deletion show only in events:
+  // trust them while the Pod terminates, or for good once it is terminal (phase Failed) and held by a finalizer.
+  const goingAway = Boolean(pod.metadata.deletionTimestamp) || status?.phase === 'Failed';
+  if (!goingAway && !active) return null;
   const preempted = podEvents(snapshot, [EVENT_PREEMPTED], settings.eventStaleSeconds);
-  if (active?.reason === DISRUPTION_PREEMPTION || (!active && preempted.length > 0)) {
+  const isPreemption = active?.reason === DISRUPTION_PREEMPTION || active?.reason === DISRUPTION_PREEMPTION_BEFORE_1_27;
+  if (isPreemption || (!active && preempted.length > 0)) {
     const m = PREEMPTED_BY_RE.exec(preempted[0]?.message ?? '');
     return { kind: 'scheduler-preemption', preemptor: m?.[1] ?? null, node: m?.[2] ?? null, events: preempted, condition: active };
   }
@@ -464,10 +507,11 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settin
   if (pod.metadata.deletionTimestamp) evidence.push({ kind: 'spec', field: 'metadata.deletionTimestamp', value: pod.metadata.deletionTimestamp });
   const remediation: Remediation[] = [];
   let summary: string;
+  const terminal = pod.status?.phase === 'Failed';
 
   switch (disruption.kind) {
     case 'kubelet-preemption': {
-      evidence.push({ kind: 'status', field: 'status.reason', value: REASON_KUBELET_PREEMPTING });
+      if (pod.status?.reason === REASON_KUBELET_PREEMPTING) evidence.push({ kind: 'status', field: 'status.reason', value: REASON_KUBELET_PREEMPTING });
       if (pod.status?.message) evidence.push({ kind: 'status', field: 'status.message', value: pod.status.message });
       const qos = pod.status?.qosClass;
       // pkg/kubelet/preemption/preemption.go (getPodsToPreempt): BestEffort, then Burstable, then Guaranteed Pods,
@@ -484,8 +528,10 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settin
       break;
     }
     case 'node-shutdown':
-      evidence.push({ kind: 'status', field: 'status.reason', value: REASON_NODE_SHUTDOWN });
-      evidence.push({ kind: 'status', field: 'status.message', value: MESSAGE_NODE_SHUTDOWN });
+      if (pod.status?.reason === REASON_NODE_SHUTDOWN) {
+        evidence.push({ kind: 'status', field: 'status.reason', value: REASON_NODE_SHUTDOWN });
+        evidence.push({ kind: 'status', field: 'status.message', value: MESSAGE_NODE_SHUTDOWN });
+      }
       summary = `Pod ${name} was stopped by the kubelet because node ${node} was shutting down (graceful node shutdown).`;
       remediation.push({
         text: `Node ${node} was shut down or rebooted (maintenance, spot/preemptible reclaim, autoscaler). Run more than one replica spread across nodes with a PodDisruptionBudget, and check why the node went down.`,
@@ -530,11 +576,34 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settin
       });
       break;
     }
+    case 'api-eviction': {
+      evidence.push(conditionEvidence(disruption.condition));
+      const owner = controllerRef(pod);
+      summary =
+        `Pod ${name} ${terminal ? 'was' : 'is being'} evicted through the Eviction API (kubectl drain, a cluster autoscaler scale-down or the descheduler, within the PodDisruptionBudgets) from node ${node}` +
+        `${owner ? `; ${owner} starts a replacement elsewhere` : '; it has no controller, so nothing replaces it'}.`;
+      remediation.push({
+        text: `A voluntary eviction: nothing is broken unless it keeps happening. If the Pod must not be interrupted (a long Job, a CI runner), protect it with a PodDisruptionBudget or the cluster-autoscaler.kubernetes.io/safe-to-evict: "false" annotation, and check who drains node ${node}.`,
+        command: `kubectl get events -A --field-selector involvedObject.name=${node}; kubectl get pdb -n ${pod.metadata.namespace ?? 'default'}`,
+        docsUrl: 'https://kubernetes.io/docs/concepts/scheduling-eviction/api-eviction/',
+      });
+      break;
+    }
+    case 'pod-gc':
+      evidence.push(conditionEvidence(disruption.condition));
+      summary = `Pod ${name} ${terminal ? 'was' : 'is being'} deleted by the Pod garbage collector: its node ${node} no longer exists or is out of service.`;
+      remediation.push({ text: `Check what happened to node ${node}; the Pod's controller recreates it on another node.`, command: `kubectl get node ${node}` });
+      break;
   }
   const disruptionCondition = podCondition(pod, CONDITION_DISRUPTION_TARGET);
   if ((disruption.kind === 'kubelet-preemption' || disruption.kind === 'node-shutdown') && disruptionCondition?.status === 'True') {
     evidence.push(conditionEvidence(disruptionCondition));
   }
+  // A voluntary eviction still in its grace period is routine: answered when asked, never alerted on.
+  const since = disruptionCondition ? secondsBetween(disruptionCondition.lastTransitionTime, snapshot.observedAt) : null;
+  const settling = disruption.kind === 'api-eviction' && !terminal
+    ? { state: 'Evicting (Eviction API)', forSeconds: since, alertAfterSeconds: settings.terminatingOverdueSeconds }
+    : undefined;
   return {
     scenario: 'evicted',
     cause: 'other',
@@ -543,6 +612,7 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settin
     evidence,
     remediation,
     actions: [],
+    ...(settling ? { settling } : {}),
   };
 }
 

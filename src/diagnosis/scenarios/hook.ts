@@ -8,7 +8,7 @@ import { formatDuration } from '../../contract/duration.ts';
 import type { KubeEvent, LifecycleHandler, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
-import { EVENT_KILLING, FAILED_POST_START_HOOK, FAILED_PRE_STOP_HOOK } from '../../contract/upstream.ts';
+import { EVENT_KILLING, FAILED_POST_START_HOOK, FAILED_PRE_STOP_HOOK, POST_START_HOOK_ERROR } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
@@ -25,9 +25,7 @@ import {
 type HookCause = 'post-start' | 'pre-stop';
 
 // Event reasons FAILED_POST_START_HOOK, FAILED_PRE_STOP_HOOK and EVENT_KILLING: src/contract/upstream.ts.
-// source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go ErrPostStartHook = errors.New("PostStartHookError"),
-// surfaced as the waiting reason until the next restart attempt
-const POST_START_HOOK_ERROR = 'PostStartHookError';
+// POST_START_HOOK_ERROR (src/contract/upstream.ts) is the waiting reason until the next restart attempt.
 // source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_container.go startContainer: the event text is fixed
 // ("PostStartHook failed", so secrets in the handler output do not leak); older kubelets put the handler message there.
 const POST_START_FAILED_MESSAGE = 'PostStartHook failed';

@@ -3,7 +3,7 @@
  * pull failure in the container's waiting state and in Warning events whose text carries the
  * runtime's own error, which names the cause (missing tag, denied access, DNS, deadline, rate limit).
  */
-import type { Evidence, Finding, Remediation, SuggestedAction } from '../../contract/diagnosis.ts';
+import type { Evidence, Finding, Remediation, Settling, SuggestedAction } from '../../contract/diagnosis.ts';
 import type { KubeEvent, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
@@ -14,6 +14,7 @@ import {
   EVENT_FAILED,
   IMAGE_PULL_BACK_OFF,
   INVALID_IMAGE_NAME,
+  REGISTRY_UNAVAILABLE,
 } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
 import {
@@ -29,9 +30,7 @@ import {
 import { classifyPullError, parseImageRef, registryEndpoint, type ImageRef, type PullCause } from './image-pull-errors.ts';
 
 // Waiting reasons the kubelet sets while it cannot get an image: IMAGE_PULL_BACK_OFF, ERR_IMAGE_PULL,
-// ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME (src/contract/upstream.ts), and:
-// source: k8s.io/cri-api pkg/errors/errors.go ErrRegistryUnavailable, returned by pkg/kubelet/images/image_manager.go evalCRIPullErr
-const REGISTRY_UNAVAILABLE = 'RegistryUnavailable';
+// ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME, REGISTRY_UNAVAILABLE (src/contract/upstream.ts).
 const PULL_WAITING_REASONS: readonly string[] = [IMAGE_PULL_BACK_OFF, ERR_IMAGE_PULL, ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME, REGISTRY_UNAVAILABLE];
 /** Reasons that no retry can fix: the reference itself is wrong or the policy forbids pulling. */
 const DETERMINISTIC_REASONS: readonly string[] = [ERR_IMAGE_NEVER_PULL, INVALID_IMAGE_NAME];
@@ -67,6 +66,27 @@ interface PullFailure {
   alsoSeen: PullCause[];
   /** The message the cause was read from. */
   causeText: string | null;
+  /** The registry's answer fits a missing repository as well as a private one (see isAmbiguousDenial). */
+  ambiguous: boolean;
+}
+
+// Answers registries give both for a repository that does not exist and for one the client may not pull:
+// source: containerd core/remotes/docker/resolver.go ("pull access denied, repository does not exist or may require
+// authorization: %w"); moby distribution/errors.go (Docker: "pull access denied for %s, repository does not exist or may
+// require 'docker login'"); Docker Hub's token server (error "insufficient_scope"); distribution registry/api/errcode
+// DENIED ("requested access to the resource is denied"); Quay's UNAUTHORIZED ("access to the requested resource is
+// not authorized"), as printed by containers/image (CRI-O).
+const AMBIGUOUS_DENIALS = ['pull access denied', 'repository does not exist', 'insufficient_scope', 'requested access to the resource is denied', 'access to the requested resource is not authorized'];
+/** Registries that serve public images to anonymous clients; nodes do not carry credentials for them by default. */
+const PUBLIC_REGISTRIES: readonly string[] = ['docker.io', 'quay.io', 'ghcr.io', 'registry.k8s.io', 'k8s.gcr.io', 'public.ecr.aws', 'mcr.microsoft.com', 'registry.gitlab.com'];
+
+function isAmbiguousDenial(text: string): boolean {
+  const lower = text.toLowerCase();
+  return AMBIGUOUS_DENIALS.some((marker) => lower.includes(marker));
+}
+
+function isKubeletQpsText(text: string | null): boolean {
+  return (text ?? '').toLowerCase().includes('pull qps exceeded');
 }
 
 export const imagePull: Detector<'image-pull'> = {
@@ -76,12 +96,15 @@ export const imagePull: Detector<'image-pull'> = {
     const pod = snapshot.pod;
     if (pod.metadata.deletionTimestamp) return null;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return null;
-    const failures = containers(pod)
+    const all = containers(pod)
       .map((view) => pullFailure(snapshot, view, settings))
-      .filter((f): f is PullFailure => f !== null)
-      .filter((f) => isPersistent(snapshot, f, settings));
+      .filter((f): f is PullFailure => f !== null);
+    const persistent = all.filter((f) => isPersistent(snapshot, f, settings));
+    // A first failed pull may still recover: reported as settling only when no container's failure persists.
+    const failures = persistent.length > 0 ? persistent : all;
     const primary = failures[0];
     if (!primary) return null;
+    const settling = persistent.length === 0 ? settlingOf(snapshot, primary, settings) : undefined;
     const otherCauses = [...new Set([...primary.alsoSeen, ...failures.slice(1).flatMap((f) => [f.cause, ...f.alsoSeen])])].filter(
       (c) => c !== primary.cause,
     );
@@ -93,9 +116,21 @@ export const imagePull: Detector<'image-pull'> = {
       evidence: evidenceFor(snapshot, primary, failures.slice(1)),
       remediation: remediationFor(snapshot, primary),
       actions: actionsFor(primary),
+      ...(settling ? { settling } : {}),
     };
   },
 };
+
+function settlingOf(snapshot: PodSnapshot, failure: PullFailure, settings: EngineSettings): Settling {
+  return { state: failure.reason, forSeconds: failingSince(snapshot, failure), alertAfterSeconds: settings.stuckCreatingAfterSeconds };
+}
+
+/** Seconds since the first failed pull on record, else since the Pod started. */
+function failingSince(snapshot: PodSnapshot, failure: PullFailure): number | null {
+  const oldest = failure.failedPulls.at(-1);
+  const since = oldest ? (oldest.firstTimestamp ?? oldest.eventTime ?? oldest.lastTimestamp) : (snapshot.pod.status?.startTime ?? snapshot.pod.metadata.creationTimestamp);
+  return secondsBetween(since, snapshot.observedAt);
+}
 
 function pullFailure(snapshot: PodSnapshot, view: ContainerView, settings: EngineSettings): PullFailure | null {
   const waiting = view.status?.state?.waiting;
@@ -116,15 +151,23 @@ function pullFailure(snapshot: PodSnapshot, view: ContainerView, settings: Engin
     if (cause && text) seen.push({ cause, text });
   }
   const fromReason = causeFromReason(reason);
-  const first = seen[0];
-  const cause = first?.cause ?? fromReason ?? 'not-found';
-  const alsoSeen = [...new Set(seen.map((s) => s.cause))].filter((c) => c !== cause);
+  // The kubelet's own pull limiter says nothing about the registry: another cause seen for the container comes first.
+  const first = seen.find((s) => !isKubeletQpsText(s.text)) ?? seen[0];
+  const ref = parseImageRef(image);
+  let cause = first?.cause ?? fromReason ?? 'not-found';
+  // Docker Hub and other public registries answer "pull access denied" for a repository that does not exist exactly
+  // as for a private one. With no pull credentials on the Pod, a wrong name is the likelier story.
+  const ambiguous = cause === 'unauthorized' && first !== undefined && isAmbiguousDenial(first.text) &&
+    (snapshot.pod.spec.imagePullSecrets ?? []).length === 0 && PUBLIC_REGISTRIES.includes(ref.registry);
+  if (ambiguous) cause = 'not-found';
+  const alsoSeen = [...new Set([...(ambiguous ? ['unauthorized' as const] : []), ...seen.map((s) => s.cause)])].filter((c) => c !== cause);
   return {
     view,
     reason,
     message: waiting?.message ?? '',
     image,
-    ref: parseImageRef(image),
+    ref,
+    ambiguous,
     failedPulls,
     otherEvents,
     failures: Math.max(pullCount, errorCount),
@@ -166,9 +209,7 @@ function isPersistent(snapshot: PodSnapshot, failure: PullFailure, settings: Eng
   if (DETERMINISTIC_REASONS.includes(failure.reason)) return true;
   if (failure.failures >= MIN_FAILED_PULLS) return true;
   // Failing for long, though the dump holds fewer events than attempts (aggregated or expired events).
-  const oldest = failure.failedPulls.at(-1);
-  const since = oldest ? (oldest.firstTimestamp ?? oldest.eventTime ?? oldest.lastTimestamp) : (snapshot.pod.status?.startTime ?? snapshot.pod.metadata.creationTimestamp);
-  const age = secondsBetween(since, snapshot.observedAt);
+  const age = failingSince(snapshot, failure);
   return age !== null && age >= settings.stuckCreatingAfterSeconds;
 }
 
@@ -189,6 +230,9 @@ function summarize(pod: Pod, f: PullFailure, failingCount: number): string {
         if (f.reason === INVALID_IMAGE_NAME) return `cannot start: its image reference ${image} is not a valid image name`;
         if (f.reason === ERR_IMAGE_NEVER_PULL) return `cannot start: image ${image} is not on node ${node} and imagePullPolicy is Never`;
         if (!f.causeText) return `cannot pull image ${image}; the runtime's error was not recorded, and the usual cause is a wrong name or tag`;
+        if (f.ambiguous) {
+          return `cannot pull image ${image}: registry ${f.ref.registry} answers "pull access denied", which it says both for a repository that does not exist and for a private one; podwhy cannot tell which, and with no imagePullSecrets on the Pod a wrong name or tag is the likelier cause`;
+        }
         return `cannot start: image ${image} does not exist in registry ${f.ref.registry}, so its name, tag or registry is wrong`;
       case 'unauthorized': {
         const secrets = (pod.spec.imagePullSecrets ?? []).map((s) => s.name);
@@ -220,7 +264,7 @@ function shortRepository(ref: ImageRef): string {
 }
 
 function isKubeletQps(f: PullFailure): boolean {
-  return (f.causeText ?? '').toLowerCase().includes('pull qps exceeded');
+  return isKubeletQpsText(f.causeText);
 }
 
 function evidenceFor(snapshot: PodSnapshot, f: PullFailure, others: PullFailure[]): Evidence[] {
@@ -268,6 +312,18 @@ function remediationFor(snapshot: PodSnapshot, f: PullFailure): Remediation[] {
   const out: Remediation[] = [];
   switch (f.cause) {
     case 'not-found': {
+      if (f.ambiguous) {
+        out.push({
+          text: `Check whether ${repo}${f.ref.tag ? `:${f.ref.tag}` : ''} exists: run this logged out of ${registry}, then logged in with an account that may pull it; if both fail the name or tag is wrong, so fix ${f.view.specPath}.image.`,
+          command: `docker manifest inspect ${f.image}`,
+        });
+        out.push({
+          text: `If the repository is private, give the Pod credentials: a pull secret for ${registry} in spec.imagePullSecrets or on ServiceAccount ${sa}.`,
+          command: kubectl(ns, `create secret docker-registry ${hostOf(endpoint).replace(/\./g, '-')}-pull --docker-server=${registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry} --docker-username=<user> --docker-password=<token>`),
+          docsUrl: 'https://kubernetes.io/docs/tasks/configure-pod-container/pull-image-private-registry/',
+        });
+        break;
+      }
       if (f.reason === ERR_IMAGE_NEVER_PULL) {
         out.push({
           text: `${f.view.specPath}.imagePullPolicy is Never, so the kubelet will only use an image already on node ${node ?? '?'}. Pre-load "${f.image}" on every node that may run the Pod, or set imagePullPolicy to IfNotPresent.`,

@@ -38,8 +38,17 @@ const LOG_LINES = 5;
 
 type InitProblem =
   | { kind: 'crash-loop'; view: ContainerView; last: NonNullable<ContainerState['terminated']> }
+  /** Init:CrashLoopBackOff with lastState {}: the kubelet did not report the termination, the exit code is unknown. */
+  | { kind: 'unreported'; view: ContainerView }
   | { kind: 'error'; view: ContainerView; last: NonNullable<ContainerState['terminated']> }
-  | { kind: 'stuck'; view: ContainerView; startedAt: string; runningFor: number };
+  | { kind: 'stuck'; view: ContainerView; startedAt: string; runningFor: number; sidecar?: SidecarIntent };
+
+/** Why podwhy thinks a stuck init container was meant to run alongside the app (a native sidecar). */
+type SidecarIntent =
+  /** The spec sets restartPolicy: Always, but the kubelet waits for the container to exit (it predates native sidecars). */
+  | { kind: 'ignored'; node: string }
+  /** A plain init container whose image is a long-running proxy. */
+  | { kind: 'image'; image: string };
 
 export const init: Detector<'init'> = {
   scenario: 'init',
@@ -51,8 +60,14 @@ export const init: Detector<'init'> = {
     if (podCondition(pod, INITIALIZED)?.status === 'True') return null;
     const inits = containers(pod).filter((v) => v.isInit);
     if (inits.length === 0) return null;
-    const problem = findProblem(snapshot, inits, settings);
-    if (!problem) return null;
+    const found = findProblem(snapshot, inits, settings);
+    if (!found) return null;
+    const sidecar = found.kind === 'stuck' && !found.sidecar ? sidecarIntent(found.view) : null;
+    const problem: InitProblem = found.kind === 'stuck' && sidecar ? { ...found, sidecar } : found;
+    // Still running but younger than the threshold: it may yet finish, so the answer is settling.
+    const settling = problem.kind === 'stuck' && problem.runningFor < settings.initStuckAfterSeconds
+      ? { state: progress(inits), forSeconds: problem.runningFor, alertAfterSeconds: settings.initStuckAfterSeconds }
+      : undefined;
     return {
       scenario: 'init',
       cause: 'failed',
@@ -61,12 +76,15 @@ export const init: Detector<'init'> = {
       evidence: evidenceFor(snapshot, problem),
       remediation: remediationFor(pod, problem),
       actions: actionsFor(problem),
+      ...(settling ? { settling } : {}),
     };
   },
 };
 
 /** Init containers run in order, so the first one in trouble is the one holding the Pod back. */
 function findProblem(snapshot: PodSnapshot, inits: ContainerView[], settings: EngineSettings): InitProblem | null {
+  // A running init container younger than the threshold is the answer only if nothing definitive follows it.
+  let young: InitProblem | null = null;
   for (const view of inits) {
     const status = view.status;
     if (!status) continue;
@@ -75,6 +93,7 @@ function findProblem(snapshot: PodSnapshot, inits: ContainerView[], settings: En
     if (waiting) {
       // Other waiting reasons (ErrImagePull, CreateContainerConfigError, PodInitializing …) are not an init failure.
       if (waiting.reason === CRASH_LOOP_BACK_OFF && last) return { kind: 'crash-loop', view, last };
+      if (waiting.reason === CRASH_LOOP_BACK_OFF && status.restartCount > 0) return { kind: 'unreported', view };
       continue;
     }
     if (terminated) {
@@ -83,18 +102,49 @@ function findProblem(snapshot: PodSnapshot, inits: ContainerView[], settings: En
     }
     if (running) {
       if (last && last.exitCode !== 0 && status.restartCount >= LOOPING_RESTARTS) return { kind: 'crash-loop', view, last };
-      if (isSidecar(view.spec)) continue;
       const runningFor = secondsBetween(running.startedAt, snapshot.observedAt);
+      if (isSidecar(view.spec)) {
+        // A native sidecar keeps running by design; it holds the Pod back only if the kubelet does not know it is one.
+        const ignored = ignoredSidecar(snapshot, inits, view, runningFor, settings);
+        if (ignored) return ignored;
+        continue;
+      }
       if (running.startedAt && runningFor !== null && runningFor >= settings.initStuckAfterSeconds) {
         return { kind: 'stuck', view, startedAt: running.startedAt, runningFor };
       }
+      if (running.startedAt && runningFor !== null && runningFor >= 0) young ??= { kind: 'stuck', view, startedAt: running.startedAt, runningFor };
     }
   }
-  return null;
+  return young;
 }
 
 function isSidecar(spec: Container | undefined): boolean {
   return spec?.restartPolicy === SIDECAR_RESTART_POLICY;
+}
+
+/**
+ * A native sidecar the kubelet treats as a plain init container: it has run past the threshold and nothing after it
+ * has started (the next init containers and the app containers still wait). A kubelet that supports sidecars starts
+ * the next container as soon as the sidecar has started (kubernetes KEP-753, pkg/kubelet/kuberuntime
+ * computeInitContainerActions); one from before 1.28, or without the SidecarContainers gate, waits for it to exit.
+ */
+function ignoredSidecar(snapshot: PodSnapshot, inits: ContainerView[], view: ContainerView, runningFor: number | null, settings: EngineSettings): InitProblem | null {
+  const startedAt = view.status?.state?.running?.startedAt;
+  if (!startedAt || runningFor === null || runningFor < settings.initStuckAfterSeconds) return null;
+  const after = [...inits.slice(inits.indexOf(view) + 1), ...containers(snapshot.pod).filter((v) => !v.isInit)];
+  const nothingStarted = after.every((v) => !v.status?.state?.running && !v.status?.state?.terminated && !v.status?.lastState?.terminated);
+  if (!nothingStarted) return null;
+  return { kind: 'stuck', view, startedAt, runningFor, sidecar: { kind: 'ignored', node: snapshot.pod.spec.nodeName ?? '?' } };
+}
+
+// Images of proxies and agents that run for the Pod's whole life; as plain init containers they never exit.
+// (Google's cloud-sql-proxy, Istio's proxyv2, Envoy, Linkerd's proxy, oauth2-proxy.)
+const LONG_RUNNING_IMAGES = /(?:^|\/)(?:cloud-sql-proxy|cloudsql-proxy|proxyv2|envoy|linkerd2?-proxy|oauth2-proxy)(?::|@|$)/;
+
+/** Whether a stuck (plain) init container looks like it was meant to be a native sidecar: a well-known long-running proxy. */
+function sidecarIntent(view: ContainerView): SidecarIntent | null {
+  const image = view.spec?.image ?? '';
+  return LONG_RUNNING_IMAGES.test(image) ? { kind: 'image', image } : null;
 }
 
 /** `Init:1/3`: how far initialization got, as kubectl prints it. */
@@ -112,7 +162,19 @@ function summarize(pod: Pod, inits: ContainerView[], problem: InitProblem, setti
   const waitsOn = dependencyOf(problem.view.spec);
   if (problem.kind === 'stuck') {
     const on = waitsOn ? `; it appears to wait for ${waitsOn}` : '';
-    return `Init container ${name} has been running for ${formatDuration(problem.runningFor)} (limit ${formatDuration(settings.initStuckAfterSeconds)}) without finishing, so the Pod stays in ${progress(inits)} and its app containers never start${on}.`;
+    const sidecar = problem.sidecar
+      ? problem.sidecar.kind === 'ignored'
+        ? ` Its spec makes it a native sidecar (restartPolicy: Always), but the kubelet on node ${problem.sidecar.node} waits for it to exit like a plain init container: that kubelet predates native sidecars (before 1.28) or runs without the SidecarContainers feature gate.`
+        : ` Its image (${problem.sidecar.image}) is a long-running proxy or agent: as a plain init container it never exits; it needs restartPolicy: Always (a native sidecar).`
+      : '';
+    if (problem.runningFor < settings.initStuckAfterSeconds) {
+      return `Init container ${name} has been running for ${formatDuration(problem.runningFor)} and has not finished yet, so the Pod is in ${progress(inits)} and its app containers have not started${on}.${sidecar}`;
+    }
+    return `Init container ${name} has been running for ${formatDuration(problem.runningFor)} (limit ${formatDuration(settings.initStuckAfterSeconds)}) without finishing, so the Pod stays in ${progress(inits)} and its app containers never start${on}.${sidecar}`;
+  }
+  if (problem.kind === 'unreported') {
+    const restarts = problem.view.status?.restartCount ?? 0;
+    return `Init container ${name} keeps failing (Init:CrashLoopBackOff, ${restarts} restart${restarts === 1 ? '' : 's'}), so the Pod stays in ${progress(inits)} and its app containers cannot start; exit code unknown: the kubelet did not report the last termination.`;
   }
   const code = problem.last.exitCode;
   // "1: general application error (the program reported a failure)" → "general application error"
@@ -132,6 +194,11 @@ function evidenceFor(snapshot: PodSnapshot, problem: InitProblem): Evidence[] {
   const evidence: Evidence[] = [];
   if (problem.kind === 'stuck') {
     evidence.push({ kind: 'status', field: `${view.statusPath}.state.running.startedAt`, value: problem.startedAt });
+  } else if (problem.kind === 'unreported') {
+    evidence.push(
+      { kind: 'status', field: `${view.statusPath}.state.waiting.reason`, value: CRASH_LOOP_BACK_OFF },
+      { kind: 'status', field: `${view.statusPath}.lastState`, value: '{} (exit code unknown: the kubelet did not report the last termination)' },
+    );
   } else {
     const waiting = status?.state?.waiting;
     if (waiting?.reason) evidence.push({ kind: 'status', field: `${view.statusPath}.state.waiting.reason`, value: waiting.reason });
@@ -159,7 +226,7 @@ function evidenceFor(snapshot: PodSnapshot, problem: InitProblem): Evidence[] {
   }
   const command = commandLine(view.spec);
   if (command) evidence.push({ kind: 'spec', field: `${view.specPath}.command`, value: clip(command) });
-  for (const line of logTail(snapshot, view.name, problem.kind === 'crash-loop')) evidence.push(line);
+  for (const line of logTail(snapshot, view.name, problem.kind !== 'stuck')) evidence.push(line);
   const backOff = backOffEvent(snapshot, view);
   if (backOff) evidence.push(eventEvidence(backOff, snapshot.observedAt));
   return evidence;
@@ -216,11 +283,11 @@ function remediationFor(pod: Pod, problem: InitProblem): Remediation[] {
   const ns = pod.metadata.namespace;
   const name = problem.view.name;
   const out: Remediation[] = [];
-  const previous = problem.kind === 'crash-loop' ? ' --previous' : '';
+  const previous = problem.kind === 'crash-loop' || problem.kind === 'unreported' ? ' --previous' : '';
   out.push({
     text: problem.kind === 'stuck'
       ? `Read what ${name} is doing (it is still running).`
-      : `Read why ${name} failed: the log of the ${problem.kind === 'crash-loop' ? 'crashed instance' : 'failed run'}.`,
+      : `Read why ${name} failed: the log of the ${problem.kind === 'error' ? 'failed run' : 'crashed instance'}.`,
     command: kubectl(ns, `logs ${pod.metadata.name} -c ${name}${previous}`),
   });
   const host = dependencyOf(problem.view.spec);
@@ -230,7 +297,9 @@ function remediationFor(pod: Pod, problem: InitProblem): Remediation[] {
       command: kubectl(ns, `run dns-check --rm -it --restart=Never --image=busybox:1.36 -- nslookup ${host}`),
     });
   }
-  if (problem.kind !== 'stuck') {
+  if (problem.kind === 'unreported') {
+    out.push({ text: `Fix what ${name} checks or does (its command is ${commandLine(problem.view.spec) ?? 'the image entrypoint'}); the exit code appears in lastState once the kubelet reports the next termination.` });
+  } else if (problem.kind !== 'stuck') {
     const code = problem.last.exitCode;
     if (problem.last.reason === OOM_KILLED) {
       out.push({ text: `${name} was killed for exceeding its memory limit: raise ${problem.view.specPath}.resources.limits.memory.` });
@@ -239,6 +308,12 @@ function remediationFor(pod: Pod, problem: InitProblem): Remediation[] {
     } else {
       out.push({ text: `Fix what ${name} checks or does (its command is ${commandLine(problem.view.spec) ?? 'the image entrypoint'}), or its configuration in ${problem.view.specPath}; the Pod retries it ${pod.spec.restartPolicy === RESTART_NEVER ? 'only if it is re-created (restartPolicy Never)' : 'with back-off'}.` });
     }
+  } else if (problem.sidecar) {
+    out.push({
+      text: `Native sidecars (restartPolicy: Always on an init container) need Kubernetes 1.29+ (1.28 with the SidecarContainers feature gate) on the API server and on the node's kubelet; an older API server drops the field, an older kubelet ignores it. Upgrade them, or run ${name} as a regular container next to the app.`,
+      command: `kubectl version; kubectl get node ${pod.spec.nodeName ?? '<node>'} -o jsonpath='{.status.nodeInfo.kubeletVersion}'`,
+      docsUrl: 'https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/',
+    });
   } else if (!host) {
     out.push({ text: `Find out what ${name} waits for (its command: ${commandLine(problem.view.spec) ?? 'the image entrypoint'}) and make that dependency available, or give the step a timeout so it fails visibly.` });
   }

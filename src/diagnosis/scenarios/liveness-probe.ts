@@ -16,6 +16,7 @@ import {
   appContainers,
   backOffEvidence,
   isCurrentTermination,
+  isTerminationUnreported,
   lastSeen,
   lastTermination,
   stateEvidence,
@@ -29,8 +30,10 @@ import {
   probeField,
   probeHints,
   probeKillFor,
+  probeFailureEvents,
   probeKillInProgress,
   probeOf,
+  unreportedProbeKill,
   type ProbeKill,
 } from './probe-support.ts';
 
@@ -56,7 +59,13 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'liveness
       candidates.push({ view, termination, kill: current });
       continue;
     }
-    if (!termination || !isCurrentTermination(view, termination, settings)) continue;
+    if (!termination) {
+      // Restarted, but the kubelet reports no termination (lastState {}): its Killing event tells why.
+      const kill = isTerminationUnreported(view) ? unreportedProbeKill(snapshot, view, settings) : null;
+      if (kill) candidates.push({ view, termination: null, kill });
+      continue;
+    }
+    if (!isCurrentTermination(view, termination, settings)) continue;
     const kill = probeKillFor(snapshot, view, termination, settings);
     if (kill) candidates.push({ view, termination, kill });
   }
@@ -108,6 +117,9 @@ function finding(snapshot: PodSnapshot, { view, termination, kill }: Candidate, 
       finishedAt: terminated.finishedAt ?? null,
     });
   }
+  if (!termination && !kill.inProgress) {
+    evidence.push({ kind: 'status', field: `${view.statusPath}.lastState`, value: '{} (exit code unknown: the kubelet did not report the last termination)' });
+  }
   if (kill.failure) evidence.push(eventEvidence(kill.failure.event, snapshot.observedAt));
   if (kill.kill) evidence.push(eventEvidence(kill.kill, snapshot.observedAt));
   const backOff = backOffEvidence(snapshot, view.name, settings);
@@ -132,16 +144,23 @@ function finding(snapshot: PodSnapshot, { view, termination, kill }: Candidate, 
   const why = hints.length > 0 ? `; ${hints.map((h) => h.summary).join('; ')}` : '';
   const state = view.status?.state?.waiting?.reason === CRASH_LOOP_BACK_OFF ? ', now in CrashLoopBackOff' : '';
   const verb = kill.inProgress ? 'is killing' : 'kills';
-  const inFlight = kill.inProgress ? ` (the running instance is being stopped: it exits within its ${grace}s grace period)` : '';
+  const inFlight = kill.inProgress
+    ? ` (the running instance is being stopped: it exits within its ${grace}s grace period)`
+    : termination ? '' : '; exit code unknown: the kubelet did not report the last termination';
+  // Readiness failing at the same time is a second cause: the kill is the primary (it restarts the container).
+  const readiness = probeFailureEvents(snapshot, view.name, ['readiness'], settings.eventStaleSeconds);
+  const readinessText = readiness.length > 0 ? ' Its readiness probe fails too, so it also gets no traffic while it runs.' : '';
+  if (readiness[0]) evidence.push(eventEvidence(readiness[0].event, snapshot.observedAt));
   return {
     scenario: 'liveness-probe',
     cause: 'failed',
     otherCauses: [],
     summary:
       `The kubelet ${verb} container ${view.name} of Pod ${pod.metadata.name}${ran} because its ${kill.type} probe fails ` +
-      `(${failure.text})${why}; ${restarts} restart${restarts === 1 ? '' : 's'}${state}${inFlight}.`,
+      `(${failure.text})${why}; ${restarts} restart${restarts === 1 ? '' : 's'}${state}${inFlight}.${readinessText}`,
     evidence,
     remediation,
+    ...(readiness.length > 0 ? { relatedCauses: ['readiness-probe.failed' as const] } : {}),
     actions: [
       { action: 'show-logs', reason: `See what container ${view.name} logged before the kubelet killed it.` },
       { action: 'rediagnose', reason: 'Check again after changing the probe.' },

@@ -38,6 +38,7 @@ import {
   type Termination,
 } from './crash-support.ts';
 import { jvmHeap, type JvmHeap } from './oom-jvm.ts';
+import { probeKillFor } from './probe-support.ts';
 
 type Cause = CauseOf<'oom'>;
 
@@ -47,10 +48,14 @@ const SYSTEM_OOM = 'SystemOOM';
 const SYSTEM_OOM_MESSAGE = /System OOM encountered(?:, victim process: (.+?), pid: (\d+))?/;
 /** A SystemOOM this close to the container's finishedAt is the same kill (kubelet and runtime clocks differ). */
 const SYSTEM_OOM_WINDOW_SECONDS = 120;
+/** 128 + SIGKILL: how the runtime reports a process the kernel killed. */
+const SIGKILL_EXIT = 137;
 
 interface Hit {
   view: ContainerView;
   termination: Termination;
+  /** Exit 137 without OOMKilled, matched to the node's SystemOOM event: the kernel's system OOM killer, not the cgroup's. */
+  systemKill?: KubeEvent;
 }
 
 interface Analysis {
@@ -70,9 +75,16 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'oom'> | 
   const hits: Hit[] = [];
   for (const view of appContainers(containers(pod))) {
     const termination = lastTermination(view, snapshot.observedAt);
-    if (!termination || termination.terminated.reason !== OOM_KILLED) continue;
-    if (!isCurrentTermination(view, termination, settings)) continue;
-    hits.push({ view, termination });
+    if (!termination || !isCurrentTermination(view, termination, settings)) continue;
+    if (termination.terminated.reason === OOM_KILLED) {
+      hits.push({ view, termination });
+      continue;
+    }
+    // A process the system OOM killer picks dies of SIGKILL like any other: the runtime reports 137 with reason Error
+    // (only a kill inside the container's own cgroup becomes OOMKilled). The node's SystemOOM event tells them apart.
+    if (termination.terminated.exitCode !== SIGKILL_EXIT) continue;
+    const systemKill = systemOomNear(snapshot, termination, settings, false);
+    if (systemKill && !probeKillFor(snapshot, view, termination, settings)) hits.push({ view, termination, systemKill });
   }
   if (hits.length === 0) return null;
   hits.sort(
@@ -92,9 +104,11 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'oom'> | 
 function analyze(snapshot: PodSnapshot, hit: Hit, settings: EngineSettings): Analysis {
   const limitBytes = memoryLimitBytes(hit.view.spec);
   const jvm = limitBytes !== null && hit.view.spec ? jvmHeap(hit.view.spec, hit.view.specPath, limitBytes) : null;
-  const systemOom = systemOomNear(snapshot, hit.termination, settings);
+  const systemOom = hit.systemKill ?? systemOomNear(snapshot, hit.termination, settings);
   const memoryPressure = snapshot.node ? nodeCondition(snapshot.node, NODE_MEMORY_PRESSURE)?.status === 'True' : false;
   const heapTooBig = jvm !== null && jvm.verdict !== 'fits';
+  // Not OOMKilled: the container's own limit was not what killed it, whatever the heap.
+  if (hit.systemKill) return { cause: 'node-pressure', otherCauses: [], limitBytes, jvm, systemOom, memoryPressure };
 
   // Primary-cause rule: a heap at or above the limit fails on every node, so container-limit leads;
   // otherwise a node-wide OOM (or no limit to hit) is the node's problem.
@@ -104,15 +118,18 @@ function analyze(snapshot: PodSnapshot, hit: Hit, settings: EngineSettings): Ana
   return { cause: 'container-limit', otherCauses: memoryPressure ? ['node-pressure'] : [], limitBytes, jvm, systemOom, memoryPressure };
 }
 
-/** The node's SystemOOM event that coincides with this kill, if any. */
-function systemOomNear(snapshot: PodSnapshot, termination: Termination, settings: EngineSettings): KubeEvent | null {
+/**
+ * The node's SystemOOM event that coincides with this kill, if any. `undatedMatches`: whether a termination without
+ * finishedAt may take the newest event (yes for an OOMKilled container, no when the event alone makes it an OOM kill).
+ */
+function systemOomNear(snapshot: PodSnapshot, termination: Termination, settings: EngineSettings, undatedMatches = true): KubeEvent | null {
   const nodeName = snapshot.pod.spec.nodeName;
   if (!nodeName) return null;
   // Match the Node by name only: the kubelet's node events carry involvedObject.uid = the node *name*
   // (kubernetes pkg/kubelet/kubelet.go nodeRef), not the Node object's uid.
   const events = findEvents(snapshot, { kind: 'Node', name: nodeName, reasons: [SYSTEM_OOM], maxAgeSeconds: settings.eventStaleSeconds });
   const finishedAt = termination.terminated.finishedAt;
-  if (!finishedAt) return events[0] ?? null;
+  if (!finishedAt) return undatedMatches ? (events[0] ?? null) : null;
   return (
     events.find((event) => {
       const first = event.firstTimestamp ?? eventLastSeen(event);
@@ -146,7 +163,7 @@ function finding(
 
   const evidence: Evidence[] = [
     ...stateEvidence(view),
-    { kind: 'status', field: `${termination.field}.reason`, value: OOM_KILLED },
+    { kind: 'status', field: `${termination.field}.reason`, value: terminated.reason ?? '(none)' },
     {
       kind: 'exit-code',
       container: view.name,
@@ -215,8 +232,11 @@ function finding(
       analysis.memoryPressure ? 'the node reports MemoryPressure=True' : null,
     ].filter((s): s is string => s !== null);
     const limitText = analysis.limitBytes === null ? 'it has no memory limit of its own' : `not its own ${formatBytes(analysis.limitBytes)} limit`;
+    const killed = hit.systemKill
+      ? `was killed by the kernel's system OOM killer (exit ${terminated.exitCode}, reason ${terminated.reason ?? 'unset'}: only a kill at the container's own limit is reported as OOMKilled)`
+      : `was OOMKilled (exit ${terminated.exitCode})`;
     summary =
-      `Container ${view.name} of Pod ${pod.metadata.name} was OOMKilled (exit ${terminated.exitCode})${ran} because node ${nodeName ?? '?'} ran out of memory` +
+      `Container ${view.name} of Pod ${pod.metadata.name} ${killed}${ran} because node ${nodeName ?? '?'} ran out of memory` +
       `${signals.length > 0 ? ` (${signals.join('; ')})` : ''} — ${limitText}${restartText}.`;
   }
 

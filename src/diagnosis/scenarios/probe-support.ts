@@ -19,7 +19,7 @@ import {
   OOM_KILLED,
 } from '../../contract/upstream.ts';
 import { formatCpu, kubectl, nodeCondition, secondsBetween, type ContainerView } from '../support.ts';
-import { containerEvents, happenedDuring, lastSeen, type Termination } from './crash-support.ts';
+import { containerEvents, eventContainer, happenedDuring, lastSeen, type Termination } from './crash-support.ts';
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
 
@@ -27,8 +27,13 @@ export type ProbeType = 'liveness' | 'readiness' | 'startup';
 // (newer: "%s probe errored and resulted in %s state: %s"), probeType printed as Liveness/Readiness/Startup.
 const PROBE_EVENT_MESSAGE = /^(Liveness|Readiness|Startup) probe (failed|errored)(?: and resulted in \S+ state)?:\s?([\s\S]*)$/;
 // source: kubernetes pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodActions:
-// "Container %s failed liveness probe" / "Container %s failed startup probe", + ", will be restarted".
-export const PROBE_KILL_MESSAGE = /^Container (\S+) failed (liveness|startup) probe(?:, will be restarted)?$/;
+// "Container %s failed liveness probe" / "Container %s failed startup probe", + ", will be restarted" (1.15+);
+// before that kuberuntime_container.go killContainer wrote "Killing container with id %s:%s" with the reason
+// "Container failed liveness probe.. Container will be killed and recreated." (e.g. "Killing container with id
+// docker://app:Container failed liveness probe.. Container will be killed and recreated."). Group 1 is the
+// container (its name, or in some old releases its id), group 2 the probe.
+export const PROBE_KILL_MESSAGE =
+  /^(?:Container |Killing container with id (?:\w+:\/\/)?)(\S+?)(?: failed |:Container failed )(liveness|startup) probe(?:, will be restarted|\.\.? Container will be killed and recreated\.)?$/;
 
 // Probe outputs. source: kubernetes pkg/probe/http/http.go ("HTTP probe failed with statuscode: %d"; transport
 // errors are passed through as err.Error(), e.g. Go net/http `Get "http://…": dial tcp 10.0.0.5:8080: connect:
@@ -92,7 +97,7 @@ const CLOCK_SKEW_SECONDS = 15;
 function probeKillEvents(snapshot: PodSnapshot, view: ContainerView, settings: EngineSettings): { event: KubeEvent; type: 'liveness' | 'startup' }[] {
   return containerEvents(snapshot, view.name, [EVENT_KILLING], settings.eventStaleSeconds, PROBE_KILL_MESSAGE)
     .map((event) => ({ event, match: PROBE_KILL_MESSAGE.exec(event.message ?? '') }))
-    .filter(({ match }) => match !== null && match[1] === view.name)
+    .filter(({ event, match }) => match !== null && (match[1] === view.name || eventContainer(event) === view.name))
     .map(({ event, match }) => ({ event, type: match?.[2] === 'startup' ? ('startup' as const) : ('liveness' as const) }));
 }
 
@@ -148,6 +153,18 @@ export function probeKillFor(snapshot: PodSnapshot, view: ContainerView, termina
     return { type: failure.type === 'startup' ? 'startup' : 'liveness', kill: null, failure, inProgress: false };
   }
   return null;
+}
+
+/**
+ * The kubelet's latest liveness or startup kill of a container whose termination it did not report (lastState {}:
+ * an older kubelet, or one read right after a kubelet restart). The Killing event is then the only record of why
+ * the container restarts; the exit code stays unknown.
+ */
+export function unreportedProbeKill(snapshot: PodSnapshot, view: ContainerView, settings: EngineSettings): ProbeKill | null {
+  const kill = probeKillEvents(snapshot, view, settings)[0];
+  if (!kill) return null;
+  const failures = probeFailureEvents(snapshot, view.name, [kill.type], settings.eventStaleSeconds);
+  return { type: kill.type, kill: kill.event, failure: failures[0] ?? null, inProgress: false };
 }
 
 /**

@@ -42,13 +42,18 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'readines
     const readyCondition = podCondition(pod, 'Ready');
     const sinceTransition = readyCondition?.status === 'False' ? secondsBetween(readyCondition.lastTransitionTime, snapshot.observedAt) : null;
     const notReadySeconds = Math.min(sinceStart ?? Infinity, sinceTransition ?? Infinity);
-    if (!Number.isFinite(notReadySeconds) || notReadySeconds < settings.notReadyAfterSeconds) continue;
+    if (!Number.isFinite(notReadySeconds)) continue;
     const failures = probeFailureEvents(snapshot, view.name, ['readiness'], settings.eventStaleSeconds);
     if (failures.length === 0) continue;
     candidates.push({ view, notReadySeconds, failures });
   }
   const primary = candidates.sort((a, b) => b.notReadySeconds - a.notReadySeconds)[0];
-  return primary ? finding(snapshot, primary) : null;
+  if (!primary) return null;
+  const result = finding(snapshot, primary);
+  // Not Ready for a short while is a normal start-up: settling until the threshold.
+  return primary.notReadySeconds < settings.notReadyAfterSeconds
+    ? { ...result, settling: { state: 'NotReady', forSeconds: primary.notReadySeconds, alertAfterSeconds: settings.notReadyAfterSeconds } }
+    : result;
 }
 
 function finding(snapshot: PodSnapshot, { view, notReadySeconds, failures }: Candidate): Finding<'readiness-probe'> {

@@ -26,6 +26,7 @@ import {
   CONDITION_DISRUPTION_TARGET,
   EVENT_KILLING,
   FAILED_PRE_STOP_HOOK,
+  POD_REASON_NODE_LOST,
   TAINT_OUT_OF_SERVICE,
 } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
@@ -89,10 +90,19 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'terminat
   const deletionTimestamp = pod.metadata.deletionTimestamp;
   if (!deletionTimestamp) return null;
   const overdue = secondsBetween(deletionTimestamp, snapshot.observedAt);
-  // Within the grace period (plus the allowance) a Terminating Pod is just shutting down.
-  if (overdue === null || overdue < settings.terminatingOverdueSeconds) return null;
+  // Within the grace period a Terminating Pod is just shutting down; in the allowance after it, settling.
+  if (overdue === null || overdue < 0) return null;
+  const settling = overdue < settings.terminatingOverdueSeconds
+    ? { state: 'Terminating past its grace period', forSeconds: overdue, alertAfterSeconds: settings.terminatingOverdueSeconds }
+    : undefined;
 
   const node = assessNode(snapshot);
+  // The node controller marked the Pod NodeLost: kubectl prints it as Unknown, not Terminating, and the story is the
+  // lost node (unknown.node-lost), unless a force-delete left only finalizers to wait for.
+  // source: kubectl pkg/printers/internalversion/printers.go printPod (DeletionTimestamp set and status.reason
+  // NodeUnreachablePodReason → "Unknown", else "Terminating").
+  const forceDeleted = pod.metadata.deletionGracePeriodSeconds === 0 && (pod.metadata.finalizers ?? []).length > 0;
+  if (pod.status?.reason === POD_REASON_NODE_LOST && node?.health !== 'ready' && !forceDeleted) return null;
   const facts: Facts = {
     snapshot,
     settings,
@@ -114,6 +124,7 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'terminat
     evidence: evidence(cause, facts),
     remediation: remediation(cause, facts),
     actions: actions(cause, facts),
+    ...(settling ? { settling } : {}),
   };
 }
 
@@ -149,10 +160,14 @@ function summary(cause: Cause, facts: Facts): string {
   const name = snapshot.pod.metadata.name;
   const head = `Pod ${name} has been Terminating ${formatDuration(overdue)} past its grace period`;
   switch (cause) {
-    case 'node-lost':
+    case 'node-lost': {
+      // The other reading of the same facts: a Pod on a lost node (unknown.node-lost), which kubectl would print as
+      // Unknown had the node controller marked it NodeLost.
+      const reading = ' kubectl shows it as Terminating; seen from its node, it is a Pod on a lost node (unknown.node-lost).';
       return node?.health === 'gone'
-        ? `${head}: its node ${node.name} no longer exists, so no kubelet can confirm the containers stopped.`
-        : `${head}: its node ${node?.name ?? '?'} ${node?.phrase ?? 'is lost'}, so the kubelet cannot confirm the containers stopped.`;
+        ? `${head}: its node ${node.name} no longer exists, so no kubelet can confirm the containers stopped.${reading}`
+        : `${head}: its node ${node?.name ?? '?'} ${node?.phrase ?? 'is lost'}, so the kubelet cannot confirm the containers stopped.${reading}`;
+    }
     case 'finalizer': {
       const list = finalizers.map((f) => `"${f}"`).join(', ');
       return snapshot.pod.metadata.deletionGracePeriodSeconds === 0

@@ -54,7 +54,12 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'unknown'
   const notReadyEvents = podEvents(snapshot, [EVENT_NODE_NOT_READY], settings.eventStaleSeconds);
   const podSaysLost = phase === PHASE_UNKNOWN || pod.status?.reason === POD_REASON_NODE_LOST ||
     (podCondition(pod, 'Ready')?.status === 'False' && notReadyEvents.length > 0);
-  if (!isLostLongEnough(state, podSaysLost, notReadyEvents.length > 0, settings)) return null;
+  const lost = isLost(state, podSaysLost, notReadyEvents.length > 0);
+  if (!lost) return null;
+  // NotReady for less than the threshold is often a kubelet restart or a slow PLEG relist: settling.
+  const settling = state.sinceSeconds !== null && state.sinceSeconds < settings.notReadyAfterSeconds && state.health !== 'gone' && state.health !== 'no-data'
+    ? { state: state.health === 'unreachable' ? 'NodeUnreachable' : 'NodeNotReady', forSeconds: state.sinceSeconds, alertAfterSeconds: settings.notReadyAfterSeconds }
+    : undefined;
 
   return {
     scenario: 'unknown',
@@ -64,25 +69,33 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'unknown'
     evidence: evidence(snapshot, state, settings),
     remediation: remediation(snapshot, state),
     actions: actions(snapshot, state),
+    ...(settling ? { settling } : {}),
   };
 }
 
 /**
- * NotReady for a moment is a transient (a kubelet restart, a slow PLEG relist); the controller already
- * waits node-monitor-grace-period before it writes Unknown. A NotReady node counts once it has been so
- * for settings.notReadyAfterSeconds. A missing Node counts only with Pod-side corroboration, because a
- * partial dump can simply leave the Node out.
+ * Whether the Pod's node is lost. NotReady for a moment is a transient (a kubelet restart, a slow PLEG relist);
+ * the controller already waits node-monitor-grace-period before it writes Unknown, and a NotReady node younger
+ * than settings.notReadyAfterSeconds is reported as settling (see detect). A node whose loss is not dated needs
+ * a second sign. A missing Node counts only with Pod-side corroboration, because a partial dump can simply leave
+ * the Node out.
  */
-function isLostLongEnough(state: NodeState, podSaysLost: boolean, hasNotReadyEvent: boolean, settings: EngineSettings): boolean {
+function isLost(state: NodeState, podSaysLost: boolean, hasNotReadyEvent: boolean): boolean {
   if (state.health === 'gone' || state.health === 'no-data') return podSaysLost;
   if (!isNodeLost(state)) return false;
-  if (state.sinceSeconds !== null) return state.sinceSeconds >= settings.notReadyAfterSeconds;
+  if (state.sinceSeconds !== null) return true;
   return state.health === 'unreachable' || state.lossTaints.length > 0 || hasNotReadyEvent || podSaysLost;
 }
 
 function summary(snapshot: PodSnapshot, state: NodeState): string {
   const pod = snapshot.pod;
-  const deleting = pod.metadata.deletionTimestamp ? ' It is already marked for deletion, which cannot complete until the node answers or the Pod is force-deleted.' : '';
+  const nodeLost = pod.status?.reason === POD_REASON_NODE_LOST;
+  // What kubectl prints, and the other reading of the same facts (kubectl pkg/printers/internalversion/printers.go).
+  const deleting = pod.metadata.deletionTimestamp
+    ? nodeLost
+      ? ' kubectl shows it as Unknown (the node controller set status.reason NodeLost); it is also marked for deletion, which cannot complete until the node answers or the Pod is force-deleted, so read as a stuck deletion it is terminating.node-lost.'
+      : ' It is already marked for deletion, which cannot complete until the node answers or the Pod is force-deleted.'
+    : ' If it is deleted before the node answers, it will hang in Terminating (terminating.node-lost) until the Pod is force-deleted.';
   if (state.health === 'gone' || state.health === 'no-data') {
     return `Pod ${pod.metadata.name} is bound to node ${state.name}, which ${state.phrase}; its status is stale and nothing confirms whether its containers still run.${deleting}`;
   }

@@ -121,8 +121,11 @@ function detectPod(snapshot: PodSnapshot, settings: EngineSettings): Finding<'un
   }
   const since = condition?.lastTransitionTime ?? pod.metadata.creationTimestamp;
   const pendingFor = secondsBetween(since, snapshot.observedAt);
-  // The scheduler retries and autoscalers add nodes: a few seconds of Unschedulable is normal.
-  if (pendingFor !== null && pendingFor < settings.unschedulableAfterSeconds) return null;
+  // The scheduler retries and autoscalers add nodes: a few seconds of Unschedulable is normal, so the answer
+  // is marked settling (the alert path waits; a person asking still hears why).
+  const settling = pendingFor !== null && pendingFor < settings.unschedulableAfterSeconds
+    ? { state: 'Pending', forSeconds: pendingFor, alertAfterSeconds: settings.unschedulableAfterSeconds }
+    : undefined;
 
   const message = schedulerMessage(condition, event);
   if (!message) return null;
@@ -171,6 +174,7 @@ function detectPod(snapshot: PodSnapshot, settings: EngineSettings): Finding<'un
     evidence,
     remediation,
     actions: actionsFor(primary.cause),
+    ...(settling ? { settling } : {}),
   };
 }
 

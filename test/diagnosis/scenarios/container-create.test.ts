@@ -304,3 +304,40 @@ describe('container-create detector: Pods', () => {
     expect(diagnosis?.cause).toBe('container-create.security-policy');
   });
 });
+
+describe('container-create: the runtime failing to exec, whatever it says', () => {
+  it('reads StartError/ContainerCannotRun with exit 128 as the runtime failing to start the process, even with a message it does not recognise', () => {
+    const snapshot = podSnapshot('container-create/bad-command/dockershim-init-p-reset-128.yaml');
+
+    const diagnosis = diagnose(snapshot);
+
+    expect(diagnosis).toMatchObject({ cause: 'container-create.bad-command' });
+    expect(diagnosis).not.toHaveProperty('lastResort');
+    expect(diagnosis?.summary).toContain("podwhy does not recognise the runtime's message, but exit 128 with ContainerCannotRun is the runtime failing to exec the entrypoint");
+    expect(diagnosis?.remediation.map((r) => r.text).join(' ')).toContain('memory limit too small');
+  });
+
+  it('is not container-exit.immediate for a StartError 127 the app never ran', () => {
+    const snapshot = podSnapshot('container-create/bad-command/dockershim-init-p-reset-128.yaml');
+    const last = onlyStatus(snapshot).lastState?.terminated;
+    if (!last) throw new Error('fixture changed');
+    last.reason = 'StartError';
+    last.exitCode = 127;
+    last.message = 'exec failed: unexpected runtime text';
+
+    expect(diagnose(snapshot)?.cause).toBe('container-create.bad-command');
+  });
+
+  it('names a whole shell line in one command element for what it is', () => {
+    const diagnosis = diagnose(podSnapshot('container-create/bad-command/containerd-starterror-shell-line-job.yaml'));
+
+    expect(diagnosis?.cause).toBe('container-create.bad-command');
+    expect(diagnosis?.remediation[0]?.text).toContain('is a whole command line in one element');
+  });
+
+  it('says an empty command is empty', () => {
+    const diagnosis = diagnose(podSnapshot('container-create/bad-command/containerd-empty-command.yaml'));
+
+    expect(diagnosis?.summary).toBe('The runtime cannot start container worker: the command is an empty string, so there is nothing to execute.');
+  });
+});

@@ -195,3 +195,26 @@ describe('container-exit detector', () => {
     expect(diagnose(snapshot)?.cause).toBe('container-exit.immediate');
   });
 });
+
+describe('container-exit without lastState (an older kubelet, a kubelet just restarted)', () => {
+  const PATH = 'container-exit/immediate/no-laststate-old-kubelet.yaml';
+
+  it('diagnoses from the restarts and the back-off, and says the exit code is unknown', () => {
+    const diagnosis = diagnose(podSnapshot(PATH));
+
+    expect(diagnosis?.cause).toBe('container-exit.immediate');
+    expect(diagnosis?.summary).toContain('exit code unknown: the kubelet did not report the last termination');
+    expect(diagnosis?.evidence).toContainEqual(expect.objectContaining({ kind: 'event', reason: 'BackOff', message: 'Back-off restarting failed container' }));
+  });
+
+  it('reads long runs between the back-offs as after-running', () => {
+    const snapshot = podSnapshot(PATH);
+    if (!snapshot.pod.status) throw new Error('fixture changed');
+    snapshot.pod.status.startTime = '2026-11-20T09:00:00Z';
+
+    const diagnosis = diagnose(snapshot);
+
+    expect(diagnosis?.cause).toBe('container-exit.after-running');
+    expect(diagnosis?.summary).toMatch(/each run lasted about \d+(\.\d)?[mh]/);
+  });
+});

@@ -229,11 +229,37 @@ describe('dependency detector', () => {
     expect(finding).toMatchObject({ cause: 'volume', otherCauses: ['secret'] });
   });
 
+  describe('answers a young failure as settling (the alert path waits for the threshold)', () => {
+    it.each([
+      [TRANSIENT_MOUNT, 'configmap', 'ContainerCreating', 10, 120],
+      [PVC_JUST_CREATED, 'volume', 'Pending', 8, 30],
+    ] as const)('on %s: %s, %s for %ss (threshold %ss)', (path, cause, state, forSeconds, alertAfterSeconds) => {
+      const finding = dependency.detect(podSnapshot(path), DEFAULT_ENGINE_SETTINGS);
+
+      expect(finding).toMatchObject({ cause, settling: { state, forSeconds, alertAfterSeconds } });
+      expect(finding?.summary).not.toContain('stuck');
+    });
+
+    it('until ContainerCreating with a failing mount lasts stuckCreatingAfterSeconds', () => {
+      const at = (observedAt: string) => dependency.detect(podSnapshot(TRANSIENT_MOUNT, observedAt), DEFAULT_ENGINE_SETTINGS);
+
+      expect(at('2026-11-20T12:01:49Z')).toMatchObject({ cause: 'configmap', settling: { forSeconds: 119 } });
+      expect(at('2026-11-20T12:01:50Z')?.cause).toBe('configmap');
+      expect(at('2026-11-20T12:01:50Z')).not.toHaveProperty('settling');
+    });
+
+    it('until an unbound claim keeps the Pod unscheduled for unschedulableAfterSeconds', () => {
+      const at = (observedAt: string) => dependency.detect(podSnapshot(PVC_JUST_CREATED, observedAt), DEFAULT_ENGINE_SETTINGS);
+
+      expect(at('2026-11-20T12:00:21Z')).toMatchObject({ cause: 'volume', settling: { forSeconds: 29 } });
+      expect(at('2026-11-20T12:00:22Z')?.cause).toBe('volume');
+      expect(at('2026-11-20T12:00:22Z')).not.toHaveProperty('settling');
+    });
+  });
+
   describe('stays silent', () => {
     it.each([
-      [TRANSIENT_MOUNT, 'ContainerCreating for 10s with one FailedMount'],
       [OPTIONAL_CM, 'a missing optional ConfigMap on a Ready Pod'],
-      [PVC_JUST_CREATED, 'an unbound claim 8s after the Pod was created'],
       ['healthy/running-deployment-pod.yaml', 'a healthy Pod'],
     ] as const)('on %s (%s)', (path, _why) => {
       const snapshots = loadFixture(path);
@@ -241,20 +267,6 @@ describe('dependency detector', () => {
       const findings = snapshots.map((s) => dependency.detect(s, DEFAULT_ENGINE_SETTINGS));
 
       expect(findings).toEqual(snapshots.map(() => null));
-    });
-
-    it('until ContainerCreating with a failing mount lasts stuckCreatingAfterSeconds', () => {
-      const at = (observedAt: string) => dependency.detect(podSnapshot(TRANSIENT_MOUNT, observedAt), DEFAULT_ENGINE_SETTINGS);
-
-      expect(at('2026-11-20T12:01:49Z')).toBeNull();
-      expect(at('2026-11-20T12:01:50Z')?.cause).toBe('configmap');
-    });
-
-    it('until an unbound claim keeps the Pod unscheduled for unschedulableAfterSeconds', () => {
-      const at = (observedAt: string) => dependency.detect(podSnapshot(PVC_JUST_CREATED, observedAt), DEFAULT_ENGINE_SETTINGS);
-
-      expect(at('2026-11-20T12:00:21Z')).toBeNull();
-      expect(at('2026-11-20T12:00:22Z')?.cause).toBe('volume');
     });
 
     it('when the mount errors are older than eventStaleSeconds', () => {

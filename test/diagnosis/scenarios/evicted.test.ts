@@ -194,10 +194,30 @@ describe('evicted detector: the eviction message parser', () => {
   });
 });
 
+describe('evicted detector: DisruptionTarget names the disruption, even while the Pod still shows Running', () => {
+  it('answers a voluntary Eviction API eviction in its grace period as settling (routine, never alerted on)', () => {
+    const finding = evicted.detect(podSnapshot('healthy/evicted-drain-in-progress.yaml'), DEFAULT_ENGINE_SETTINGS);
+
+    expect(finding).toMatchObject({ cause: 'other', settling: { state: 'Evicting (Eviction API)', forSeconds: 5 } });
+    expect(finding?.summary).toContain('is being evicted through the Eviction API');
+  });
+
+  it.each([
+    ['evicted/other/preempted-by-kube-scheduler-1-26.yaml', 'other', 'preempted by the scheduler'],
+    ['evicted/memory/kubelet-evicting-still-running.yaml', 'memory', 'is being evicted from node'],
+    ['evicted/other/gitlab-job-evicted-by-api.yaml', 'other', 'was evicted through the Eviction API'],
+  ])('%s is evicted.%s', (path, cause, words) => {
+    const diagnosis = diagnose(podSnapshot(path));
+
+    expect(diagnosis).toMatchObject({ cause: `evicted.${cause}` });
+    expect(diagnosis).not.toHaveProperty('settling');
+    expect(diagnosis?.summary).toContain(words);
+  });
+});
+
 describe('evicted detector: stays silent', () => {
   it.each([
     'healthy/running-deployment-pod.yaml',
-    'healthy/evicted-drain-in-progress.yaml',
     'healthy/evicted-memorypressure-survivor.yaml',
     'healthy/terminating-within-grace.yaml',
   ])('on %s', (path) => {

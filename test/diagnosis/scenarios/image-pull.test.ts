@@ -23,7 +23,8 @@ describe('image-pull detector', () => {
     ['image-pull/not-found/crio-manifest-unknown.yaml', 'not-found', 'manifest unknown'],
     ['image-pull/not-found/init-container-image-pull-backoff.yaml', 'not-found', 'orders-migrate:v2.3.1: not found'],
     ['image-pull/not-found/invalid-image-name.yaml', 'not-found', 'invalid reference format'],
-    ['image-pull/unauthorized/containerd-insufficient-scope.yaml', 'unauthorized', 'insufficient_scope: authorization failed'],
+    ['image-pull/unauthorized/containerd-dockerhub-denied-wrong-account.yaml', 'unauthorized', 'insufficient_scope: authorization failed'],
+    ['image-pull/throttled/kubelet-pull-qps-older-spelling.yaml', 'throttled', 'pull QPS exceeded.'],
     ['image-pull/unauthorized/containerd-401-wrong-secret.yaml', 'unauthorized', '401 Unauthorized'],
     ['image-pull/network/containerd-dns-no-such-host.yaml', 'network', 'no such host'],
     ['image-pull/network/crio-connection-refused.yaml', 'network', 'connect: connection refused'],
@@ -76,17 +77,42 @@ describe('image-pull detector', () => {
   });
 
   it('gives the exact kubectl create secret docker-registry command when the Pod has no imagePullSecrets', () => {
-    const snapshot = podSnapshot('image-pull/unauthorized/containerd-insufficient-scope.yaml');
+    // A private registry (not a public one, whose denials are ambiguous) answering 401 to a Pod without credentials.
+    const snapshot = podSnapshot('image-pull/unauthorized/containerd-401-wrong-secret.yaml');
+    delete snapshot.pod.spec.imagePullSecrets;
 
     const finding = detect(snapshot);
 
-    expect(finding?.summary).toContain('registry docker.io denies access and the Pod has no imagePullSecrets');
+    expect(finding?.summary).toContain('registry harbor.example.com denies access and the Pod has no imagePullSecrets');
     expect(finding?.remediation.map((r) => r.command)).toEqual(
       expect.arrayContaining([
-        'kubectl -n payments create secret docker-registry registry-1-docker-io-pull --docker-server=https://index.docker.io/v1/ --docker-username=<user> --docker-password=<token>',
-        'kubectl -n payments patch serviceaccount payments -p \'{"imagePullSecrets":[{"name":"registry-1-docker-io-pull"}]}\'',
+        'kubectl -n finance create secret docker-registry harbor-example-com-pull --docker-server=harbor.example.com --docker-username=<user> --docker-password=<token>',
+        'kubectl -n finance patch serviceaccount default -p \'{"imagePullSecrets":[{"name":"harbor-example-com-pull"}]}\'',
       ]),
     );
+  });
+
+  it.each([
+    ['image-pull/not-found/containerd-dockerhub-denied-no-pull-secret.yaml', 'acme/payments:3.2.0'],
+    ['image-pull/not-found/dockershim-pull-access-denied-wrong-repo.yaml', 'pf/kubelet-csr-approver:0.1.0'],
+  ])('reads a public registry\'s "pull access denied" without pull credentials as not-found first, unauthorized second (%s)', (path, image) => {
+    const finding = detect(podSnapshot(path));
+
+    expect(finding).toMatchObject({ cause: 'not-found', otherCauses: ['unauthorized'] });
+    expect(finding?.summary).toContain('podwhy cannot tell which');
+    expect(finding?.remediation[0]?.command).toBe(`docker manifest inspect ${image}`);
+  });
+
+  it('keeps unauthorized first for the same answer when the Pod sends pull credentials', () => {
+    const finding = detect(podSnapshot('image-pull/unauthorized/containerd-dockerhub-denied-wrong-account.yaml'));
+
+    expect(finding).toMatchObject({ cause: 'unauthorized', otherCauses: [] });
+  });
+
+  it("puts the kubelet's own pull limit behind the registry errors it interrupts", () => {
+    const finding = detect(podSnapshot('image-pull/network/registry-timeouts-with-kubelet-qps-refusals.yaml'));
+
+    expect(finding).toMatchObject({ cause: 'network', otherCauses: ['throttled'] });
   });
 
   it('points at the rejected secret when the Pod already sends imagePullSecrets', () => {
@@ -173,7 +199,7 @@ describe('image-pull detector', () => {
     expect(detect(snapshot)).toBeNull();
   });
 
-  it('stays silent after a single failed pull of a young Pod, and speaks after the second', () => {
+  it('answers a single failed pull of a young Pod as settling, and definitively after the second', () => {
     const once = podSnapshot('healthy/image-pull-first-failure.yaml');
     const twice = structuredClone(once);
     const failed = twice.events.find((e) => e.reason === 'Failed');
@@ -181,8 +207,9 @@ describe('image-pull detector', () => {
     failed.count = 2;
     failed.lastTimestamp = '2026-11-20T11:59:58Z';
 
-    expect(detect(once)).toBeNull();
+    expect(detect(once)).toMatchObject({ cause: 'network', settling: { state: 'ErrImagePull', forSeconds: 8, alertAfterSeconds: 120 } });
     expect(detect(twice)).toMatchObject({ cause: 'network', summary: expect.stringContaining('2 failed pulls') });
+    expect(detect(twice)).not.toHaveProperty('settling');
   });
 
   it('speaks on a single recorded failure when the pull has been failing longer than stuckCreatingAfterSeconds', () => {
@@ -192,6 +219,7 @@ describe('image-pull detector', () => {
     failed.firstTimestamp = '2026-11-20T11:50:00Z';
 
     expect(detect(snapshot)?.cause).toBe('network');
+    expect(detect(snapshot)).not.toHaveProperty('settling');
   });
 
   it('does not count or quote failed-pull events older than eventStaleSeconds', () => {

@@ -111,12 +111,14 @@ describe('init detector', () => {
     expect(finding?.actions.map((a) => a.action)).toEqual(['show-logs', 'restart-pod', 'rediagnose']);
   });
 
-  it('stays silent on an init container still running under the threshold, and on the same one past a raised threshold', () => {
+  it('answers an init container still running under the threshold as settling, and the same one past a raised threshold too', () => {
     const young = podSnapshot('healthy/init-running-under-threshold.yaml');
     const stuck = podSnapshot('init/failed/stuck-wait-for-postgres.yaml');
 
-    expect(detect(young)).toBeNull();
-    expect(detect(stuck, { ...DEFAULT_ENGINE_SETTINGS, initStuckAfterSeconds: 3600 })).toBeNull();
+    expect(detect(young)).toMatchObject({ cause: 'failed', settling: { state: 'Init:0/1', alertAfterSeconds: 600 } });
+    expect(detect(young)?.summary).toMatch(/^Init container warm-cache has been running for 2m and has not finished yet/);
+    expect(detect(stuck, { ...DEFAULT_ENGINE_SETTINGS, initStuckAfterSeconds: 3600 })).toMatchObject({ settling: { alertAfterSeconds: 3600 } });
+    expect(detect(stuck)).not.toHaveProperty('settling');
   });
 
   it('tells exit 1 apart from still running: the same init container, terminated with 1, is a failure', () => {
@@ -157,9 +159,11 @@ describe('init detector', () => {
     expect(detect(snapshot)).toBeNull();
   });
 
-  it('skips a sidecar init container (restartPolicy Always) in the stuck check', () => {
+  it('skips a sidecar init container (restartPolicy Always) in the stuck check once the kubelet has moved on past it', () => {
     const snapshot = podSnapshot('init/failed/stuck-wait-for-postgres.yaml');
     initSpec(snapshot, 'wait-for-db').restartPolicy = 'Always';
+    // A sidecar-aware kubelet runs the next init container as soon as the sidecar has started, then the app.
+    initStatus(snapshot, 'migrate').state = { terminated: { exitCode: 0, reason: 'Completed', startedAt: '2026-11-20T11:15:05Z', finishedAt: '2026-11-20T11:15:40Z' } };
 
     expect(detect(snapshot)).toBeNull();
   });
@@ -209,5 +213,44 @@ describe('dependencyOf', () => {
     [['/app/migrate', 'up'], null],
   ])('finds the host in %j', (command, host) => {
     expect(dependencyOf({ name: 'wait', command })).toBe(host);
+  });
+});
+
+describe('init containers get every check the app containers get', () => {
+  it('reads a missing Secret of an init container (the older plural NotFound) as dependency.secret', () => {
+    const diagnosis = diagnose(podSnapshot('dependency/secret/init-container-secret-plural-old-kubelet.yaml'));
+
+    expect(diagnosis).toMatchObject({ cause: 'dependency.secret', summary: expect.stringMatching(/^Init container init-myservice cannot start: Secret my-password does not exist/) });
+  });
+
+  it('reads an init container looping without lastState as init.failed, exit code unknown', () => {
+    const diagnosis = diagnose(podSnapshot('init/failed/init-crashloop-no-laststate.yaml'));
+
+    expect(diagnosis?.cause).toBe('init.failed');
+    expect(diagnosis?.summary).toContain('exit code unknown: the kubelet did not report the last termination');
+  });
+
+  it('names a native sidecar the node kubelet runs as a plain init container', () => {
+    const diagnosis = diagnose(podSnapshot('init/failed/native-sidecar-on-old-kubelet.yaml'));
+
+    expect(diagnosis?.cause).toBe('init.failed');
+    expect(diagnosis?.summary).toContain('Init container cloud-sql-proxy has been running for 25m');
+    expect(diagnosis?.summary).toContain('the kubelet on node node-old waits for it to exit');
+  });
+
+  it('stays silent on a native sidecar once the app container runs', () => {
+    const snapshot = podSnapshot('init/failed/native-sidecar-on-old-kubelet.yaml');
+    const app = snapshot.pod.status?.containerStatuses?.[0];
+    if (!app) throw new Error('fixture changed');
+    app.state = { running: { startedAt: '2026-11-20T11:35:20Z' } };
+
+    expect(detect(snapshot)).toBeNull();
+  });
+
+  it('hints at a native sidecar for a long-running proxy run as a plain init container', () => {
+    const finding = detect(podSnapshot('init/failed/cloud-sql-proxy-as-plain-init-container.yaml'));
+
+    expect(finding?.summary).toContain('is a long-running proxy or agent');
+    expect(finding?.remediation.map((r) => r.docsUrl)).toContain('https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/');
   });
 });

@@ -222,3 +222,20 @@ describe('liveness-probe detector', () => {
     expect(diagnosis?.cause).toBe('liveness-probe.failed');
   });
 });
+
+describe('liveness-probe from events alone, in every kubelet wording', () => {
+  it("reads the pre-1.15 Killing wording and a missing lastState, with readiness as another cause", () => {
+    const diagnosis = diagnose(podSnapshot('liveness-probe/failed/no-laststate-old-kubelet-killing.yaml'));
+
+    expect(diagnosis).toMatchObject({ cause: 'liveness-probe.failed', otherCauses: ['readiness-probe.failed'] });
+    expect(diagnosis?.summary).toContain('exit code unknown: the kubelet did not report the last termination');
+    expect(diagnosis?.summary).toContain('Its readiness probe fails too');
+  });
+
+  it('counts a startup-probe kill as a liveness-probe failure', () => {
+    const diagnosis = diagnose(podSnapshot('liveness-probe/failed/startup-probe-kill-no-laststate.yaml'));
+
+    expect(diagnosis?.cause).toBe('liveness-probe.failed');
+    expect(diagnosis?.summary).toContain('because its startup probe fails (connection refused on 10.244.1.9:8080)');
+  });
+});

@@ -210,3 +210,22 @@ describe('jvmHeap', () => {
     expect(jvmHeap({ name: 'app', command: ['java', '-jar', 'app.jar'] }, 'spec.containers[app]', GiB)).toBeNull();
   });
 });
+
+describe('oom: the system OOM killer behind a plain exit 137', () => {
+  const PATH = 'oom/node-pressure/system-oom-137-error-ready-again.yaml';
+
+  it('reads exit 137 with reason Error next to a SystemOOM on the node as oom.node-pressure, even with the Pod Ready again', () => {
+    const diagnosis = diagnose(podSnapshot(PATH));
+
+    expect(diagnosis?.cause).toBe('oom.node-pressure');
+    expect(diagnosis?.summary).toContain("was killed by the kernel's system OOM killer (exit 137, reason Error");
+    expect(diagnosis?.evidence).toContainEqual(expect.objectContaining({ kind: 'event', reason: 'SystemOOM', object: 'Node/node-e' }));
+  });
+
+  it('leaves a 137 to the other detectors when no SystemOOM coincides with it', () => {
+    const snapshot = podSnapshot(PATH);
+    snapshot.events = snapshot.events.map((e) => ({ ...e, firstTimestamp: '2026-11-20T10:00:00Z', lastTimestamp: '2026-11-20T10:00:00Z' }));
+
+    expect(diagnose(snapshot)?.scenario).not.toBe('oom');
+  });
+});

@@ -63,13 +63,13 @@ describe('readiness-probe detector', () => {
   it('counts the not-Ready time from the last transition, not from the container start', () => {
     const snapshot = podSnapshot(HTTP_503, '2026-11-20T11:45:50Z');
 
-    expect(readinessProbe.detect(snapshot, DEFAULT_ENGINE_SETTINGS)).toBeNull();
+    expect(readinessProbe.detect(snapshot, DEFAULT_ENGINE_SETTINGS)).toMatchObject({ settling: { state: 'NotReady', forSeconds: 50 } });
   });
 
-  it('stays silent 8 s into a normal start-up, even after a refused first probe', () => {
+  it('answers 8 s into a normal start-up, after a refused first probe, as settling', () => {
     const snapshot = podSnapshot('healthy/probe-not-ready-startup.yaml');
 
-    expect(readinessProbe.detect(snapshot, DEFAULT_ENGINE_SETTINGS)).toBeNull();
+    expect(readinessProbe.detect(snapshot, DEFAULT_ENGINE_SETTINGS)).toMatchObject({ cause: 'failed', settling: { state: 'NotReady', forSeconds: 8, alertAfterSeconds: 60 } });
   });
 
   it('stays silent once the container is Ready again', () => {

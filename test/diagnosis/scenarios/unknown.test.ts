@@ -112,7 +112,6 @@ describe('unknown detector: node-lost', () => {
 describe('unknown detector: stays silent', () => {
   it.each([
     ['a node that was NotReady an hour ago and is Ready now', RECOVERED],
-    ['a node NotReady for 20 s (under the threshold)', TRANSIENT],
     ['a healthy Pod', 'healthy/running-deployment-pod.yaml'],
     ['an evicted (terminal) Pod', 'evicted/memory/burstable-over-request.yaml'],
   ])('on %s', (_name, path) => {
@@ -129,12 +128,13 @@ describe('unknown detector: stays silent', () => {
     expect(unknown.detect(snapshot, DEFAULT_ENGINE_SETTINGS)).toBeNull();
   });
 
-  it('on the 20 s NotReady node, yet fires once the NotReady state outlasts the 60 s threshold', () => {
+  it('but answers the 20 s NotReady node as settling, and definitively once the NotReady state outlasts the 60 s threshold', () => {
     const early = podSnapshot(TRANSIENT);
     const later = podSnapshot(TRANSIENT, '2026-11-20T12:01:00Z');
 
-    expect(unknown.detect(early, DEFAULT_ENGINE_SETTINGS)).toBeNull();
+    expect(unknown.detect(early, DEFAULT_ENGINE_SETTINGS)).toMatchObject({ cause: 'node-lost', settling: { state: 'NodeNotReady', forSeconds: 20, alertAfterSeconds: 60 } });
     expect(unknown.detect(later, DEFAULT_ENGINE_SETTINGS)).toMatchObject({ cause: 'node-lost' });
+    expect(unknown.detect(later, DEFAULT_ENGINE_SETTINGS)).not.toHaveProperty('settling');
   });
 });
 
@@ -158,5 +158,33 @@ describe('unknown through the engine', () => {
 
     expect(diagnosis?.cause).toBe('unknown.node-lost');
     expect(diagnosis?.summary).toMatch(/already marked for deletion, which cannot complete until the node answers or the Pod is force-deleted\.$/);
+  });
+});
+
+describe('node lost: say what kubectl shows', () => {
+  it('is unknown.node-lost for a Pod the node controller marked NodeLost, even while it is being deleted', () => {
+    for (const path of ['unknown/node-lost/nodelost-reason-being-deleted.yaml', 'unknown/node-lost/nodelost-reason-pod-only-dump.yaml']) {
+      const diagnosis = diagnose(podSnapshot(path));
+
+      expect(diagnosis?.cause).toBe('unknown.node-lost');
+      expect(diagnosis?.summary).toContain('kubectl shows it as Unknown (the node controller set status.reason NodeLost)');
+      expect(diagnosis?.summary).toContain('terminating.node-lost');
+    }
+  });
+
+  it('is terminating.node-lost for a deletion on a lost node without that mark, and says the other reading', () => {
+    const snapshot = podSnapshot('unknown/node-lost/nodelost-reason-being-deleted.yaml');
+    if (snapshot.pod.status) delete snapshot.pod.status.reason;
+
+    const diagnosis = diagnose(snapshot);
+
+    expect(diagnosis?.cause).toBe('terminating.node-lost');
+    expect(diagnosis?.summary).toContain('kubectl shows it as Terminating; seen from its node, it is a Pod on a lost node (unknown.node-lost)');
+  });
+
+  it('mentions the Terminating reading for a Pod not being deleted', () => {
+    const diagnosis = diagnose(podSnapshot(STOPPED_POSTING));
+
+    expect(diagnosis?.summary).toContain('If it is deleted before the node answers, it will hang in Terminating (terminating.node-lost)');
   });
 });

@@ -473,7 +473,7 @@ describe('unschedulable primary-cause rule', () => {
 });
 
 describe('unschedulable stays silent', () => {
-  it.each(['healthy/unschedulable-pending-5s.yaml', 'healthy/unschedulable-just-scheduled.yaml', 'healthy/unschedulable-quota-recovered.yaml', 'healthy/running-deployment-pod.yaml'])(
+  it.each(['healthy/unschedulable-just-scheduled.yaml', 'healthy/unschedulable-quota-recovered.yaml', 'healthy/running-deployment-pod.yaml'])(
     'on %s',
     (path) => {
       const findings = findingsOf(loadFixture(path));
@@ -482,14 +482,17 @@ describe('unschedulable stays silent', () => {
     },
   );
 
-  it('while the Pod has been unschedulable for less than unschedulableAfterSeconds', () => {
+  it('but answers a Pod unschedulable for less than unschedulableAfterSeconds as settling', () => {
     const yaml = pendingPod({ message: '0/3 nodes are available: 3 Insufficient cpu.', since: '2026-11-20T11:59:40Z' });
 
-    const silent = findingsOf(snapshotsFrom(yaml));
+    const young = findingsOf(snapshotsFrom(yaml));
     const withLowerThreshold = findingsOf(snapshotsFrom(yaml), { ...DEFAULT_ENGINE_SETTINGS, unschedulableAfterSeconds: 10 });
+    const fiveSeconds = findingsOf(loadFixture('healthy/unschedulable-pending-5s.yaml'));
 
-    expect(silent).toEqual([]);
+    expect(young).toMatchObject([{ cause: 'insufficient-resources', settling: { state: 'Pending', forSeconds: 20, alertAfterSeconds: 30 } }]);
+    expect(fiveSeconds).toMatchObject([{ cause: 'insufficient-resources', settling: { forSeconds: 5 } }]);
     expect(withLowerThreshold.map((f) => f.cause)).toEqual(['insufficient-resources']);
+    expect(withLowerThreshold[0]).not.toHaveProperty('settling');
   });
 
   it('on a Succeeded Pod', () => {
