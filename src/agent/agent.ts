@@ -2,7 +2,7 @@
  * Composition root of `podwhy agent` (watch + workers + incidents, one process by default) and
  * `podwhy worker` (workers only, BullMQ mode). Wiring only: it builds each stage of the alert flow
  * (docs/architecture.md) from the validated config, connects each to the next, and shuts them down in
- * order: informers → watch side → incident timer → workers (bounded) → queue → Redis.
+ * order: informers → watch side → incident timer → workers (bounded) → notify delivery → queue → Redis.
  */
 import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
@@ -216,8 +216,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       const closed = queue.close().then(() => true);
       const timedOut = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), options.timeoutMs ?? 20_000).unref());
       if (!(await Promise.race([closed, timedOut]))) agentLog.warn('Workers did not finish in time; their jobs will be retried as stalled');
-      // After the workers: a job finishing during shutdown still hands its commands on.
-      if (!deps.notifyQueue) await notify.close();
+      // After the workers: a job finishing during shutdown still hands its commands on (bounded like them).
+      if (!deps.notifyQueue) await Promise.race([notify.close(), timedOut]);
       await http?.close();
       await clusterClient.close();
       if (redis) await redis.quit().catch(() => redis?.disconnect());

@@ -22,7 +22,7 @@ export interface ProcessorContext {
 }
 
 /**
- * Runs one diagnosis. Exported by the pipeline and tested directly as well as through a real worker.
+ * Runs one diagnosis: worker.ts processDiagnoseJob, tested directly as well as through a real worker.
  * Throw UnrecoverableJobError (or a PodwhyError 'bad-input' / 'pod-not-found' / 'gone' /
  * 'namespace-not-found') to stop retrying; any other error is retried with back-off.
  * Processors must be idempotent: BullMQ delivers at least once (a worker killed mid-job is re-run).
@@ -117,7 +117,7 @@ export interface ReplayBufferOptions {
   /** E.g. `queue.onReady`: replay as soon as the producer connection is back. Returns an unsubscribe function. */
   subscribeReady?: (listener: () => void) => () => void;
   /**
-   * A job was dropped because the buffer is full: the pipeline should re-scan its informer cache for
+   * A job was dropped because the buffer is full: the watch side should re-scan its informer cache for
    * candidates once Redis is back, so no failure is lost.
    */
   onOverflow?: (dropped: DiagnoseJob) => void;

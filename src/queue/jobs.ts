@@ -3,9 +3,10 @@ import { ALL_CAUSE_IDS, type CauseId } from '../contract/scenarios.ts';
 import { PodwhyError } from '../errors.ts';
 
 /**
- * Diagnosis jobs: what the watch pipeline, the `/pod why` command and the "re-diagnose" button put on
- * a cluster's queue. Job data carries ids and short texts only, never objects, Secret values or logs:
- * BullMQ stores job data in clear text in Redis (docs/gitbook/guide/going-to-production.md). The same
+ * Diagnosis jobs: what the watch side (src/cluster/alert-source.ts), the `/pod why` command and the
+ * "re-diagnose" button put on a cluster's queue. Job data carries ids and short texts only, never objects,
+ * Secret values or logs: BullMQ stores job data in clear text in Redis
+ * (docs/gitbook/guide/going-to-production.md). The same
  * schema parses the data on the producer side (enqueue) and on the worker side (before the processor
  * runs), so a producer of another version cannot hand a worker something it does not understand.
  */
