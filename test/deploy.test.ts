@@ -46,6 +46,8 @@ describe('RBAC', () => {
     }
     expect(can('', 'events', 'watch')).toBe(true);
     expect(can('', 'pods/log', 'get')).toBe(true);
+    // Channel routing reads each Namespace's podwhy.io/channel annotation from the informer cache.
+    expect(can('', 'namespaces', 'list') && can('', 'namespaces', 'watch') && can('', 'namespaces', 'get')).toBe(true);
   });
 
   it('keeps every manifest parseable', () => {

@@ -8,7 +8,7 @@
 import type { KubeEvent, Node, ObjectMeta, PersistentVolumeClaim, Pod, ResourceQuota, Workload } from '../contract/k8s.ts';
 import { involvedKey, nameKey, objectKey, ownerKeys, Table } from './cache-indexes.ts';
 import type { ListerWatcherFactory } from './ports.ts';
-import { RESOURCE_NAMES, RESOURCES, type ResourceName } from './resources.ts';
+import { RESOURCE_NAMES, RESOURCES, ROUTING_ONLY_RESOURCES, type ResourceName } from './resources.ts';
 import { slimObject, type CachedObject } from './slim.ts';
 import { emptyObjectSet, type ObjectSet } from './snapshot.ts';
 import { StringPool } from './string-pool.ts';
@@ -30,6 +30,13 @@ export interface ClusterCacheOptions {
   timings?: Partial<InformerTimings>;
   onError?: ResilientInformerOptions<CachedObject>['onError'];
   random?: () => number;
+}
+
+/** A Namespace as the cache keeps it (slim.ts): its name, labels and annotations. */
+export interface CachedNamespace {
+  kind: 'Namespace';
+  apiVersion: 'v1';
+  metadata: Pick<ObjectMeta, 'name' | 'uid' | 'resourceVersion' | 'labels' | 'annotations'>;
 }
 
 export type CacheChangeType = 'add' | 'update' | 'delete';
@@ -78,6 +85,7 @@ export class ClusterCache {
   readonly #nodes = new Table<Node>({ name: { keys: (n) => [n.metadata.name] } });
   readonly #quotas = new Table<ResourceQuota>({ namespace: { keys: (q) => [q.metadata.namespace ?? ''] } });
   readonly #pvcs = new Table<PersistentVolumeClaim>({ name: { keys: (p) => [nameKey('PersistentVolumeClaim', p.metadata.namespace, p.metadata.name)] } });
+  readonly #namespaceObjects = new Table<CachedNamespace>({ name: { keys: (n) => [n.metadata.name] } });
 
   constructor(factory: ListerWatcherFactory, options: ClusterCacheOptions = {}) {
     this.#factory = factory;
@@ -140,9 +148,10 @@ export class ClusterCache {
    * Fills the cache with one LIST per scope and no watch: for one-shot callers (`podwhy why`).
    * Pods are listed first so an unreachable server or a missing `list pods` fails fast with one
    * request; the other types are listed in parallel and their failures are returned, not thrown.
+   * Types only routing reads (Namespaces) are skipped unless `resources` named them.
    */
   async loadOnce(pageSize?: number): Promise<LoadFailure[]> {
-    const scopes = this.scopes();
+    const scopes = this.scopes().filter((s) => this.#options.resources !== undefined || !ROUTING_ONLY_RESOURCES.includes(s.resource));
     const [first, ...rest] = [...scopes.filter((s) => s.resource === 'pods'), ...scopes.filter((s) => s.resource !== 'pods')];
     if (!first) return [];
     await this.#loadScope(first.resource, first.namespace, pageSize);
@@ -208,6 +217,8 @@ export class ClusterCache {
         return this.#quotas.objects.has(key);
       case 'persistentvolumeclaims':
         return this.#pvcs.objects.has(key);
+      case 'namespaces':
+        return this.#namespaceObjects.objects.has(key);
       default:
         return this.#workloads.objects.has(key);
     }
@@ -237,6 +248,9 @@ export class ClusterCache {
       case 'persistentvolumeclaims':
         this.#pvcs.upsert(key, object as unknown as PersistentVolumeClaim);
         break;
+      case 'namespaces':
+        this.#namespaceObjects.upsert(key, object as unknown as CachedNamespace);
+        break;
       default:
         if (WORKLOAD_RESOURCES.includes(resource)) this.#workloads.upsert(key, object as unknown as Workload);
     }
@@ -260,6 +274,9 @@ export class ClusterCache {
         break;
       case 'persistentvolumeclaims':
         this.#pvcs.remove(key);
+        break;
+      case 'namespaces':
+        this.#namespaceObjects.remove(key);
         break;
       default:
         if (WORKLOAD_RESOURCES.includes(resource)) this.#workloads.remove(key);
@@ -357,6 +374,11 @@ export class ClusterCache {
 
   pvc(namespace: string, name: string): PersistentVolumeClaim | undefined {
     return this.#pvcs.newest('name', nameKey('PersistentVolumeClaim', namespace, name));
+  }
+
+  /** The Namespace object (name, labels, annotations), when Namespaces are cached and it exists. */
+  namespace(name: string): CachedNamespace | undefined {
+    return this.#namespaceObjects.newest('name', name);
   }
 
   /** Owner chain, nearest first (by uid, else by kind/name in the same namespace), at most 5 deep. */

@@ -8,7 +8,10 @@ export interface ResourceInfo {
   namespaced: boolean;
 }
 
-/** The resource types podwhy caches: what the engine reads (PLATFORM.md §2.6). */
+/**
+ * The resource types podwhy caches: what the engine reads (PLATFORM.md §2.6), plus Namespaces, whose
+ * `podwhy.io/channel` annotation routes a namespace's alerts (src/notify/channel-routing.ts).
+ */
 export const RESOURCES = {
   pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true },
   events: { kind: 'Event', apiVersion: 'v1', namespaced: true },
@@ -21,7 +24,14 @@ export const RESOURCES = {
   cronjobs: { kind: 'CronJob', apiVersion: 'batch/v1', namespaced: true },
   resourcequotas: { kind: 'ResourceQuota', apiVersion: 'v1', namespaced: true },
   persistentvolumeclaims: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespaced: true },
+  namespaces: { kind: 'Namespace', apiVersion: 'v1', namespaced: false },
 } as const satisfies Record<string, ResourceInfo>;
 
 export type ResourceName = keyof typeof RESOURCES;
 export const RESOURCE_NAMES = Object.keys(RESOURCES) as ResourceName[];
+
+/**
+ * Types only alert routing reads, not the engine: one-shot diagnosis (ClusterCache.loadOnce, `podwhy why`)
+ * skips them unless asked for by name, so it needs no cluster-wide `list namespaces`.
+ */
+export const ROUTING_ONLY_RESOURCES: readonly ResourceName[] = ['namespaces'];

@@ -117,6 +117,16 @@ export function slimObject(resource: ResourceName, raw: unknown, pool?: StringPo
       return object;
     case 'events':
       return toCoreEvent(object) as unknown as CachedObject;
+    case 'namespaces': {
+      // Routing reads a Namespace's annotations (and labels may follow); spec and status are not read.
+      const { name, uid, resourceVersion, labels, annotations } = object.metadata;
+      const metadata: ObjectMeta = { name };
+      if (uid !== undefined) metadata.uid = uid;
+      if (resourceVersion !== undefined) metadata.resourceVersion = resourceVersion;
+      if (labels !== undefined) metadata.labels = labels;
+      if (annotations !== undefined) metadata.annotations = annotations;
+      return { kind: info.kind, apiVersion: info.apiVersion, metadata };
+    }
     default:
       return object;
   }

@@ -5,6 +5,7 @@
  */
 import type { Diagnosis } from '../contract/diagnosis.ts';
 import type { Incident, NotifyCommand } from '../contract/incident.ts';
+import type { CauseId } from '../contract/scenarios.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import type { Logger } from '../log.ts';
 import { incidentKeyOf, incidentOwnerOf, type Observation } from './keys.ts';
@@ -24,6 +25,15 @@ export interface IncidentRecorderOptions {
    * src/notify/channel-routing.ts's routeChannel over the configured routes.
    */
   channelFor: (namespace: string | null) => string;
+  /**
+   * Whether `channel` takes a diagnosis with this cause (its minimum severity, CHANNEL_MIN_SEVERITY); the
+   * agent passes ChannelRouter.takes. Absent: every channel takes everything. A diagnosis its channel does
+   * not take is not recorded at all: no incident, no message, no place in a storm digest. Since the cause is
+   * part of an incident's key, an incident's severity never changes, so "held forever" (a snooze that never
+   * ends) and "not recorded" would look the same in the channel; not recording also keeps it out of
+   * `/pod list` and App Home, which list what was posted.
+   */
+  takes?: (channel: string, cause: CauseId) => boolean;
   notify: NotifySink;
   log: Logger;
   /** How often flushDue runs; short enough to keep latency after a coalescing interval well under 1 s. */
@@ -31,7 +41,7 @@ export interface IncidentRecorderOptions {
 }
 
 export class IncidentRecorder {
-  readonly #o: Required<IncidentRecorderOptions>;
+  readonly #o: Required<Omit<IncidentRecorderOptions, 'takes'>> & Pick<IncidentRecorderOptions, 'takes'>;
   #timer: NodeJS.Timeout | undefined;
   #flushing = false;
 
@@ -52,6 +62,10 @@ export class IncidentRecorder {
     };
     // Node incidents have no namespace: they go to the node channel.
     const channel = channelFor(incidentKeyOf(observed).namespace);
+    if (this.#o.takes && !this.#o.takes(channel, diagnosis.cause)) {
+      this.#o.log.debug({ channel, cause: diagnosis.cause, podUid: diagnosis.subject.uid }, 'Diagnosis below its channel\'s minimum severity; not recorded');
+      return;
+    }
     const command = await manager.record({ ...observed, channel });
     if (command) await this.#o.notify.enqueue(command);
   }

@@ -317,3 +317,43 @@ export async function sendViewSubmission(eventsUrl: string, input: ViewSubmissio
   const payload = viewSubmissionPayload(input, input.slack, input.now);
   return sendSigned(eventsUrl, interactionBody(payload), payload, input);
 }
+
+export interface EventInput extends TeamFields {
+  /** The inner event, e.g. `{ type: 'app_home_opened', user: 'U0ALICE', channel: 'D0ALICE', tab: 'home' }`. */
+  event: Json & { type: string };
+  /** Default: a fresh `Ev…` id (Slack's retries resend the same one). */
+  eventId?: string;
+  /** Unix seconds; default now. */
+  eventTime?: number;
+}
+
+/**
+ * An Events API delivery: the `event_callback` envelope around `event`
+ * (https://docs.slack.dev/apis/events-api/#callback-field: token, team_id, api_app_id, event, type,
+ * event_id, event_time, authorizations…), with an `event_ts` added to the event when it has none.
+ */
+export function eventCallbackPayload(input: EventInput, slack?: InteractionSource, now: () => number = Date.now): Json {
+  const team = teamOf(input, slack);
+  const nowMs = now();
+  const eventTime = input.eventTime ?? Math.floor(nowMs / 1000);
+  return {
+    token: team.token,
+    team_id: team.teamId,
+    api_app_id: team.apiAppId,
+    event: { event_ts: (nowMs / 1000).toFixed(6), ...input.event },
+    type: 'event_callback',
+    event_id: input.eventId ?? `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`,
+    event_time: eventTime,
+    authorizations: [{ enterprise_id: null, team_id: team.teamId, user_id: slack?.workspace.identity.botUserId ?? 'U0PODWHYBOT', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  };
+}
+
+/** Signs and POSTs an Events API event: a JSON body (Events API requests are JSON, not form-encoded), signed like the others. */
+export async function sendEvent(eventsUrl: string, input: EventInput & SendOptions): Promise<SlackDelivery> {
+  const payload = eventCallbackPayload(input, input.slack, input.now);
+  const body = JSON.stringify(payload);
+  const headers = { ...signedHeaders(body, input), 'content-type': 'application/json', ...input.headers };
+  const answer = await deliver(eventsUrl, body, headers, input.timeoutMs);
+  return { ...answer, sentBody: body, sentHeaders: headers, payload };
+}

@@ -96,7 +96,7 @@ describe('ClusterCache on a live API server', () => {
     expect(cache.pods().map((p) => p.metadata.name)).toEqual(['billing-worker-7c8d9e6f5-b5n6m']);
     expect(cache.nodes().map((n) => n.metadata.name).sort()).toEqual(['node-a', 'node-b']);
     expect(Object.keys(cache.informerStats()).sort()).toEqual([
-      'cronjobs@finance', 'daemonsets@finance', 'deployments@finance', 'events@finance', 'jobs@finance', 'nodes',
+      'cronjobs@finance', 'daemonsets@finance', 'deployments@finance', 'events@finance', 'jobs@finance', 'namespaces', 'nodes',
       'persistentvolumeclaims@finance', 'pods@finance', 'replicasets@finance', 'resourcequotas@finance', 'statefulsets@finance',
     ]);
     expect(cache.watchesNamespace('finance')).toBe(true);
@@ -142,5 +142,48 @@ describe('ClusterCache on a live API server', () => {
 
     expect(cache.pod('uid-old')).toBeUndefined();
     expect(cache.pods('shop').map((p) => p.metadata.uid)).toEqual(['uid-new']);
+  });
+
+  it('keeps Namespaces slim (name, labels, annotations) and follows annotation changes through the watch', async () => {
+    server = await startFakeApiServer({ tls: true });
+    server.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { team: 'a' }, annotations: { 'podwhy.io/channel': '#shop' } } });
+    const kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfigYaml());
+    cache = new ClusterCache(new ClientNodeCluster(kc), { namespaces: ['shop'], resources: ['pods', 'namespaces'], timings: { watchdogSilenceMs: 5_000, watchdogCheckMs: 500 } });
+    cache.start();
+    await cache.waitForSync(10_000);
+    const listed = cache.namespace('shop');
+
+    const current = server.store.get('namespaces', undefined, 'shop');
+    if (!current) throw new Error('no namespace shop');
+    server.store.update({ ...current, metadata: { ...current.metadata, annotations: { 'podwhy.io/channel': 'C0SHOPOPS' } } });
+    await waitFor(() => cache?.namespace('shop')?.metadata.annotations?.['podwhy.io/channel'] === 'C0SHOPOPS', 'the new annotation');
+
+    expect(listed).toEqual({
+      kind: 'Namespace',
+      apiVersion: 'v1',
+      metadata: { name: 'shop', uid: expect.any(String), resourceVersion: expect.any(String), labels: { team: 'a' }, annotations: { 'podwhy.io/channel': '#shop' } },
+    });
+    expect(Object.keys(listed ?? {}).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
+    expect(cache.namespace('absent')).toBeUndefined();
+  });
+
+  it('skips Namespaces in a one-shot load unless they are asked for (podwhy why needs no cluster-wide list)', async () => {
+    server = await startFakeApiServer({ tls: true });
+    server.store.ensureNamespace('shop');
+    const kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfigYaml());
+    const oneShot = new ClusterCache(new ClientNodeCluster(kc), { namespaces: ['shop'] });
+    const asked = new ClusterCache(new ClientNodeCluster(kc), { namespaces: ['shop'], resources: ['pods', 'namespaces'] });
+
+    const oneShotFailures = await oneShot.loadOnce();
+    const namespaceListsByOneShot = server.countRequests({ resource: 'namespaces', verb: 'list' });
+    await asked.loadOnce();
+
+    expect(oneShotFailures).toEqual([]);
+    expect(namespaceListsByOneShot).toBe(0);
+    expect(oneShot.namespace('shop')).toBeUndefined();
+    expect(asked.namespace('shop')?.metadata.name).toBe('shop');
+    expect(server.countRequests({ resource: 'namespaces', verb: 'list' })).toBe(1);
   });
 });

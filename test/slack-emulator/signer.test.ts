@@ -1,7 +1,9 @@
 import { verifySlackRequest } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSlackEmulator, type SlackEmulator } from '../../src/slack-emulator/server.ts';
-import { blockActionPayload, interactionBody, signedHeaders, slackSignature, slashCommandFields } from '../../src/slack-emulator/signer.ts';
+import { blockActionPayload, deliver, eventCallbackPayload, interactionBody, sendEvent, signedHeaders, slackSignature, slashCommandFields } from '../../src/slack-emulator/signer.ts';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const SECRET = 'signer-test-secret';
 
@@ -68,5 +70,44 @@ describe('request signer', () => {
     expect(payload['container']).toEqual({ type: 'view', view_id: published.id });
     expect(payload['actions']).toMatchObject([{ action_id: 'snooze', block_id: 'home-actions', value: '1h', type: 'button' }]);
     expect(payload['response_url']).toBeUndefined();
+  });
+
+  it('builds an Events API event_callback envelope around the event, with the workspace\'s ids', () => {
+    const payload = eventCallbackPayload({ event: { type: 'app_home_opened', user: 'U0ALICE', channel: 'D0ALICE', tab: 'home' }, eventId: 'Ev0TEST', eventTime: 1763640000 }, slack, () => 1763640000123);
+
+    expect(payload).toMatchObject({
+      token: 'emulator-verification-token',
+      team_id: 'T0PODWHY1',
+      api_app_id: 'A0PODWHY1',
+      type: 'event_callback',
+      event_id: 'Ev0TEST',
+      event_time: 1763640000,
+      event: { type: 'app_home_opened', user: 'U0ALICE', channel: 'D0ALICE', tab: 'home', event_ts: '1763640000.123000' },
+    });
+  });
+
+  it('sends an event as signed JSON that Bolt\'s verifier accepts', async () => {
+    const received: { body: string; headers: IncomingMessage['headers'] }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        received.push({ body, headers: request.headers });
+        response.end('');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+
+    const delivery = await sendEvent(url, { signingSecret: SECRET, slack, event: { type: 'app_home_opened', user: 'U0BOB', channel: 'D0BOB', tab: 'home' } });
+    const replayed = await deliver(url, delivery.sentBody, delivery.sentHeaders);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+
+    const first = received[0];
+    expect(delivery.status).toBe(200);
+    expect(replayed.status).toBe(200);
+    expect(first?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(first?.body ?? '{}')).toEqual(delivery.payload);
+    expect(verifiedByBolt(first?.body ?? '', { 'x-slack-signature': String(first?.headers['x-slack-signature']), 'x-slack-request-timestamp': String(first?.headers['x-slack-request-timestamp']) })).toBe(true);
   });
 });
