@@ -9,6 +9,9 @@ import { createLogger, type Logger } from '../../src/log.ts';
 import type { CommandJob } from '../../src/queue/jobs.ts';
 import { startSlackEmulator, type SlackEmulator } from '../../src/slack-emulator/server.ts';
 import { createSlackGateway, type SlackGateway } from '../../src/slack/gateway.ts';
+import { startAgent, type RunningAgent } from '../../src/agent/agent.ts';
+import { loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
+import { TEST_ENV, type SimCluster } from '../agent/support.ts';
 
 export const SIGNING_SECRET = 'gateway-test-signing-secret';
 
@@ -68,6 +71,73 @@ export async function startTestGateway(options: { clusters?: string[]; incidents
     jobs,
     logs,
     async close() {
+      await gateway.close();
+      if (!options.slack) await slack.close();
+    },
+  };
+}
+
+/**
+ * `podwhy agent` with Slack in one process, as src/cli/agent.ts wires it: the gateway first (its command side
+ * bound late to the agent's queue), the agent delivering through the gateway's notifier. One gateway can serve
+ * agents started one after the other (`bind`), so a test can use a fresh simulated cluster per case.
+ */
+export interface SingleProcess {
+  slack: SlackEmulator;
+  gateway: SlackGateway;
+  eventsUrl: string;
+  logs: CapturedLog;
+  bind(agent: RunningAgent | undefined): void;
+  startAgent(cluster: SimCluster, env?: Record<string, string>): Promise<RunningAgent>;
+  close(): Promise<void>;
+}
+
+export async function startSingleProcess(options: { clusterName?: string; slack?: SlackEmulator } = {}): Promise<SingleProcess> {
+  const slack = options.slack ?? (await startSlackEmulator({ rateLimits: false }));
+  const clusterName = options.clusterName ?? 'prod';
+  const logs = capturedLog('warn');
+  const bound: { agent?: RunningAgent | undefined } = {};
+  const agentOf = (): RunningAgent => {
+    if (!bound.agent) throw new Error('no agent bound');
+    return bound.agent;
+  };
+  const gateway = await createSlackGateway({
+    settings: httpSettings(slack),
+    log: logs.log,
+    clusters: [clusterName],
+    host: '127.0.0.1',
+    enqueueCommand: (job) => agentOf().queue.enqueue(job),
+    openIncidents: (cluster) => agentOf().incidents.listOpen(cluster),
+  });
+  const { port } = await gateway.start();
+  const agents: RunningAgent[] = [];
+  return {
+    slack,
+    gateway,
+    eventsUrl: `http://127.0.0.1:${port}/slack/events`,
+    logs,
+    bind(agent) {
+      bound.agent = agent;
+    },
+    async startAgent(cluster, env = {}) {
+      const config = loadConfig({ ...TEST_ENV, CLUSTER_NAME: clusterName, DEFAULT_CHANNEL: 'C0ALERTS', ...env });
+      const agent = await startAgent({
+        config,
+        log: logs.log,
+        notifier: gateway.notifier,
+        mode: 'agent',
+        kubeconfig: loadKubeconfig({ path: cluster.kubeconfigPath }),
+        now: () => cluster.clock.nowMs(),
+        withoutHttp: true,
+        tickMs: 50,
+      });
+      agents.push(agent);
+      bound.agent = agent;
+      return agent;
+    },
+    async close() {
+      await gateway.stopReceiving();
+      for (const agent of agents.splice(0)) await agent.stop({ timeoutMs: 5_000 });
       await gateway.close();
       if (!options.slack) await slack.close();
     },

@@ -252,7 +252,8 @@ export function renderReplyCommand(command: ReplyCommand, options: { issuedAt: n
       const healthy = answer.healthy ?? [];
       const [diagnosis] = answer.diagnoses;
       const [pod] = healthy;
-      if (answer.target === undefined && diagnosis && answer.diagnoses.length === 1 && healthy.length === 0) return renderPodWhy(diagnosis, request);
+      // One diagnosis and nothing else (a one-replica workload, a quota failure that leaves no Pod): the full message.
+      if (diagnosis && answer.diagnoses.length === 1 && healthy.length === 0) return renderPodWhy(diagnosis, request);
       if (answer.target === undefined && pod && answer.diagnoses.length === 0 && healthy.length === 1) return renderPodHealthy(pod, request);
       const results: PodResult[] = [...answer.diagnoses.map((d) => ({ kind: 'diagnosis' as const, diagnosis: d })), ...healthy.map((p) => ({ kind: 'healthy' as const, pod: p }))];
       return renderPodWhyMany(results, { ...request, target: answer.target ?? command.request?.commandText ?? '', ...(answer.total !== undefined && { total: answer.total }) });
