@@ -130,6 +130,7 @@ export async function startSingleProcess(options: { clusterName?: string; slack?
         now: () => cluster.clock.nowMs(),
         withoutHttp: true,
         tickMs: 50,
+        ...(config.REDIS_URL ? { queueOptions: { drainDelaySeconds: 1 } } : {}),
       });
       agents.push(agent);
       bound.agent = agent;
