@@ -137,4 +137,37 @@ describe('/pod why on a simulated cluster, single process', () => {
     expect(answer?.text).toContain(`Log of shop/${pod?.metadata.name ?? ''}`);
     expect(JSON.stringify(answer?.blocks)).toContain('```');
   });
+
+  it('asks back, listing the namespaces, when a name without -n is in several', async () => {
+    await withCluster((c) => {
+      c.sim.deployHealthy({ namespace: 'shop', name: 'web', replicas: 1 });
+      c.sim.deployHealthy({ namespace: 'staging', name: 'web', replicas: 1 });
+    });
+
+    await ask('why web', 'C0OPS', 'U0BOB');
+    const answer = await waitFor(() => p.slack.ephemerals({ user: 'U0BOB' }).filter((e) => e.text.includes('2 namespaces'))[0], 'the ambiguity answer');
+
+    expect(answer.text).toContain('shop/web');
+    expect(answer.text).toContain('staging/web');
+  });
+
+  it('answers "Show logs" on a diagnosis with that Pod\'s log tail in the thread, and refuses a forged button value ephemerally', async () => {
+    await withCluster((c) => c.sim.breakWorkload('container-exit.immediate', { namespace: 'shop', name: 'logs', replicas: 1 }));
+    const before = Date.now();
+    await ask('why deploy/logs -n shop');
+    const diagnosis = await waitFor(() => answersIn('C0OPS', before)[0], 'the diagnosis');
+    expect(JSON.stringify(diagnosis.blocks)).toContain('podwhy.show-logs');
+
+    const click = await sendBlockAction(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, userId: 'U0BOB', channelId: 'C0OPS', messageTs: diagnosis.ts, actionId: 'podwhy.show-logs' });
+    const logs = await waitFor(() => p.slack.thread('C0OPS', diagnosis.ts)[0], 'the log tail in the thread');
+    const forged = await sendBlockAction(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, userId: 'U0BOB', channelId: 'C0OPS', messageTs: diagnosis.ts, actionId: 'podwhy.show-logs', value: '{"v":1,"cluster":"prod","uid":"<!channel>"}' });
+    const refusal = await waitFor(() => p.slack.ephemerals({ user: 'U0BOB' }).find((e) => e.text.includes('not one podwhy can read')), 'the refusal');
+
+    expect(click.status).toBe(200);
+    expect(logs.text).toContain('Log of shop/');
+    expect(JSON.stringify(logs.blocks)).toContain('```');
+    expect(forged.status).toBe(200);
+    expect(refusal.via).toBe('response_url');
+    expect(p.slack.thread('C0OPS', diagnosis.ts)).toHaveLength(1);
+  });
 });
