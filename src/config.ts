@@ -43,14 +43,55 @@ export const Config = z.object({
   STORM_THRESHOLD_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   /** Whether one-click fixes that mutate the cluster (delete, force-delete, remove finalizer) are offered. */
   ACTIONS_ENABLED: z.stringbool().default(false),
+  /** The bot token (xoxb-…). Set: podwhy talks to Slack (the gateway runs in this process, or `podwhy gateway`). */
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, 'a bot token starts with xoxb-').optional(),
+  /** HTTP mode: verifies that requests come from Slack (Basic Information → Signing Secret). */
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  /** Socket Mode when set (an app-level token with connections:write, xapp-…): no public ingress needed. */
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-[A-Za-z0-9-]+$/, 'an app-level token starts with xapp-').optional(),
+  /** The Web API base URL; unset: Slack's own. Tests and the demo point it at the emulator. */
+  SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** HTTP mode: the port of Bolt's single endpoint /slack/events. */
+  SLACK_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /**
+   * `podwhy gateway` only: the clusters whose agents it sends commands to (their CLUSTER_NAMEs), comma-separated.
+   * Unset: the CLUSTER_NAME (one cluster). The first one answers commands without --cluster.
+   */
+  GATEWAY_CLUSTERS: commaList.pipe(z.array(ClusterName)),
+});
+
+/** Which way Slack reaches podwhy: the mode follows from the tokens (checked in loadConfig). */
+export type SlackSettings =
+  | { mode: 'socket'; botToken: string; appToken: string; apiUrl: string | undefined }
+  | { mode: 'http'; botToken: string; signingSecret: string; port: number; apiUrl: string | undefined };
+
+const ConfigWithSlack = Config.superRefine((config, ctx) => {
+  if (!config.SLACK_BOT_TOKEN) {
+    for (const key of ['SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const) {
+      if (config[key]) ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: `${key} is set but SLACK_BOT_TOKEN is not: Slack needs the bot token too` });
+    }
+    return;
+  }
+  if (!config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'SLACK_BOT_TOKEN is set, so Slack needs a mode: SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) is missing' });
+  }
 });
 export type Config = z.infer<typeof Config>;
+
+/** The Slack settings, or null when Slack is off (no SLACK_BOT_TOKEN): the console notifier then. */
+export function slackSettingsOf(config: Config): SlackSettings | null {
+  const { SLACK_BOT_TOKEN: botToken, SLACK_APP_TOKEN: appToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: apiUrl } = config;
+  if (!botToken) return null;
+  if (appToken) return { mode: 'socket', botToken, appToken, apiUrl };
+  if (signingSecret) return { mode: 'http', botToken, signingSecret, port: config.SLACK_PORT, apiUrl };
+  throw new PodwhyError('config-invalid', 'SLACK_BOT_TOKEN is set without SLACK_APP_TOKEN or SLACK_SIGNING_SECRET');
+}
 
 /** Parses the environment; throws PodwhyError('config-invalid') listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // `KEY=` lines (as in a copied .env.example) mean "unset", not "the empty string".
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const result = Config.safeParse(present);
+  const result = ConfigWithSlack.safeParse(present);
   if (!result.success) {
     throw new PodwhyError('config-invalid', `invalid configuration:\n${z.prettifyError(result.error)}`);
   }

@@ -9,6 +9,7 @@ export type { Logger };
 export const REDACTED_PATHS = [
   'token', '*.token', 'botToken', '*.botToken', 'SLACK_BOT_TOKEN', '*.SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', '*.SLACK_SIGNING_SECRET',
   'signingSecret', '*.signingSecret', 'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
+  'SLACK_APP_TOKEN', '*.SLACK_APP_TOKEN', 'appToken', '*.appToken', 'responseUrl', '*.responseUrl',
   'response_url', '*.response_url', 'REDIS_URL', '*.REDIS_URL', 'password', '*.password',
 ];
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, loadConfig } from '../src/config.ts';
+import { CONFIG_KEYS, loadConfig, slackSettingsOf } from '../src/config.ts';
 import { isPodwhyError } from '../src/errors.ts';
 import { createLogger } from '../src/log.ts';
 import { queueNameFor } from '../src/queue/jobs.ts';
@@ -90,5 +90,45 @@ describe('createLogger', () => {
 
     expect(written).toContain('[redacted]');
     for (const secret of ['secret-1', 'secret-2', 'secret-3', 'secret-4', 'secret-5']) expect(written).not.toContain(secret);
+  });
+});
+
+describe('Slack settings', () => {
+  it('leaves Slack off without a bot token', () => {
+    expect(slackSettingsOf(loadConfig({}))).toBeNull();
+  });
+
+  it('picks Socket Mode when an app token is set, HTTP mode with a signing secret', () => {
+    expect(slackSettingsOf(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-a', SLACK_APP_TOKEN: 'xapp-1-b' }))).toMatchObject({ mode: 'socket', appToken: 'xapp-1-b' });
+    expect(slackSettingsOf(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-a', SLACK_SIGNING_SECRET: 'secret-123', SLACK_PORT: '3100', SLACK_API_URL: 'http://127.0.0.1:9/api/' }))).toEqual({
+      mode: 'http', botToken: 'xoxb-1-a', signingSecret: 'secret-123', port: 3100, apiUrl: 'http://127.0.0.1:9/api/',
+    });
+  });
+
+  it('says which setting is missing when the bot token has no mode, and refuses a wrong token kind', () => {
+    const problem = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+
+    expect(problem({ SLACK_BOT_TOKEN: 'xoxb-1-a' })).toMatch(/SLACK_APP_TOKEN \(Socket Mode\) or SLACK_SIGNING_SECRET \(HTTP mode\) is missing/);
+    expect(problem({ SLACK_SIGNING_SECRET: 'secret-123' })).toContain('SLACK_BOT_TOKEN is not');
+    const wrongKinds = problem({ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_APP_TOKEN: 'xoxb-wrong' });
+    for (const part of ['SLACK_BOT_TOKEN', 'a bot token starts with xoxb-', 'SLACK_APP_TOKEN', 'an app-level token starts with xapp-']) expect(wrongKinds).toContain(part);
+  });
+
+  it('redacts every Slack secret and a response_url from log lines', () => {
+    const lines: string[] = [];
+    const log = createLogger({ destination: new Writable({ write: (chunk: Buffer, _e, done) => void (lines.push(chunk.toString()), done()) }) });
+
+    log.info({ config: { SLACK_BOT_TOKEN: 'xoxb-1-secret', SLACK_APP_TOKEN: 'xapp-1-secret', SLACK_SIGNING_SECRET: 'sign-secret' }, responseUrl: 'https://hooks.slack.com/commands/T/1/x', command: { response_url: 'https://hooks.slack.com/commands/T/2/y' } }, 'start');
+
+    const text = lines.join('');
+    for (const secret of ['xoxb-1-secret', 'xapp-1-secret', 'sign-secret', 'hooks.slack.com']) expect(text).not.toContain(secret);
+    expect(text).toContain('[redacted]');
   });
 });

@@ -33,6 +33,7 @@ import type { NotifyQueue } from '../queue/notify-queue.ts';
 import { windowsFrom, type StabilizationWindows } from '../cluster/candidates.ts';
 import { AlertSource } from '../cluster/alert-source.ts';
 import type { Diagnosis } from '../contract/diagnosis.ts';
+import { answerQuery } from '../cluster/answer-query.ts';
 import { startHealthServer, type HealthServer } from './http.ts';
 
 export type AgentMode = 'agent' | 'worker';
@@ -179,7 +180,13 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     }
   }
   await queue.startWorkers(
-    createDiagnoseProcessor({ cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis }),
+    createDiagnoseProcessor({
+      cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis,
+      commands: {
+        answer: (job) => answerQuery(job, { cache, collector, reader: clusterClient, watchedNamespaces: config.WATCH_NAMESPACES }),
+        reply: (command) => notify.enqueue(command),
+      },
+    }),
     { concurrency: config.WORKER_CONCURRENCY },
   );
   recorder.start();

@@ -10,6 +10,7 @@ commands:
   why POD              diagnose a Pod of a live cluster through your kubeconfig
   agent                watch a cluster and raise incidents (the single-process default)
   worker               run diagnosis workers only (needs REDIS_URL)
+  gateway              the Slack gateway alone (Slack settings + REDIS_URL, no kubeconfig)
 `;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
@@ -24,6 +25,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   worker: async () => {
     const { agentCommand } = await import('./agent.ts');
     return (argv, io) => agentCommand('worker', argv, io, { env: processEnvironment(), stopSignal: stopSignal() });
+  },
+  gateway: async () => {
+    const { gatewayCommand } = await import('./gateway.ts');
+    return (argv, io) => gatewayCommand(argv, io, { env: processEnvironment(), stopSignal: stopSignal() });
   },
 };
 

@@ -143,10 +143,47 @@ export interface ReplyTarget {
   user?: string;
 }
 
-/** The answer to `/pod why …` (or a button that asks a question): diagnoses, or why there are none. */
+/** A Pod `/pod why` found nothing wrong with: "No problems found", with its phase. */
+export interface HealthyPodRef {
+  namespace: string;
+  name: string;
+  uid?: string;
+  /** status.phase */
+  phase: string;
+  /** `2/2` containers ready. */
+  ready?: string;
+}
+
+/** The answer to `/pod why …` / `/pod logs …` (or a button that asks a question): diagnoses, a log tail, or why there are none. */
 export type ReplyAnswer =
-  | { kind: 'diagnoses'; diagnoses: Diagnosis[]; /** Which Pods were picked for a workload or a prefix. */ note?: string }
-  | { kind: 'error'; /** A PodwhyError code (src/errors.ts). */ code: string; message: string };
+  | {
+      kind: 'diagnoses';
+      diagnoses: Diagnosis[];
+      /** Which Pods were picked for a workload or a prefix. */
+      note?: string;
+      /** Pods of the answer that have no problem. */
+      healthy?: HealthyPodRef[];
+      /** Set when the query named several Pods (a workload, a prefix): what was asked, and how many Pods matched. */
+      target?: string;
+      total?: number;
+    }
+  | { kind: 'logs'; namespace: string; pod: string; container: string; previous: boolean; /** Redacted (src/contract/redact.ts), at most 50. */ lines: string[] }
+  | {
+      kind: 'error';
+      /** A PodwhyError code (src/errors.ts). */
+      code: string;
+      message: string;
+      /** pod-not-found / ambiguous: the closest names (`ns/name` when they span namespaces). */
+      suggestions?: string[];
+      namespace?: string;
+      name?: string;
+    };
+
+/** Who asked, and what they typed after `/pod` (shown under the answer). */
+export interface ReplyRequest {
+  requestedBy: string;
+  commandText: string;
+}
 
 /** Answer a person's command (issue 8 produces it; it is not tracked as an incident, so no markPosted). */
 export interface ReplyCommand {
@@ -156,6 +193,7 @@ export interface ReplyCommand {
   requestId: string;
   replyTo: ReplyTarget;
   answer: ReplyAnswer;
+  request?: ReplyRequest;
 }
 
 /**

@@ -89,10 +89,22 @@ export const WatchJob = z.strictObject({
 });
 export type WatchJob = z.infer<typeof WatchJob>;
 
-/** `/pod why …` from a person: answered in `replyTo`. */
+/** A container name: a DNS-1123 label. */
+export const ContainerName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a container name is a DNS-1123 label');
+
+/** `/pod why …` or `/pod logs …` from a person (or a read-only button): answered in `replyTo`. */
 export const CommandJob = z.strictObject({
   trigger: z.literal('command'),
   cluster: ClusterName,
+  /** why (also when absent): diagnose; logs: the redacted tail of one container. */
+  verb: z.enum(['why', 'logs']).optional(),
+  /** logs: which container (default: the one that crashed, else the first). */
+  container: ContainerName.optional(),
+  /** logs: the previous (crashed) run, as `kubectl logs --previous`. */
+  previous: z.boolean().optional(),
+  /** Who asked (a Slack user id) and what they typed after `/pod`: shown under the answer; not a secret. */
+  requestedBy: z.string().regex(/^[A-Z0-9]{1,32}$/, 'a Slack user id').optional(),
+  commandText: z.string().max(600).optional(),
   /** Absent when the query names no namespace and the channel maps to none. */
   namespace: Namespace.optional(),
   subject: z.discriminatedUnion('kind', [PodSubjectRef, WorkloadSubjectRef, QuerySubjectRef]),

@@ -101,10 +101,22 @@ const PodCounts = z.looseObject({ failing: z.number(), healthy: z.number(), gone
 
 const incidentPart = { incident: Incident, diagnosis: Diagnosis, pods: PodCounts };
 
+const HealthyPodRef = z.looseObject({ namespace: Text, name: Text, uid: Text.optional(), phase: Text, ready: Text.optional() });
+
 const ReplyAnswer = z.discriminatedUnion('kind', [
-  z.looseObject({ kind: z.literal('diagnoses'), diagnoses: z.array(Diagnosis), note: Text.optional() }),
-  z.looseObject({ kind: z.literal('error'), code: Text.min(1), message: Text }),
+  z.looseObject({
+    kind: z.literal('diagnoses'),
+    diagnoses: z.array(Diagnosis),
+    note: Text.optional(),
+    healthy: z.array(HealthyPodRef).optional(),
+    target: Text.optional(),
+    total: z.number().int().nonnegative().optional(),
+  }),
+  z.looseObject({ kind: z.literal('logs'), namespace: Text, pod: Text, container: Text, previous: z.boolean(), lines: z.array(Text).max(200) }),
+  z.looseObject({ kind: z.literal('error'), code: Text.min(1), message: Text, suggestions: z.array(Text).optional(), namespace: Text.optional(), name: Text.optional() }),
 ]);
+
+const ReplyRequest = z.looseObject({ requestedBy: z.string().regex(/^[A-Z0-9]{1,32}$/), commandText: Text });
 
 export const NotifyJob = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('open'), ...incidentPart }),
@@ -112,7 +124,7 @@ export const NotifyJob = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('reopen'), ...incidentPart, target: PostedMessage }),
   z.looseObject({ type: z.literal('resolve'), ...incidentPart, target: PostedMessage }),
   z.looseObject({ type: z.literal('digest'), digest: Digest, target: PostedMessage.optional() }),
-  z.looseObject({ type: z.literal('reply'), cluster: ClusterName, requestId: RequestId, replyTo: ReplyTo, answer: ReplyAnswer }),
+  z.looseObject({ type: z.literal('reply'), cluster: ClusterName, requestId: RequestId, replyTo: ReplyTo, answer: ReplyAnswer, request: ReplyRequest.optional() }),
 ]);
 
 /**

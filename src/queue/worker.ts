@@ -8,6 +8,7 @@ import type { Pod, Workload } from '../contract/k8s.ts';
 import type { PodSnapshot, Snapshot, WorkloadSnapshot } from '../contract/snapshot.ts';
 import { diagnose } from '../diagnosis/engine.ts';
 import { countDiagnosis, type AgentMetrics } from '../metrics.ts';
+import type { ReplyAnswer, ReplyCommand } from '../contract/incident.ts';
 import type { DiagnoseProcessor, ProcessorContext } from './diagnosis-queue.ts';
 import type { CommandJob, DiagnoseJob, RediagnoseJob, WatchJob } from './jobs.ts';
 
@@ -39,6 +40,14 @@ export interface DiagnoseWorkerDeps {
   now: () => number;
   /** Called with each diagnosis (the demo prints progress from it). */
   onDiagnosis?: ((diagnosis: Diagnosis) => void) | undefined;
+  /** Answers `/pod why|logs` (src/cluster/answer-query.ts) and hands the reply to the notify queue; absent: command jobs are refused. */
+  commands?: CommandAnswering | undefined;
+}
+
+export interface CommandAnswering {
+  answer(job: CommandJob): Promise<ReplyAnswer>;
+  /** The notify queue's enqueue: the reply travels like every other notification. */
+  reply(command: ReplyCommand): Promise<void>;
 }
 
 /** Owner kinds the informers cache (src/cluster/cache.ts RESOURCES): a Pod's chain through them should be complete. */
@@ -51,8 +60,8 @@ const OWNER_WAIT_ATTEMPTS = 3;
  * - watch: a candidate came due on the watch side; the diagnosis goes to its incident, and the latency from
  *   the job's enqueue to here is observed;
  * - rediagnose: the "re-diagnose" button; the diagnosis goes to its incident like a watch job's;
- * - command: `/pod why` from a person. Its answer is a `reply` notify command (issue 8, the Slack gateway);
- *   until then nothing produces command jobs, and a person's question opens no incident.
+ * - command: `/pod why|logs` from a person. Its answer is a `reply` notify command; a person's question
+ *   never records into an incident.
  */
 export async function processDiagnoseJob(job: DiagnoseJob, ctx: ProcessorContext | undefined, deps: DiagnoseWorkerDeps): Promise<void> {
   if (job.cluster !== deps.cluster) throw new Error(`job for cluster ${job.cluster} reached the worker of ${deps.cluster}`);
@@ -66,7 +75,7 @@ export async function processDiagnoseJob(job: DiagnoseJob, ctx: ProcessorContext
       await diagnoseIntoIncident(job, ctx, deps);
       return;
     case 'command':
-      return answerCommand(job);
+      return answerCommand(job, deps);
   }
 }
 
@@ -103,8 +112,21 @@ async function diagnoseIntoIncident(job: WatchJob | RediagnoseJob, ctx: Processo
   return true;
 }
 
-async function answerCommand(_job: CommandJob): Promise<void> {
-  // Issue 8 resolves the query on this cluster's cache, diagnoses, and enqueues a `reply` notify command.
+async function answerCommand(job: CommandJob, deps: DiagnoseWorkerDeps): Promise<void> {
+  if (!deps.commands) throw new Error(`command job ${job.requestId} reached a worker that does not answer commands`);
+  const answer = await deps.commands.answer(job);
+  deps.metrics.jobs.inc({ cluster: deps.cluster, outcome: 'completed' });
+  for (const diagnosis of answer.kind === 'diagnoses' ? answer.diagnoses : []) {
+    deps.metrics.diagnoses.inc({ cluster: deps.cluster, scenario: diagnosis.scenario, cause: diagnosis.cause });
+  }
+  await deps.commands.reply({
+    type: 'reply',
+    cluster: job.cluster,
+    requestId: job.requestId,
+    replyTo: job.replyTo,
+    answer,
+    ...(job.requestedBy !== undefined && { request: { requestedBy: job.requestedBy, commandText: job.commandText ?? '' } }),
+  });
 }
 
 /** Whether the Pod's controller chain leads to an owner of a cached kind that the cache does not hold (yet). */

@@ -314,6 +314,14 @@ const usersInfo: MethodHandler = (args, context) => {
   };
 };
 
+/** https://docs.slack.dev/reference/methods/bots.info: a bot's app_id (auth.test does not say which app a bot token is). */
+const botsInfo: MethodHandler = (args, context) => {
+  const { identity } = context.workspace;
+  const botId = stringArg(args, 'bot');
+  if (botId !== undefined && botId !== identity.botId) return fail('bot_not_found');
+  return { ok: true, bot: { id: identity.botId, deleted: false, name: identity.botName, app_id: identity.appId, user_id: identity.botUserId } };
+};
+
 const conversationsInfo: MethodHandler = (args, context) => {
   const channelId = stringArg(args, 'channel');
   const channel = channelId === undefined ? undefined : context.workspace.channel(channelId);
@@ -367,6 +375,7 @@ export const WEB_API_METHODS: Readonly<Record<string, MethodHandler>> = {
   'views.open': viewsOpen,
   'views.update': viewsUpdate,
   'users.info': usersInfo,
+  'bots.info': botsInfo,
   'conversations.info': conversationsInfo,
   'conversations.join': conversationsJoin,
 };

@@ -10,6 +10,7 @@
  * `ns/kind/name` or a Pod-name prefix; `/pod <target>` alone is read as `/pod why <target>`.
  */
 import { ClusterName, Namespace, QuerySubjectRef } from '../queue/jobs.ts';
+import { POD_COMMAND_SYNTAX } from './render/command.ts';
 
 export type PodCommand =
   | { verb: 'why'; target: string; namespace?: string; cluster?: string }
@@ -19,12 +20,8 @@ export type PodCommand =
 
 export type PodCommandParse = { ok: true; command: PodCommand } | { ok: false; error: string; usage: string };
 
-export const POD_USAGE = [
-  '/pod why <pod|namespace/pod|deploy/name|prefix> [-n namespace] [--cluster name]',
-  '/pod logs <pod> [-c container] [--previous] [-n namespace] [--cluster name]',
-  '/pod list [-n namespace] [--cluster name]',
-  '/pod help',
-].join('\n');
+/** Every subcommand's syntax, one per line: the same text /pod help shows (src/slack/render/command.ts). */
+export const POD_USAGE = Object.values(POD_COMMAND_SYNTAX).join('\n');
 
 /** Slack escapes these three in command text (api.slack.com/reference/surfaces/formatting#escaping). */
 const SLACK_ENTITIES: Readonly<Record<string, string>> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };

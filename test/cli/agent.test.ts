@@ -8,6 +8,7 @@ import { createClusterSimulator } from '../../src/sim/kit/cluster-simulator.ts';
 import { createSimClock } from '../../src/sim/kit/clock.ts';
 import { ObjectStore } from '../../src/sim/store.ts';
 import { captureIo } from '../support/cli.ts';
+import { freePort } from '../support/free-port.ts';
 import { parseExposition, sampleValue } from '../support/prometheus-text.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'podwhy-agent-cli-'));
@@ -77,13 +78,15 @@ describe('podwhy agent', () => {
     let stop!: (signal: string) => void;
     const stopSignal = new Promise<string>((resolve) => (stop = resolve));
 
+    // A free port, not a fixed one: test files run in parallel (and other engineers' tests on this machine).
+    const port = await freePort();
     const running = agentCommand('agent', ['--kubeconfig', kubeconfig, '--cluster', 'test'], io, {
-      env: { HTTP_PORT: '39464', LOG_LEVEL: 'silent', STABILIZE_SECONDS: '1' },
+      env: { HTTP_PORT: String(port), LOG_LEVEL: 'silent', STABILIZE_SECONDS: '1' },
       stopSignal,
     });
     await waitFor(() => io.out.includes('oom.container-limit'));
-    const ready = await fetch('http://127.0.0.1:39464/readyz');
-    const metrics = parseExposition(await (await fetch('http://127.0.0.1:39464/metrics')).text());
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    const metrics = parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
     stop('SIGTERM');
     const code = await running;
 
@@ -94,6 +97,6 @@ describe('podwhy agent', () => {
     expect(sampleValue(metrics, 'podwhy_alert_latency_seconds_count', { cluster: 'test' })).toBeGreaterThanOrEqual(1);
     expect(sampleValue(metrics, 'process_resident_memory_bytes', { cluster: 'test' })).toBeGreaterThan(0);
     expect(code).toBe(0);
-    await expect(fetch('http://127.0.0.1:39464/healthz')).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 });

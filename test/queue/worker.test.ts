@@ -4,6 +4,7 @@ import type { PodSnapshot, WorkloadSnapshot } from '../../src/contract/snapshot.
 import { IncidentManager } from '../../src/incidents/manager.ts';
 import { MemoryIncidentStore } from '../../src/incidents/memory-store.ts';
 import { IncidentRecorder } from '../../src/incidents/recorder.ts';
+import { diagnose } from '../../src/diagnosis/engine.ts';
 import { createLogger } from '../../src/log.ts';
 import { createAgentMetrics, seriesValue } from '../../src/metrics.ts';
 import { ConsoleNotifier } from '../../src/notify/console-notifier.ts';
@@ -61,6 +62,14 @@ async function setup(options: { ownersCached?: boolean } = {}) {
     incidents: recorder,
     metrics,
     now: () => T0,
+    commands: {
+      // The agent answers with src/cluster/answer-query.ts (test/slack/pod-why-every-cause.test.ts); here the real engine on the fixture.
+      answer: async () => {
+        const diagnosis = diagnose(pod);
+        return diagnosis ? { kind: 'diagnoses', diagnoses: [diagnosis] } : { kind: 'error', code: 'internal', message: 'no diagnosis' };
+      },
+      reply: (command) => notify.enqueue(command),
+    },
   };
   return { deps, manager, metrics, delivered, printed };
 }
@@ -103,17 +112,22 @@ describe('processDiagnoseJob', () => {
     expect((await manager.listOpen('prod')).map((i) => i.id)).toEqual([INCIDENT_ID]);
   });
 
-  it('refuses a job of another cluster, and opens no incident for a person\'s command', async () => {
+  it('refuses a job of another cluster; answers a person\'s command with a reply and opens no incident', async () => {
     const { deps, manager, delivered } = await setup();
     const command: DiagnoseJob = {
       trigger: 'command', cluster: 'prod', namespace: 'shop', subject: { kind: 'Pod', name: pod.pod.metadata.name, uid: podUid },
-      requestId: 'trigger-1', replyTo: { channel: 'C0123ABC' }, enqueuedAt: FIXTURE_NOW,
+      requestId: 'trigger-1', requestedBy: 'U0ALICE', commandText: 'why x', replyTo: { channel: 'C0123ABC' }, enqueuedAt: FIXTURE_NOW,
     };
 
     await expect(processDiagnoseJob(watchJob({ cluster: 'stage' }), { attempt: 1, jobId: 'a' }, deps)).rejects.toThrow('stage');
     await processDiagnoseJob(command, { attempt: 1, jobId: 'b' }, deps);
+    const { commands: _, ...withoutCommands } = deps;
+    const refused = await processDiagnoseJob(command, { attempt: 1, jobId: 'c' }, withoutCommands).catch((error: unknown) => error);
 
-    expect(delivered).toEqual([]);
+    expect(delivered).toMatchObject([
+      { type: 'reply', cluster: 'prod', requestId: 'trigger-1', replyTo: { channel: 'C0123ABC' }, request: { requestedBy: 'U0ALICE', commandText: 'why x' }, answer: { kind: 'diagnoses', diagnoses: [{ cause: 'dependency.secret' }] } },
+    ]);
     expect(await manager.listOpen('prod')).toEqual([]);
+    expect(refused).toBeInstanceOf(Error);
   });
 });

@@ -3,6 +3,7 @@
  * person can act on. Pure; the handler decides whether an answer is ephemeral.
  */
 import type { Diagnosis } from '../../contract/diagnosis.ts';
+import type { ReplyCommand } from '../../contract/incident.ts';
 import { redactSecrets } from '../../contract/redact.ts';
 import { slackActionId, tryEncodeActionValue, type ActionValueSigner } from '../action-value.ts';
 import { button, context, draft, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
@@ -16,7 +17,7 @@ import { diagnosisMetadata, subjectMetadata } from './metadata.ts';
 export const POD_COMMAND_SYNTAX = {
   why: '/pod why POD | NAMESPACE/POD | KIND/NAME | PREFIX [-n NAMESPACE] [--cluster CLUSTER]',
   logs: '/pod logs POD [-n NAMESPACE] [-c CONTAINER] [--previous] [--cluster CLUSTER]',
-  list: '/pod list [--cluster CLUSTER]',
+  list: '/pod list [-n NAMESPACE] [--cluster CLUSTER]',
   help: '/pod help',
 } as const;
 export type PodSubcommand = keyof typeof POD_COMMAND_SYNTAX;
@@ -224,4 +225,54 @@ export function renderPodHelp(): SlackMessage {
     text: 'podwhy: /pod why, /pod logs, /pod list, /pod help',
     blocks: [draft(section('*podwhy* tells you why a Pod is broken and what to do about it.'), 'essential'), ...listSections('', items, 'essential', MAX_SECTION_TEXT)],
   });
+}
+
+/** Error codes whose answer is the usage text plus what was wrong. */
+const USAGE_LIKE_CODES = new Set(['bad-input', 'ambiguous']);
+
+/**
+ * A reply notify command (the agent's answer to `/pod why|logs`) as a Slack message: one diagnosis, a healthy
+ * Pod, several Pods, a log tail, or an error a person can act on.
+ */
+export function renderReplyCommand(command: ReplyCommand, options: { issuedAt: number; sign?: ActionValueSigner | undefined }): SlackMessage {
+  const request: PodWhyRequest = {
+    cluster: command.cluster,
+    requestedBy: command.request?.requestedBy ?? '',
+    commandText: command.request?.commandText ?? '',
+    issuedAt: options.issuedAt,
+    sign: options.sign,
+  };
+  const { answer } = command;
+  switch (answer.kind) {
+    case 'logs':
+      return renderPodLogs(answer, request);
+    case 'error':
+      return renderPodCommandError(commandErrorOf(answer), request);
+    case 'diagnoses': {
+      const healthy = answer.healthy ?? [];
+      const [diagnosis] = answer.diagnoses;
+      const [pod] = healthy;
+      // One diagnosis and nothing else (a one-replica workload, a quota failure that leaves no Pod): the full message.
+      if (diagnosis && answer.diagnoses.length === 1 && healthy.length === 0) return renderPodWhy(diagnosis, request);
+      if (answer.target === undefined && pod && answer.diagnoses.length === 0 && healthy.length === 1) return renderPodHealthy(pod, request);
+      const results: PodResult[] = [...answer.diagnoses.map((d) => ({ kind: 'diagnosis' as const, diagnosis: d })), ...healthy.map((p) => ({ kind: 'healthy' as const, pod: p }))];
+      return renderPodWhyMany(results, { ...request, target: answer.target ?? command.request?.commandText ?? '', ...(answer.total !== undefined && { total: answer.total }) });
+    }
+  }
+}
+
+function commandErrorOf(answer: Extract<ReplyCommand['answer'], { kind: 'error' }>): PodCommandError {
+  switch (answer.code) {
+    case 'pod-not-found':
+      return { code: 'pod-not-found', namespace: answer.namespace || 'any watched namespace', name: answer.name ?? '', suggestions: answer.suggestions ?? [] };
+    case 'namespace-not-found':
+      return { code: 'namespace-not-found', namespace: answer.namespace ?? '', suggestions: answer.suggestions };
+    case 'api-unreachable':
+      return { code: 'api-unreachable', server: 'of this cluster', detail: answer.message };
+    default: {
+      const names = answer.suggestions && answer.suggestions.length > 0 ? ` Did you mean: ${answer.suggestions.slice(0, 5).join(', ')}?` : '';
+      if (USAGE_LIKE_CODES.has(answer.code)) return { code: 'usage', problem: `${answer.message}.${names}`, subcommand: 'why' };
+      return { code: 'usage', problem: `${answer.message}${names}` };
+    }
+  }
 }

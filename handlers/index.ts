@@ -1,0 +1,22 @@
+/**
+ * Registers every Bolt listener of the gateway. Listeners stay thin (parse, ack, delegate); the work lives in
+ * src/slack (commands.ts, button-requests.ts) and the renderers.
+ */
+import type { App } from '@slack/bolt';
+import type { ButtonRequests } from '../src/slack/button-requests.ts';
+import type { PodCommands } from '../src/slack/commands.ts';
+import { registerRediagnoseButton } from './actions/rediagnose.ts';
+import { registerShowLogsButton } from './actions/show-logs.ts';
+import { registerPodCommand } from './commands/pod.ts';
+
+export interface HandlerDeps {
+  commands: PodCommands;
+  buttons: ButtonRequests;
+}
+
+export function registerHandlers(app: App, deps: HandlerDeps): void {
+  registerPodCommand(app, deps);
+  registerShowLogsButton(app, deps);
+  registerRediagnoseButton(app, deps);
+  // App Home (issue 8, item 7) arrives from the routing branch: registerAppHome(app, deps) from ./events/app-home.ts goes here.
+}

@@ -1,0 +1,89 @@
+/**
+ * Composition root of the Slack gateway (docs/architecture.md, "Processes"): the Bolt app with its listeners,
+ * the Slack notifier for incident messages and the replier for command answers (one pacer for both), and the
+ * command side that turns `/pod` into jobs. It holds Slack tokens only: cluster access is the agents'. Two
+ * ways to run it:
+ * - in `podwhy agent` (single process): commands go to the agent's in-process queue, and the agent delivers
+ *   its notify commands through `notifier`;
+ * - as `podwhy gateway` (scaled out): commands go to each cluster's BullMQ queue, and the gateway consumes the
+ *   BullMQ notify queue itself (src/cli/gateway.ts).
+ * Stop order: the Bolt receiver first (no new requests), then the caller's queues, then the notifier.
+ */
+import { registerHandlers } from '../../handlers/index.ts';
+import type { SlackSettings } from '../config.ts';
+import type { Incident, NotifyCommand, PostedMessage } from '../contract/incident.ts';
+import type { Logger } from '../log.ts';
+import { SlackPacer, type PacingSettings } from '../notify/channel-pacer.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { SlackNotifier } from '../notify/slack-notifier.ts';
+import { SlackReplier } from '../notify/slack-replier.ts';
+import type { CommandJob } from '../queue/jobs.ts';
+import { createSlackApp, type SlackApp } from './app.ts';
+import { ButtonRequests } from './button-requests.ts';
+import { PodCommands } from './commands.ts';
+import { ResponseUrls, SeenRequests } from './response-urls.ts';
+
+export interface SlackGatewayOptions {
+  settings: SlackSettings;
+  log: Logger;
+  /** The clusters served; the first answers `/pod` without --cluster. */
+  clusters: readonly string[];
+  /** Puts a command job on its cluster's diagnosis queue (called after the ack). */
+  enqueueCommand(job: CommandJob): Promise<unknown>;
+  /** Open incidents of a cluster, for /pod list. */
+  openIncidents(cluster: string): Promise<Incident[]>;
+  /** HTTP mode: the interface to listen on. */
+  host?: string;
+  pacing?: Partial<PacingSettings>;
+  /** Called when a new incident parent is posted, before its thread reply (markPosted early). */
+  onParentPosted?: (command: NotifyCommand, posted: PostedMessage) => Promise<void>;
+}
+
+export interface SlackGateway {
+  slack: SlackApp;
+  /** Delivers every notify command: incident messages and digests (SlackNotifier), replies (SlackReplier). */
+  notifier: Notifier;
+  /** Starts taking Slack requests; HTTP mode: the port. */
+  start(): Promise<{ port?: number }>;
+  /** Stops taking requests (the receiver); call close() after the queues that deliver through `notifier`. */
+  stopReceiving(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createSlackGateway(options: SlackGatewayOptions): Promise<SlackGateway> {
+  const { log } = options;
+  const slack = await createSlackApp({ settings: options.settings, log, ...(options.host !== undefined && { host: options.host }) });
+  const pacer = new SlackPacer(options.pacing ? { settings: options.pacing } : {});
+  const incidentNotifier = new SlackNotifier({ client: slack.client, log, pacer, ...(options.onParentPosted && { onParentPosted: options.onParentPosted }) });
+  const responseUrls = new ResponseUrls();
+  const seen = new SeenRequests();
+  const replier = new SlackReplier({ client: slack.client, pacer, responseUrls, log });
+  const commands = new PodCommands({ clusters: options.clusters, enqueue: options.enqueueCommand, openIncidents: options.openIncidents, replier, responseUrls, seen, log });
+  const buttons = new ButtonRequests({ clusters: options.clusters, enqueue: options.enqueueCommand, responseUrls, seen, log });
+  registerHandlers(slack.app, { commands, buttons });
+
+  const notifier: Notifier = {
+    deliver: (command) => (command.type === 'reply' ? replier.deliver(command) : incidentNotifier.deliver(command)),
+  };
+  let receiving = false;
+  const stopReceiving = async (): Promise<void> => {
+    if (!receiving) return;
+    receiving = false;
+    await slack.stop();
+  };
+  return {
+    slack,
+    notifier,
+    async start() {
+      const started = await slack.start();
+      receiving = true;
+      log.info({ mode: options.settings.mode, port: started.port, clusters: options.clusters }, 'Slack gateway listening');
+      return started;
+    },
+    stopReceiving,
+    async close() {
+      await stopReceiving();
+      await incidentNotifier.close();
+    },
+  };
+}
