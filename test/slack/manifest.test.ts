@@ -35,6 +35,10 @@ const METHOD_SCOPES: Readonly<Record<string, Requirement>> = {
   'views.push': { none: true },
   'auth.test': { none: true },
   'users.info': { allOf: ['users:read'] },
+  // https://docs.slack.dev/reference/methods/bots.info: bot tokens need users:read.
+  'bots.info': { allOf: ['users:read'] },
+  // https://docs.slack.dev/reference/methods/users.setPresence
+  'users.setPresence': { allOf: ['users:write'] },
   'users.lookupByEmail': { allOf: ['users:read.email'] },
   // channels:read for public channels, groups:read for private ones, im:read / mpim:read for DMs.
   'conversations.info': { anyOf: ['channels:read', 'groups:read', 'im:read', 'mpim:read'] },
@@ -148,18 +152,18 @@ describe('deploy/slack-app-manifest.yaml scopes', () => {
 
   it('would fail for a call to a method the manifest does not cover, or one it does not know', () => {
     const added = methodsCalledIn([
-      'await app.client.users.info({ user });',
+      'await app.client.users.setPresence({ presence });',
       "await web.apiCall('reactions.add', { name: 'eyes' });",
       'await this.#client.admin.conversations.archive({ channel });',
       'await say({ text });',
       'cache.pods.get(uid); client.views.publish({ user_id, view });',
     ].join('\n'));
 
-    expect(added.sort()).toEqual(['admin.conversations.archive', 'chat.postMessage', 'reactions.add', 'users.info', 'views.publish']);
+    expect(added.sort()).toEqual(['admin.conversations.archive', 'chat.postMessage', 'reactions.add', 'users.setPresence', 'views.publish']);
     expect(uncovered(added.sort(), declared)).toEqual([
       'admin.conversations.archive: not in METHOD_SCOPES (look up its scopes and add it)',
       'reactions.add: needs reactions:write',
-      'users.info: needs users:read',
+      'users.setPresence: needs users:write',
     ]);
   });
 });
