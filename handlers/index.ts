@@ -3,20 +3,23 @@
  * src/slack (commands.ts, button-requests.ts) and the renderers.
  */
 import type { App } from '@slack/bolt';
+import type { AppHomePublisher } from '../src/slack/app-home.ts';
 import type { ButtonRequests } from '../src/slack/button-requests.ts';
 import type { PodCommands } from '../src/slack/commands.ts';
 import { registerRediagnoseButton } from './actions/rediagnose.ts';
 import { registerShowLogsButton } from './actions/show-logs.ts';
 import { registerPodCommand } from './commands/pod.ts';
+import { registerAppHome } from './events/app-home.ts';
 
 export interface HandlerDeps {
   commands: PodCommands;
   buttons: ButtonRequests;
+  publisher: AppHomePublisher;
 }
 
 export function registerHandlers(app: App, deps: HandlerDeps): void {
   registerPodCommand(app, deps);
   registerShowLogsButton(app, deps);
   registerRediagnoseButton(app, deps);
-  // App Home (issue 8, item 7) arrives from the routing branch: registerAppHome(app, deps) from ./events/app-home.ts goes here.
+  registerAppHome(app, deps);
 }

@@ -33,6 +33,8 @@ export const Config = z.object({
   /** Namespace → channel routes, e.g. `shop=C0SHOP,team-a-*=C0TEAMA`; unmatched namespaces go to DEFAULT_CHANNEL. */
   CHANNEL_ROUTES: commaList,
   DEFAULT_CHANNEL: z.string().default('alerts'),
+  /** Channel → least severity it takes (warning | critical), e.g. `C0OPS=critical`; unlisted channels take all. */
+  CHANNEL_MIN_SEVERITY: z.string().default(''),
   /** How long a candidate failure must persist before it is diagnosed (per-scenario windows derive from it). */
   STABILIZE_SECONDS: seconds(60),
   /** An incident whose Pods are all healthy or gone this long is resolved. */

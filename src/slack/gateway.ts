@@ -18,6 +18,7 @@ import type { Notifier } from '../notify/notifier.ts';
 import { SlackNotifier } from '../notify/slack-notifier.ts';
 import { SlackReplier } from '../notify/slack-replier.ts';
 import type { CommandJob } from '../queue/jobs.ts';
+import { AppHomePublisher } from './app-home.ts';
 import { createSlackApp, type SlackApp } from './app.ts';
 import { ButtonRequests } from './button-requests.ts';
 import { PodCommands } from './commands.ts';
@@ -60,10 +61,17 @@ export async function createSlackGateway(options: SlackGatewayOptions): Promise<
   const replier = new SlackReplier({ client: slack.client, pacer, responseUrls, log });
   const commands = new PodCommands({ clusters: options.clusters, enqueue: options.enqueueCommand, openIncidents: options.openIncidents, replier, responseUrls, seen, log });
   const buttons = new ButtonRequests({ clusters: options.clusters, enqueue: options.enqueueCommand, responseUrls, seen, log });
-  registerHandlers(slack.app, { commands, buttons });
+  // The Home tab lists open incidents: published when a user opens it and re-published (rate-limited) on change.
+  const publisher = new AppHomePublisher({ client: slack.client, incidents: { listOpen: options.openIncidents }, clusters: options.clusters, log });
+  registerHandlers(slack.app, { commands, buttons, publisher });
 
   const notifier: Notifier = {
-    deliver: (command) => (command.type === 'reply' ? replier.deliver(command) : incidentNotifier.deliver(command)),
+    async deliver(command) {
+      if (command.type === 'reply') return replier.deliver(command);
+      const posted = await incidentNotifier.deliver(command);
+      publisher.onIncidentsChanged();
+      return posted;
+    },
   };
   let receiving = false;
   const stopReceiving = async (): Promise<void> => {
@@ -83,6 +91,7 @@ export async function createSlackGateway(options: SlackGatewayOptions): Promise<
     stopReceiving,
     async close() {
       await stopReceiving();
+      publisher.stop();
       await incidentNotifier.close();
     },
   };

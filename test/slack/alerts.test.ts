@@ -77,3 +77,35 @@ describe('incident alerts in Slack, single process', () => {
     expect(p.slack.calls('chat.postMessage').filter((c) => c.args['thread_ts'] === undefined)).toHaveLength(1);
   });
 });
+
+describe('routing in Slack, single process', () => {
+  it('posts to the channel a Namespace names in podwhy.io/channel, over CHANNEL_ROUTES', async () => {
+    const { p, cluster } = await start();
+    cluster.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', annotations: { 'podwhy.io/channel': 'C0ALERTS' } } });
+    const agent = await p.startAgent(cluster, ROUTES);
+
+    cluster.sim.breakWorkload('container-exit.immediate', { namespace: 'shop', name: 'api', replicas: 1 });
+    await settle(cluster, agent);
+    const parent = await waitFor(() => parents(p, 'C0ALERTS')[0], 'the incident parent in the annotated channel');
+
+    expect(parent.metadata).toMatchObject({ event_payload: { namespace: 'shop', cause: 'container-exit.immediate' } });
+    expect(parents(p, 'C0OPS')).toEqual([]);
+  });
+
+  it('keeps a warning out of a channel whose minimum severity is critical, and still posts critical ones there', async () => {
+    const { p, cluster } = await start();
+    const agent = await p.startAgent(cluster, { ...ROUTES, CHANNEL_MIN_SEVERITY: 'C0OPS=critical' });
+
+    cluster.sim.breakWorkload('readiness-probe.failed', { namespace: 'shop', name: 'web', replicas: 1 });
+    cluster.sim.breakWorkload('container-exit.immediate', { namespace: 'shop', name: 'api', replicas: 1 });
+    for (let i = 0; i < 4; i++) {
+      cluster.sim.advance(30);
+      await settle(cluster, agent);
+    }
+    const critical = await waitFor(() => parents(p, 'C0OPS').find((m) => JSON.stringify(m.metadata).includes('container-exit.immediate')), 'the critical incident');
+
+    expect(critical).toBeDefined();
+    expect(parents(p, 'C0OPS').filter((m) => JSON.stringify(m.metadata).includes('readiness-probe'))).toEqual([]);
+    expect(parents(p, 'C0ALERTS')).toEqual([]);
+  });
+});
