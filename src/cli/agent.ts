@@ -17,6 +17,10 @@ export interface AgentCommandDeps {
   env: NodeJS.ProcessEnv;
   /** Resolves when the process is asked to stop (SIGTERM/SIGINT). */
   stopSignal: Promise<string>;
+  /** Resolves with a fatal error raised after start (an uncaught exception, an unhandled rejection). */
+  fatal?: Promise<unknown>;
+  /** How long a stop may take in all before the command returns anyway (default 25 s: workers get 20 s). */
+  stopTimeoutMs?: number;
 }
 
 export async function agentCommand(mode: AgentMode, argv: string[], io: CliIo, deps: AgentCommandDeps): Promise<number> {
@@ -50,19 +54,43 @@ export async function agentCommand(mode: AgentMode, argv: string[], io: CliIo, d
   }
   const log = createLogger({ level: config.LOG_LEVEL });
   const notifier = new ConsoleNotifier({ out: { write: (text: string) => io.stdout(text) } });
+  // A signal or a fatal error ends the run at any point, start-up included (issue 13: a SIGTERM during the first
+  // sync used to wait for the sync timeout, and a failure after it left the process running).
+  const abort = new AbortController();
+  let ending: { kind: 'stop'; signal: string } | { kind: 'fatal'; error: unknown } | undefined;
+  const ended = Promise.race([
+    deps.stopSignal.then((signal) => ({ kind: 'stop' as const, signal })),
+    (deps.fatal ?? new Promise<never>(() => undefined)).then((error) => ({ kind: 'fatal' as const, error })),
+  ]).then((outcome) => {
+    ending ??= outcome;
+    abort.abort(new Error(outcome.kind === 'stop' ? `stopped by ${outcome.signal}` : 'fatal error'));
+    return outcome;
+  });
+  const fail = (error: unknown): number => {
+    // One line: the reason, never a stack (render/text.ts keeps cluster-sourced words on one safe line).
+    const reason = error instanceof Error ? error.message : String(error);
+    io.stderr(`${toTextLine(`podwhy ${mode}: ${reason}`)}\n`);
+    return EXIT_FAILURE;
+  };
+  let agent;
   try {
-    const agent = await startAgent({ config, log, notifier, mode });
-    log.info({ cluster: config.CLUSTER_NAME, port: agent.http?.port, queue: config.REDIS_URL ? 'bullmq' : 'in-process' }, 'podwhy started');
-    const signal = await deps.stopSignal;
-    log.info({ signal }, 'Stop requested');
-    await agent.stop({ timeoutMs: 20_000 });
-    return EXIT_OK;
+    agent = await startAgent({ config, log, notifier, mode, signal: abort.signal });
   } catch (error) {
-    if (isPodwhyError(error)) {
-      // E.g. the API server's own words when the first sync fails: one safe line (render/text.ts).
-      io.stderr(`${toTextLine(`podwhy ${mode}: ${error.message}`)}\n`);
-      return EXIT_FAILURE;
-    }
+    if (ending?.kind === 'stop') return EXIT_OK;
+    if (ending?.kind === 'fatal') return fail(ending.error);
+    // E.g. the API server's own words when the first sync fails.
+    if (isPodwhyError(error)) return fail(error);
     throw error;
   }
+  log.info({ cluster: config.CLUSTER_NAME, port: agent.http?.port, queue: config.REDIS_URL ? 'bullmq' : 'in-process' }, 'podwhy started');
+  const outcome = await ended;
+  if (outcome.kind === 'stop') log.info({ signal: outcome.signal }, 'Stop requested');
+  else log.debug({ err: outcome.error }, 'Fatal error');
+  const stopTimeoutMs = deps.stopTimeoutMs ?? 25_000;
+  const stopped = await Promise.race([
+    agent.stop({ timeoutMs: Math.max(stopTimeoutMs - 5_000, stopTimeoutMs / 2) }).then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), stopTimeoutMs).unref()),
+  ]);
+  if (!stopped) log.warn({ timeoutMs: stopTimeoutMs }, 'Shutdown did not finish in time; exiting anyway');
+  return outcome.kind === 'fatal' ? fail(outcome.error) : EXIT_OK;
 }

@@ -19,23 +19,36 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   why: async () => (await import('./why.ts')).whyCommand,
   agent: async () => {
     const { agentCommand } = await import('./agent.ts');
-    return (argv, io) => agentCommand('agent', argv, io, { env: processEnvironment(), stopSignal: stopSignal() });
+    return (argv, io) => agentCommand('agent', argv, io, { env: processEnvironment(), stopSignal: stopSignal(), fatal: fatalError() });
   },
   worker: async () => {
     const { agentCommand } = await import('./agent.ts');
-    return (argv, io) => agentCommand('worker', argv, io, { env: processEnvironment(), stopSignal: stopSignal() });
+    return (argv, io) => agentCommand('worker', argv, io, { env: processEnvironment(), stopSignal: stopSignal(), fatal: fatalError() });
   },
 };
 
-/** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
+/** Resolves on the first SIGTERM or SIGINT; a second one (either) exits at once. */
 function stopSignal(): Promise<string> {
   return new Promise((resolve) => {
+    let received = false;
     const onSignal = (signal: string) => {
-      process.once(signal as NodeJS.Signals, () => process.exit(130));
+      if (received) process.exit(130);
+      received = true;
       resolve(signal);
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/**
+ * Resolves with the first uncaught exception or unhandled rejection: the agent then closes its informers, queues
+ * and servers and exits non-zero with the reason, instead of dying half-closed or running on broken.
+ */
+function fatalError(): Promise<unknown> {
+  return new Promise((resolve) => {
+    process.on('uncaughtException', resolve);
+    process.on('unhandledRejection', resolve);
   });
 }
 
@@ -70,5 +83,9 @@ export const processIo: CliIo = {
 };
 
 if (import.meta.main) {
-  process.exitCode = await runCli(process.argv.slice(2), processIo);
+  const code = await runCli(process.argv.slice(2), processIo);
+  process.exitCode = code;
+  // Whatever a command left open (a socket mid-close, a timer of a library) must not keep the process alive
+  // after it has answered: give output a moment to flush, then exit (issue 13: the agent could hang).
+  setTimeout(() => process.exit(code), 2_000).unref();
 }
