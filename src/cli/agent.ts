@@ -4,13 +4,13 @@
  * a few flags override it for one-off runs. Notifications go to the console until a Slack
  * notifier is configured.
  */
-import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { isPodwhyError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { ConsoleNotifier } from '../notify/console-notifier.ts';
 import { toTextLine } from '../render/text.ts';
 import { startAgent, type AgentMode } from '../agent/agent.ts';
+import { parseCommandArgs, wantsHelp } from './args.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
 
 export interface AgentCommandDeps {
@@ -23,10 +23,33 @@ export interface AgentCommandDeps {
   stopTimeoutMs?: number;
 }
 
+export function agentHelp(mode: AgentMode): string {
+  const what =
+    mode === 'agent'
+      ? 'Watches a cluster and raises incidents: informers, workers and incidents in one process\n(with REDIS_URL, queues and incidents on Redis).'
+      : 'Runs diagnosis workers only, beside a podwhy agent of the same cluster (needs REDIS_URL).';
+  return `usage: podwhy ${mode} [--cluster NAME] [--kubeconfig FILE] [--context CTX] [--namespaces a,b]
+
+${what}
+Configuration comes from the environment (.env.example lists every key); these flags override it for one run. SIGTERM or SIGINT drains and exits; a second one exits at once.
+
+options:
+  --cluster NAME        CLUSTER_NAME
+  --kubeconfig FILE     KUBECONFIG
+  --context CTX         KUBE_CONTEXT
+  --namespaces a,b      WATCH_NAMESPACES (default: the whole cluster)
+  -h, --help            this help
+`;
+}
+
 export async function agentCommand(mode: AgentMode, argv: string[], io: CliIo, deps: AgentCommandDeps): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout(agentHelp(mode));
+    return EXIT_OK;
+  }
   let overrides: Partial<Record<keyof Config, string>>;
   try {
-    const { values } = parseArgs({
+    const { values } = parseCommandArgs(mode, {
       args: argv,
       strict: true,
       options: { cluster: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, namespaces: { type: 'string' } },

@@ -1,16 +1,42 @@
 /** `podwhy <command>`: the command-line entry point (bin/podwhy runs this file on Node 24). */
+import { readFileSync } from 'node:fs';
 import { processEnvironment } from '../config.ts';
+import { wantsHelp } from './args.ts';
 import { diagnoseCommand } from './diagnose.ts';
-import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from './io.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
 
 const USAGE = `usage: podwhy <command> [options]
 
 commands:
-  diagnose -f FILE|-   diagnose a kubectl dump (-o json|yaml output)
+  diagnose -f FILE|-   diagnose a kubectl dump (-o text|json|yaml)
   why POD              diagnose a Pod of a live cluster through your kubeconfig
   agent                watch a cluster and raise incidents (the single-process default)
   worker               run diagnosis workers only (needs REDIS_URL)
+
+podwhy <command> --help shows a command's options; podwhy --version its version.
 `;
+
+/**
+ * Help for commands whose module does not answer --help itself: main answers before loading it. Commands that
+ * do (diagnose, why, agent, worker) are asked with their own argv.
+ */
+const HELP: Record<string, string> = {
+  gateway: `usage: podwhy gateway
+
+Runs the Slack gateway: Bolt listeners for the /pod command, buttons and the App Home; delivers the agents'
+notifications from the notify queue on Redis. Configuration comes from the environment (SLACK_* keys and
+REDIS_URL; .env.example lists every key). SIGTERM or SIGINT drains and exits; a second one exits at once.
+
+options:
+  -h, --help    this help
+`,
+};
+
+/** package.json's version: the sources run as they are (no build), so the file is beside them. */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
@@ -58,10 +84,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(USAGE);
     return name ? 0 : EXIT_USAGE;
   }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`podwhy ${packageVersion()}\n`);
+    return EXIT_OK;
+  }
   const load = COMMANDS[name];
   if (!load) {
     io.stderr(`podwhy: unknown command "${name}"\n${USAGE}`);
     return EXIT_USAGE;
+  }
+  const help = HELP[name];
+  if (help !== undefined && wantsHelp(rest)) {
+    io.stdout(help);
+    return EXIT_OK;
   }
   try {
     return await (await load())(rest, io);
