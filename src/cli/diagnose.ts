@@ -2,8 +2,8 @@
  * `podwhy diagnose -f FILE|- [--pod NAME] [-n NAMESPACE] [-o text|json|yaml] [--now ISO-8601]`:
  * diagnoses what `kubectl get … -o json|yaml` printed.
  */
-import { readFile } from 'node:fs/promises';
-import { DumpError, parseKubectlDump } from '../cluster/kubectl-dump.ts';
+import { readFile, stat } from 'node:fs/promises';
+import { DumpError, MAX_DUMP_CHARS, parseKubectlDump } from '../cluster/kubectl-dump.ts';
 import { buildSnapshots, classifyObjects, countObjects } from '../cluster/snapshot.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import { diagnoseAll } from '../diagnosis/engine.ts';
@@ -63,7 +63,7 @@ export async function diagnoseCommand(argv: string[], io: CliIo): Promise<number
   }
   try {
     const options = parseDiagnoseArgs(argv);
-    const text = options.file === '-' ? await io.readStdin() : await readInput(options.file);
+    const text = options.file === '-' ? await io.readStdin(MAX_DUMP_CHARS) : await readInput(options.file);
     const set = classifyObjects(parseKubectlDump(text));
     if (countObjects(set) === 0) throw new DumpError('no Kubernetes objects podwhy reads (Pods, Events, Nodes, workloads, quotas, PVCs)');
     const observedAt = options.now ?? io.now().toISOString();
@@ -92,8 +92,11 @@ export async function diagnoseCommand(argv: string[], io: CliIo): Promise<number
 
 async function readInput(file: string): Promise<string> {
   try {
+    // Refused before reading: a file past the limit is never loaded into memory.
+    if ((await stat(file)).size > MAX_DUMP_CHARS) throw new DumpError(`input is larger than ${MAX_DUMP_CHARS / 2 ** 20} MB; diagnose one namespace or a few objects at a time`);
     return await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof DumpError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new DumpError(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${code ?? (error as Error).message}`);
   }

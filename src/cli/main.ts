@@ -1,6 +1,7 @@
 /** `podwhy <command>`: the command-line entry point (bin/podwhy runs this file on Node 24). */
 import { readFileSync } from 'node:fs';
 import { processEnvironment } from '../config.ts';
+import { DumpError } from '../cluster/kubectl-dump.ts';
 import { wantsHelp } from './args.ts';
 import { diagnoseCommand } from './diagnose.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './io.ts';
@@ -109,9 +110,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
-  readStdin: async () => {
+  readStdin: async (maxBytes = Infinity) => {
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    let bytes = 0;
+    for await (const chunk of process.stdin) {
+      bytes += (chunk as Buffer).length;
+      // Refused while streaming: memory stays bounded by the limit whatever is piped in.
+      if (bytes > maxBytes) throw new DumpError(`input is larger than ${Math.round(maxBytes / 2 ** 20)} MB; diagnose one namespace or a few objects at a time`);
+      chunks.push(chunk as Buffer);
+    }
     return Buffer.concat(chunks).toString('utf8');
   },
   now: () => new Date(),
