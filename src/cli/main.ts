@@ -13,6 +13,7 @@ commands:
   why POD              diagnose a Pod of a live cluster through your kubeconfig
   agent                watch a cluster and raise incidents (the single-process default)
   worker               run diagnosis workers only (needs REDIS_URL)
+  sim                  serve a simulated cluster to try podwhy on (writes a kubeconfig)
 
 podwhy <command> --help shows a command's options; podwhy --version its version.
 `;
@@ -47,6 +48,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   agent: async () => {
     const { agentCommand } = await import('./agent.ts');
     return (argv, io) => agentCommand('agent', argv, io, { env: processEnvironment(), stopSignal: stopSignal(), fatal: fatalError() });
+  },
+  sim: async () => {
+    const { simCommand } = await import('./sim.ts');
+    return (argv, io) => simCommand(argv, io, { stopSignal: stopSignal() });
   },
   worker: async () => {
     const { agentCommand } = await import('./agent.ts');

@@ -10,7 +10,7 @@ const REPO = join(import.meta.dirname, '..', '..');
 const sample = listFixtures().find((f) => f.expectedCause !== null);
 
 describe('podwhy command-line conventions', () => {
-  it.each([['diagnose'], ['why'], ['agent'], ['worker']])('%s answers --help and -h with its usage and options, exit 0', async (command) => {
+  it.each([['diagnose'], ['why'], ['agent'], ['worker'], ['sim']])('%s answers --help and -h with its usage and options, exit 0', async (command) => {
     for (const flag of ['--help', '-h']) {
       const io = captureIo();
 
