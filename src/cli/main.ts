@@ -59,6 +59,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   },
 };
 
+/** Commands that run until stopped. */
+const LONG_RUNNING = new Set(['agent', 'worker', 'gateway', 'sim']);
+
 /** Resolves on the first SIGTERM or SIGINT; a second one (either) exits at once. */
 function stopSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -130,9 +133,11 @@ export const processIo: CliIo = {
 };
 
 if (import.meta.main) {
-  const code = await runCli(process.argv.slice(2), processIo);
+  const argv = process.argv.slice(2);
+  const code = await runCli(argv, processIo);
   process.exitCode = code;
-  // Whatever a command left open (a socket mid-close, a timer of a library) must not keep the process alive
-  // after it has answered: give output a moment to flush, then exit (issue 13: the agent could hang).
-  setTimeout(() => process.exit(code), 2_000).unref();
+  // Whatever a long-running command left open (a socket mid-close, a library's timer) must not keep the process
+  // alive after it has answered: give output a moment to flush, then exit (issue 13: the agent could hang). Not for
+  // one-shot commands, whose output may still be draining into a slow pipe (| less).
+  if (LONG_RUNNING.has(argv[0] ?? '')) setTimeout(() => process.exit(code), 2_000).unref();
 }
