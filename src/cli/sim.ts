@@ -31,6 +31,8 @@ options:
   -h, --help           this help
 `;
 
+const CLUSTER_WIDE_CAUSES: readonly CauseId[] = ['unschedulable.taint', 'unschedulable.no-ready-nodes'];
+
 export interface SimOptions {
   port?: number;
   kubeconfig?: string;
@@ -61,6 +63,9 @@ export function parseSimArgs(argv: string[]): SimOptions {
     options.causes.push(cause as CauseId);
   }
   if (values['every-cause']) options.causes = [...ALL_CAUSE_IDS];
+  // These taint or cordon every node (src/sim/kit/cluster-simulator.ts breakWorkload): seeded last, so the
+  // others still find a node to run on.
+  options.causes.sort((a, b) => Number(CLUSTER_WIDE_CAUSES.includes(a)) - Number(CLUSTER_WIDE_CAUSES.includes(b)));
   return options;
 }
 
@@ -84,7 +89,7 @@ export async function simCommand(argv: string[], io: CliIo, deps: SimDeps): Prom
   const clock = createSimClock(Date.now());
   const store = new ObjectStore({ now: clock.now });
   const sim = createClusterSimulator({ store, now: clock.now, nodes: 4 });
-  const planted: PlantedWorkload[] = options.causes.length === 0 ? sim.seedDemo() : options.causes.map((cause) => sim.breakWorkload(cause, { namespace: cause.replace(/\./g, '-'), name: 'broken' }));
+  const planted: PlantedWorkload[] = options.causes.length === 0 ? sim.seedDemo() : options.causes.map((cause) => breakOne(sim, cause));
   const server = await startFakeApiServer({ store, bookmarkIntervalMs: 5_000, ...(options.port === undefined ? {} : { port: options.port }) });
   const dir = options.kubeconfig ? undefined : mkdtempSync(join(tmpdir(), 'podwhy-sim-'));
   const kubeconfig = server.writeKubeconfig(options.kubeconfig ?? join(dir!, 'kubeconfig'));
@@ -114,4 +119,17 @@ export async function simCommand(argv: string[], io: CliIo, deps: SimDeps): Prom
   if (dir) rmSync(dir, { recursive: true, force: true });
   io.stderr(`podwhy sim: stopped (${signal})\n`);
   return EXIT_OK;
+}
+
+/**
+ * One broken Deployment for `cause`, in a namespace named after it. A cause seeded earlier may have tainted,
+ * cordoned or lost every node (node pressure, node loss, a taint): then a fresh node gives this one somewhere to run.
+ */
+function breakOne(sim: ReturnType<typeof createClusterSimulator>, cause: CauseId): PlantedWorkload {
+  const usable = sim.nodes().some((node) =>
+    !node.spec?.unschedulable &&
+    (node.spec?.taints ?? []).every((taint) => taint.effect === 'PreferNoSchedule') &&
+    (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
+  if (!usable) sim.addNode();
+  return sim.breakWorkload(cause, { namespace: cause.replace(/\./g, '-'), name: 'broken' });
 }

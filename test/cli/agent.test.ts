@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { agentCommand } from '../../src/cli/agent.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
 import { createClusterSimulator } from '../../src/sim/kit/cluster-simulator.ts';
@@ -109,6 +109,34 @@ describe('podwhy agent', () => {
     const warnings = output.split('\n').filter((line) => line.includes('Cannot list'));
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings.length).toBeLessThanOrEqual(6);
+  });
+
+  it('drains and exits promptly on SIGTERM in the middle of a burst of incidents', async () => {
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'podwhy');
+    const simConfig = join(dir, 'burst-kubeconfig');
+    const sim = spawn(bin, ['sim', '--every-cause', '--kubeconfig', simConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => void sim.kill('SIGKILL'));
+    let simOut = '';
+    sim.stdout.on('data', (chunk: Buffer) => (simOut += chunk.toString()));
+    await waitFor(() => simOut.includes('Running until Ctrl-C.'));
+    const agent = spawn(bin, ['agent', '--kubeconfig', simConfig], { env: { ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'warn', STABILIZE_SECONDS: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => void agent.kill('SIGKILL'));
+    let agentOut = '';
+    agent.stdout.on('data', (chunk: Buffer) => (agentOut += chunk.toString()));
+    agent.stderr.on('data', (chunk: Buffer) => (agentOut += chunk.toString()));
+    // Over STORM_THRESHOLD_PER_MINUTE new incidents: some open on their own, the rest fold into a digest.
+    await waitFor(() => (agentOut.match(/\] (OPEN|DIGEST)\b/g) ?? []).length >= 3, 20_000);
+
+    const signalledAt = Date.now();
+    agent.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => agent.on('exit', resolve));
+    const elapsed = Date.now() - signalledAt;
+    sim.kill('SIGTERM');
+    const simCode = await new Promise<number | null>((resolve) => sim.on('exit', resolve));
+
+    expect(code).toBe(0);
+    expect(elapsed).toBeLessThan(5_000);
+    expect(simCode).toBe(0);
   });
 
   it('will not run a worker without Redis: the agent runs its own workers then', async () => {
