@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { PodwhyError } from './errors.ts';
 import { ClusterName } from './queue/jobs.ts';
+import { parseChannelRoutes, type ChannelRoute } from './notify/channel-routing.ts';
 
 const commaList = z
   .string()
@@ -31,7 +32,19 @@ export const Config = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Namespace → channel routes, e.g. `shop=C0SHOP,team-a-*=C0TEAMA`; unmatched namespaces go to DEFAULT_CHANNEL. */
-  CHANNEL_ROUTES: commaList,
+  CHANNEL_ROUTES: commaList.transform((entries, ctx): ChannelRoute[] => {
+    // Parsed here, not when the agent wires routing after the cluster sync: a bad route stops start-up, with the
+    // other problems. One message per bad entry (parseChannelRoutes throws on the first, so ask it entry by entry).
+    const routes: ChannelRoute[] = [];
+    for (const entry of entries) {
+      try {
+        routes.push(...parseChannelRoutes(entry));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message, input: entry });
+      }
+    }
+    return routes;
+  }),
   DEFAULT_CHANNEL: z.string().default('alerts'),
   /** Channel → least severity it takes (warning | critical), e.g. `C0OPS=critical`; unlisted channels take all. */
   CHANNEL_MIN_SEVERITY: z.string().default(''),
@@ -95,9 +108,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = ConfigWithSlack.safeParse(present);
   if (!result.success) {
-    throw new PodwhyError('config-invalid', `invalid configuration:\n${z.prettifyError(result.error)}`);
+    const problems = result.error.issues.map((issue) => `  - ${describeIssue(issue, present)}`);
+    throw new PodwhyError('config-invalid', `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}`);
   }
   return result.data;
+}
+
+/**
+ * One line per problem, naming the key and what it got, in words rather than zod's ("Invalid input: expected
+ * number, received NaN" says nothing to someone who typed HTTP_PORT=ninety).
+ */
+function describeIssue(issue: z.core.$ZodIssue, env: NodeJS.ProcessEnv): string {
+  const key = String(issue.path[0] ?? '');
+  const value = env[key];
+  // A custom issue (a channel route) quotes the entry it is about; the whole value would only repeat it.
+  const got = value === undefined || issue.code === 'custom' ? '' : ` (got "${value.length > 60 ? `${value.slice(0, 60)}…` : value}")`;
+  return `${key}${got}: ${issueWords(issue)}`;
+}
+
+function issueWords(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'number' ? 'must be a whole number' : `must be a ${issue.expected}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}`;
+    case 'not_multiple_of':
+      return 'must be a whole number';
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_format':
+      return issue.format === 'url' ? 'must be a redis:// or rediss:// URL' : issue.message;
+    default:
+      return issue.message;
+  }
 }
 
 /** The keys of the schema, for .env.example and its test. */

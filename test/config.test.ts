@@ -78,6 +78,32 @@ describe('loadConfig', () => {
 
     expect([...keys].sort()).toEqual([...CONFIG_KEYS].sort());
   });
+
+  it('parses CHANNEL_ROUTES at start-up and lists every bad route with the other problems, one line each, in words', () => {
+    let caught: unknown;
+
+    try {
+      loadConfig({ CHANNEL_ROUTES: 'shop,team-a-*=C0TEAMA,Bad=C0X', HTTP_PORT: 'ninety' });
+    } catch (error) {
+      caught = error;
+    }
+
+    expect(isPodwhyError(caught, 'config-invalid')).toBe(true);
+    const problems = (caught as Error).message.split('\n').filter((line) => line.startsWith('  - '));
+    expect(problems).toEqual([
+      '  - HTTP_PORT (got "ninety"): must be a whole number',
+      expect.stringMatching(/^ {2}- CHANNEL_ROUTES: Channel route "shop" is not namespace=channel/),
+      expect.stringMatching(/^ {2}- CHANNEL_ROUTES: Channel route "Bad=C0X" is not namespace=channel/),
+    ]);
+    expect((caught as Error).message).not.toMatch(/expected number|received NaN/);
+  });
+
+  it('hands the agent parsed routes', () => {
+    expect(loadConfig({ CHANNEL_ROUTES: 'shop=C0SHOP, team-a-*=C0TEAMA' }).CHANNEL_ROUTES).toEqual([
+      { namespace: 'shop', channel: 'C0SHOP' },
+      { namespace: 'team-a-*', channel: 'C0TEAMA' },
+    ]);
+  });
 });
 
 describe('createLogger', () => {

@@ -25,7 +25,7 @@ import type { NotifyCommand } from '../contract/incident.ts';
 import { MemoryIncidentStore } from '../incidents/memory-store.ts';
 import { RedisIncidentStore } from '../incidents/redis-store.ts';
 import type { Notifier } from '../notify/notifier.ts';
-import { CHANNEL_ANNOTATION, ChannelRouter, parseChannelRoutes, parseChannelSeverities } from '../notify/channel-routing.ts';
+import { CHANNEL_ANNOTATION, ChannelRouter, parseChannelSeverities } from '../notify/channel-routing.ts';
 import { deliverNotification } from '../notify/deliver.ts';
 import type { IncidentStore } from '../incidents/store.ts';
 import { InProcessNotifyQueue } from '../queue/notify-in-process.ts';
@@ -65,6 +65,11 @@ export interface AgentOptions {
    * picked up again within seconds instead of the 30 s defaults.
    */
   queueOptions?: Partial<Pick<BullmqQueueOptions, 'lockDurationMs' | 'stalledIntervalMs' | 'maxStalledCount' | 'drainDelaySeconds' | 'retry' | 'enqueueTimeoutMs' | 'connectTimeoutMs'>>;
+  /**
+   * Aborts start-up (SIGTERM while the first sync waits on an unreachable API server): what started is closed
+   * and startAgent rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
   /** Skip the HTTP server (tests that run several agents). */
   withoutHttp?: boolean;
   onDiagnosis?: (diagnosis: Diagnosis) => void;
@@ -99,10 +104,11 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   const agentLog = log.child({ component: deps.mode, cluster });
   const kubeconfig = deps.kubeconfig ?? loadKubeconfig({ path: config.KUBECONFIG, context: config.KUBE_CONTEXT });
   const clusterClient = new ClientNodeCluster(kubeconfig.kubeConfig);
+  const informerErrors = new InformerErrorLog(agentLog);
   const cache = new ClusterCache(clusterClient, {
     namespaces: config.WATCH_NAMESPACES,
     timings: deps.informerTimings,
-    onError: (error, context) => agentLog.warn({ err: error, context }, 'Informer error; it restarts with back-off'),
+    onError: (error, context) => informerErrors.report(error, context),
   });
   const metrics = createAgentMetrics({ cluster });
 
@@ -131,28 +137,43 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
 
   cache.start();
   try {
-    await cache.waitForSync(config.SYNC_TIMEOUT_SECONDS * 1000);
+    await untilAborted(cache.waitForSync(config.SYNC_TIMEOUT_SECONDS * 1000), deps.signal);
   } catch (error) {
     await cache.stop();
     await queue.close();
     redis?.disconnect();
+    if (deps.signal?.aborted) throw deps.signal.reason;
     throw error instanceof PodwhyError ? error : new PodwhyError('api-unreachable', `could not sync with the API server at ${kubeconfig.server}: ${(error as Error).message}`, {}, { cause: error });
   }
+  // From here on a failed step (the health port taken, Redis refusing the workers) must not leave informers, queues
+  // or servers running: the process would stay alive with nothing left to stop it (issue 13). Close all, rethrow.
+  const abandon = async (error: unknown): Promise<never> => {
+    await cache.stop();
+    source.stop();
+    recorder.stop();
+    await queue.close().catch(() => undefined);
+    if (!deps.notifyQueue) await notify.close().catch(() => undefined);
+    await clusterClient.close().catch(() => undefined);
+    redis?.disconnect();
+    throw error;
+  };
   agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES }, 'Cluster cache synced');
 
   const collector = new SnapshotCollector({ cache, reader: clusterClient, now: () => new Date(now()), onError: (error, context) => agentLog.debug({ err: error, context }, 'Collector worked around a failure') });
   const notify = deps.notifyQueue ?? new InProcessNotifyQueue();
   if (deps.notifier) {
     const notifier = deps.notifier;
-    await notify.startDelivery(async (command) => {
-      await deliverNotification(command, { notifier, store });
-      metrics.notifications.inc({ cluster, kind: command.type });
-      deps.onNotified?.(command);
-    });
+    await notify
+      .startDelivery(async (command) => {
+        await deliverNotification(command, { notifier, store });
+        metrics.notifications.inc({ cluster, kind: command.type });
+        deps.onNotified?.(command);
+      })
+      .catch(abandon);
   }
   // A Namespace's podwhy.io/channel annotation overrides CHANNEL_ROUTES; CHANNEL_MIN_SEVERITY filters what a channel takes.
   const router = new ChannelRouter({
-    routing: { routes: parseChannelRoutes(config.CHANNEL_ROUTES.join(',')), defaultChannel: config.DEFAULT_CHANNEL },
+    routing: { routes: config.CHANNEL_ROUTES, defaultChannel: config.DEFAULT_CHANNEL },
     severities: parseChannelSeverities(config.CHANNEL_MIN_SEVERITY),
     annotationOf: (namespace) => cache.namespace(namespace)?.metadata.annotations?.[CHANNEL_ANNOTATION],
     onInvalidAnnotation: (namespace, value) => agentLog.warn({ namespace, value }, 'Ignoring an invalid podwhy.io/channel annotation'),
@@ -186,7 +207,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       agentLog.warn({ err: error }, 'Could not reconcile open incidents with the cluster');
     }
   }
-  await queue.startWorkers(
+  await queue
+    .startWorkers(
     createDiagnoseProcessor({
       cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis,
       commands: {
@@ -195,7 +217,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       },
     }),
     { concurrency: config.WORKER_CONCURRENCY },
-  );
+  )
+    .catch(abandon);
   recorder.start();
 
   const http = deps.withoutHttp
@@ -218,7 +241,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
           if (!reachable) reasons.push(config.REDIS_URL ? 'Redis (diagnosis queue) unreachable' : 'diagnosis queue not answering');
           return { ready: reasons.length === 0, reasons };
         },
-      });
+      }).catch(abandon);
 
   let stopping: Promise<void> | undefined;
   const stop = (options: { timeoutMs?: number } = {}): Promise<void> => {
@@ -245,4 +268,43 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   };
 
   return { cluster, cache, queue, incidents, notify, source, recorder, metrics, collector, clusterClient, http, tick, stop };
+}
+
+/** Rejects with the signal's reason as soon as it aborts; otherwise settles as `work` does. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Informer failures as a person reads them: an unreachable API server fails every informer on every retry, which
+ * logged a stack trace each (33 for one outage at start-up). One warn line per distinct reason and retry round,
+ * naming the reason and the back-off; the error object with its stack only at debug.
+ */
+const PHASE_WORDS: Record<string, string> = { list: 'list', watch: 'watch', handler: 'handle an event of', transform: 'read an object of' };
+
+class InformerErrorLog {
+  readonly #log: Logger;
+  readonly #lastWarned = new Map<string, number>();
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  report(error: unknown, context: { phase: string; retryInMs: number; source: string }): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#log.debug({ err: error, context }, 'Informer error');
+    const now = Date.now();
+    const last = this.#lastWarned.get(reason);
+    // Every informer of a round reports the same reason within its back-off: the first one speaks for all.
+    if (last !== undefined && now - last < Math.max(context.retryInMs, 1_000)) return;
+    if (this.#lastWarned.size > 100) this.#lastWarned.clear();
+    this.#lastWarned.set(reason, now);
+    this.#log.warn(`Cannot ${PHASE_WORDS[context.phase] ?? context.phase} ${context.source}: ${reason}; retrying in ${Math.round(context.retryInMs / 100) / 10}s`);
+  }
 }

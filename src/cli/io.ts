@@ -2,8 +2,8 @@
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** The whole of standard input (for `-f -`). */
-  readStdin(): Promise<string>;
+  /** The whole of standard input (for `-f -`); past `maxBytes` it stops reading and throws a DumpError. */
+  readStdin(maxBytes?: number): Promise<string>;
   /** The wall clock, for the default of `--now`. */
   now(): Date;
 }

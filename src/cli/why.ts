@@ -1,5 +1,5 @@
 /**
- * `podwhy why <target> [-n NAMESPACE] [--context CONTEXT] [--kubeconfig FILE] [-o text|json]`:
+ * `podwhy why <target> [-n NAMESPACE] [--context CONTEXT] [--kubeconfig FILE] [-o text|json|yaml]`:
  * diagnoses a live Pod through the kubeconfig, with the same output as `podwhy diagnose`.
  * <target> is a Pod name, `ns/name`, `kind/name` (deploy/web, sts/db, ds/agent, job/migrate) or a
  * Pod-name prefix; for a workload or a prefix the failing Pods are diagnosed and named.
@@ -7,7 +7,6 @@
  * One-shot: one LIST per resource type in the target's namespace (plus nodes), no watch, then the
  * same cache, collector and engine the agent uses.
  */
-import { parseArgs } from 'node:util';
 import { ClusterCache, type LoadFailure } from '../cluster/cache.ts';
 import { ClientNodeCluster } from '../cluster/client-node-cluster.ts';
 import { SnapshotCollector } from '../cluster/collector.ts';
@@ -21,11 +20,28 @@ import { diagnose } from '../diagnosis/engine.ts';
 import { inputGaps } from '../diagnosis/input-gaps.ts';
 import { isPodwhyError, PodwhyError } from '../errors.ts';
 import { toTextLine } from '../render/text.ts';
-import { formatDiagnoses, type OutputFormat } from './format.ts';
+import { parseCommandArgs, wantsHelp } from './args.ts';
+import { formatDiagnoses, isMachineFormat, isOutputFormat, type OutputFormat } from './format.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.ts';
 
 export const WHY_USAGE =
-  'usage: podwhy why POD|NAMESPACE/POD|KIND/NAME|PREFIX [-n NAMESPACE] [--context CONTEXT] [--kubeconfig FILE] [-o text|json] [--no-logs] [--request-timeout SECONDS]';
+  'usage: podwhy why POD|NAMESPACE/POD|KIND/NAME|PREFIX [-n NAMESPACE] [--context CONTEXT] [--kubeconfig FILE] [-o text|json|yaml] [--no-logs] [--request-timeout SECONDS]';
+
+export const WHY_HELP = `${WHY_USAGE}
+
+Diagnoses a live Pod through your kubeconfig, with the same output as podwhy diagnose. The target is a Pod name,
+NAMESPACE/POD, KIND/NAME (deploy/web, sts/db, ds/agent, job/migrate) or a Pod-name prefix; for a workload or a
+prefix the failing Pods are diagnosed and named.
+
+options:
+  -n, --namespace NS          the namespace (default: the kubeconfig context's, else default)
+      --context CONTEXT       a kubeconfig context other than the current one
+      --kubeconfig FILE       a kubeconfig other than $KUBECONFIG / ~/.kube/config
+  -o, --output FORMAT         text (default), json (the contract) or yaml (the same, as YAML)
+      --no-logs               do not read container logs
+      --request-timeout SECS  per request (default 20)
+  -h, --help                  this help
+`;
 
 /** At most this many log tails for a workload or a prefix. */
 const MAX_LOG_TAILS = 5;
@@ -47,27 +63,22 @@ export interface WhyDeps {
 }
 
 export function parseWhyArgs(argv: string[]): WhyOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        namespace: { type: 'string', short: 'n' },
-        context: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        output: { type: 'string', short: 'o', default: 'text' },
-        'no-logs': { type: 'boolean', default: false },
-        'request-timeout': { type: 'string', default: '20' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
-  }
+  const parsed = parseCommandArgs('why', {
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      context: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      output: { type: 'string', short: 'o', default: 'text' },
+      'no-logs': { type: 'boolean', default: false },
+      'request-timeout': { type: 'string', default: '20' },
+    },
+  });
   const { values, positionals } = parsed;
   if (positionals.length !== 1 || !positionals[0]) throw new UsageError(positionals.length === 0 ? 'missing the Pod to diagnose' : 'give exactly one Pod (or workload) to diagnose');
-  if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`unknown output format "${values.output}" (expected text or json)`);
+  if (!isOutputFormat(values.output)) throw new UsageError(`unknown output format "${values.output}" (expected text, json or yaml)`);
   const seconds = Number(values['request-timeout']);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--request-timeout "${values['request-timeout']}" is not a positive number of seconds`);
   const options: WhyOptions = { target: positionals[0], output: values.output, logs: !values['no-logs'], requestTimeoutMs: seconds * 1000 };
@@ -78,6 +89,10 @@ export function parseWhyArgs(argv: string[]): WhyOptions {
 }
 
 export async function whyCommand(argv: string[], io: CliIo, deps: WhyDeps = {}): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout(WHY_HELP);
+    return EXIT_OK;
+  }
   let options: WhyOptions;
   try {
     options = parseWhyArgs(argv);
@@ -89,11 +104,11 @@ export async function whyCommand(argv: string[], io: CliIo, deps: WhyDeps = {}):
     const result = await runWhy(options, io, deps);
     // JSON on stdout stays exactly the `diagnose -o json` contract; the note goes to stderr there.
     // Lines that quote the cluster (Pod names, API error messages) go through the one text rule (render/text.ts).
-    if (result.note && options.output === 'json') io.stderr(`${toTextLine(result.note)}\n`);
+    if (result.note && isMachineFormat(options.output)) io.stderr(`${toTextLine(result.note)}\n`);
     else if (result.note) io.stdout(`${toTextLine(result.note)}\n\n`);
     io.stdout(formatDiagnoses(result.diagnoses, options.output, { pods: result.pods, workloads: result.workloads }));
     const gaps = result.gaps.map((gap) => `${gap}\n`).join('');
-    if (gaps) (options.output === 'json' ? io.stderr : io.stdout)(options.output === 'json' ? gaps : `\n${gaps}`);
+    if (gaps) (isMachineFormat(options.output) ? io.stderr : io.stdout)(isMachineFormat(options.output) ? gaps : `\n${gaps}`);
     return EXIT_OK;
   } catch (error) {
     if (!isPodwhyError(error)) throw error;

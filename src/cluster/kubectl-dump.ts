@@ -31,9 +31,19 @@ export const MAX_YAML_ALIAS_COUNT = 100;
  */
 export const MAX_NESTING_DEPTH = 256;
 
+/**
+ * Largest dump accepted, in UTF-16 code units of the text (about bytes for kubectl's ASCII-heavy output). A
+ * namespace's Pods, Events and workloads are a few MB even at thousands of Pods; 20 MB lists parse in seconds.
+ */
+export const MAX_DUMP_CHARS = 256 * 2 ** 20;
+
 export function parseKubectlDump(text: string): Record<string, unknown>[] {
+  if (text.length > MAX_DUMP_CHARS) throw new DumpError(`input is larger than ${MAX_DUMP_CHARS / 2 ** 20} MB; diagnose one namespace or a few objects at a time`);
   const trimmed = text.trim();
   if (trimmed.length === 0) throw new DumpError('input is empty');
+  // Before any parser builds a value: 20 MB of "[[[…" would otherwise become ten million arrays (over 1 GB and
+  // seconds of work) before assertNesting could refuse it. One pass over the text, constant memory.
+  assertBracketNesting(trimmed);
   if (trimmed.includes('\u0000')) {
     throw new DumpError('input contains NUL characters, so it is not JSON or YAML text (a UTF-16 file? Windows PowerShell writes UTF-16 with ">"; save it as UTF-8)');
   }
@@ -43,6 +53,36 @@ export function parseKubectlDump(text: string): Record<string, unknown>[] {
   for (const doc of documents) flatten(doc, objects);
   if (objects.length === 0) throw new DumpError('no Kubernetes objects found (expected objects with kind and metadata)');
   return objects;
+}
+
+/**
+ * The deepest run of `{` / `[` outside double-quoted strings, refused past MAX_NESTING_DEPTH with assertNesting's
+ * message. Exact for JSON. For YAML it counts flow collections; a bracket inside a single-quoted or block scalar
+ * is counted too, and a surplus of closers is clamped at 0, so only 256 unclosed brackets in a row (which no
+ * Kubernetes object holds) could refuse valid YAML. Block nesting is left to the YAML parser's own check below.
+ */
+function assertBracketNesting(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c /* \ */) i++;
+      else if (code === 0x22 /* " */) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x7b /* { */ || code === 0x5b /* [ */) {
+      // The root value is depth 0 in assertNesting: the (MAX+1)th open bracket is one level too deep.
+      if (++depth > MAX_NESTING_DEPTH) throw new DumpError(`input nests deeper than ${MAX_NESTING_DEPTH} levels; no Kubernetes object does`);
+    } else if ((code === 0x7d /* } */ || code === 0x5d /* ] */) && depth > 0) {
+      depth--;
+    }
+    if (code === 0x0a /* newline */) {
+      // A JSON string holds no raw line break; in YAML a double quote inside a plain or single-quoted scalar
+      // (it's "x") opens no string, so it must not hide the rest of the text from the count.
+      inString = false;
+    }
+  }
 }
 
 /** Iterative, so it cannot itself overflow the stack it protects. */

@@ -165,8 +165,10 @@ const SIGNALS: Record<number, string> = {
  * What an exit code means. Codes above 128 are 128 + the signal number that killed the process
  * (shell and container runtime convention); 137 alone does not prove an OOM kill.
  */
-export function exitCodeMeaning(code: number, reason?: string | null): string {
+export function exitCodeMeaning(code: number, reason?: string | null, options: { podDeleting?: boolean } = {}): string {
   if (reason === OOM_KILLED) return `${code}: killed by the kernel OOM killer (reason OOMKilled)`;
+  // A container of a Pod being deleted was asked to stop: exit 0 is the clean stop, not a process with nothing to do.
+  if (code === 0 && options.podDeleting) return '0: exited successfully: a clean stop on the Pod\'s deletion';
   switch (code) {
     case 0: return '0: exited successfully; for a long-running container this means the main process has nothing to do in the foreground';
     case 1: return '1: general application error (the program reported a failure)';

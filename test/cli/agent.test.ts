@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { agentCommand } from '../../src/cli/agent.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
 import { createClusterSimulator } from '../../src/sim/kit/cluster-simulator.ts';
@@ -38,6 +39,14 @@ async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<vo
   }
 }
 
+async function waitForHttp(url: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fetch(url).then((response) => response.ok, () => false))) {
+    if (Date.now() > deadline) throw new Error(`${url} did not answer in time`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('podwhy agent', () => {
   it('refuses a bad configuration with every problem listed, before touching the cluster', async () => {
     const io = captureIo();
@@ -47,6 +56,88 @@ describe('podwhy agent', () => {
     expect(code).toBe(2);
     expect(io.err).toContain('HTTP_PORT');
     expect(io.err).toContain('ACTIONS_ENABLED');
+  });
+
+  it('refuses a bad CHANNEL_ROUTES at start-up, naming the entry, instead of after the cluster sync', async () => {
+    const io = captureIo();
+
+    const code = await agentCommand('agent', ['--kubeconfig', kubeconfig], io, { env: { CHANNEL_ROUTES: 'shop', HTTP_PORT: 'ninety', LOG_LEVEL: 'silent' }, stopSignal: new Promise(() => undefined) });
+
+    expect(code).toBe(2);
+    expect(io.err).toMatch(/CHANNEL_ROUTES: Channel route "shop" is not namespace=channel/);
+    expect(io.err).toMatch(/HTTP_PORT \(got "ninety"\): must be a whole number/);
+  });
+
+  it('ends on a fatal error after start-up: one line with the reason, exit 1, servers closed', async () => {
+    const io = captureIo();
+    let raise!: (error: unknown) => void;
+    const fatal = new Promise<unknown>((resolve) => (raise = resolve));
+
+    const running = agentCommand('agent', ['--kubeconfig', kubeconfig, '--cluster', 'fatal'], io, {
+      env: { HTTP_PORT: '39465', LOG_LEVEL: 'silent' },
+      stopSignal: new Promise(() => undefined),
+      fatal,
+    });
+    await waitForHttp('http://127.0.0.1:39465/healthz');
+    raise(new Error('Redis connection lost for good'));
+    const code = await running;
+
+    expect(code).toBe(1);
+    expect(io.err).toBe('podwhy agent: Redis connection lost for good\n');
+    await expect(fetch('http://127.0.0.1:39465/healthz')).rejects.toThrow();
+  });
+
+  it('stops at once on SIGTERM while the first sync still waits on an unreachable API server', async () => {
+    const dead = await startFakeApiServer();
+    const deadConfig = dead.writeKubeconfig(join(dir, 'dead-kubeconfig-2'));
+    await dead.close();
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'podwhy');
+    const child = spawn(bin, ['agent', '--kubeconfig', deadConfig], { env: { ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'warn', SYNC_TIMEOUT_SECONDS: '120' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(() => output.includes('Cannot list'));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    const signalledAt = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+
+    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+    expect(code).toBe(0);
+    // An unreachable server: one short line per reason and retry round, no stack traces.
+    expect(output).not.toMatch(/\n\s+at /);
+    const warnings = output.split('\n').filter((line) => line.includes('Cannot list'));
+    expect(warnings.length).toBeGreaterThanOrEqual(1);
+    expect(warnings.length).toBeLessThanOrEqual(6);
+  });
+
+  it('drains and exits promptly on SIGTERM in the middle of a burst of incidents', async () => {
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'podwhy');
+    const simConfig = join(dir, 'burst-kubeconfig');
+    const sim = spawn(bin, ['sim', '--every-cause', '--kubeconfig', simConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => void sim.kill('SIGKILL'));
+    let simOut = '';
+    sim.stdout.on('data', (chunk: Buffer) => (simOut += chunk.toString()));
+    await waitFor(() => simOut.includes('Running until Ctrl-C.'));
+    const agent = spawn(bin, ['agent', '--kubeconfig', simConfig], { env: { ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'warn', STABILIZE_SECONDS: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => void agent.kill('SIGKILL'));
+    let agentOut = '';
+    agent.stdout.on('data', (chunk: Buffer) => (agentOut += chunk.toString()));
+    agent.stderr.on('data', (chunk: Buffer) => (agentOut += chunk.toString()));
+    // Over STORM_THRESHOLD_PER_MINUTE new incidents: some open on their own, the rest fold into a digest.
+    await waitFor(() => (agentOut.match(/\] (OPEN|DIGEST)\b/g) ?? []).length >= 3, 20_000);
+
+    const signalledAt = Date.now();
+    agent.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => agent.on('exit', resolve));
+    const elapsed = Date.now() - signalledAt;
+    sim.kill('SIGTERM');
+    const simCode = await new Promise<number | null>((resolve) => sim.on('exit', resolve));
+
+    expect(code).toBe(0);
+    expect(elapsed).toBeLessThan(5_000);
+    expect(simCode).toBe(0);
   });
 
   it('will not run a worker without Redis: the agent runs its own workers then', async () => {

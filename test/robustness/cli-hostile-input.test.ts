@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
-import { MAX_NESTING_DEPTH, parseKubectlDump } from '../../src/cluster/kubectl-dump.ts';
+import { MAX_DUMP_CHARS, MAX_NESTING_DEPTH, parseKubectlDump } from '../../src/cluster/kubectl-dump.ts';
 import { captureIo } from '../support/cli.ts';
 import { FIXTURE_NOW, FIXTURE_ROOT } from '../support/fixtures.ts';
 import { createRng } from '../../src/sim/kit/ids.ts';
@@ -108,6 +109,36 @@ describe('podwhy diagnose on hostile input', () => {
 
     expectCleanRefusal(run, /nests (deeper than|too deeply)/);
     expect(run.ms).toBeLessThan(5_000);
+  });
+
+  it('refuses 20 MB of nested arrays while scanning, before any parser builds them: fast, in bounded memory', async () => {
+    const half = 10 * 2 ** 20;
+    const input = '['.repeat(half) + ']'.repeat(half);
+    const rssBefore = process.memoryUsage().rss;
+
+    const run = await diagnose(input);
+
+    expectCleanRefusal(run, /^podwhy diagnose: input nests deeper than 256 levels; no Kubernetes object does$/m);
+    // Parsing first took 8.5 s and 1.1 GB here.
+    expect(run.ms).toBeLessThan(1_500);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 2 ** 20);
+  });
+
+  it('refuses a file larger than the limit without reading it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwhy-big-dump-'));
+    const file = join(dir, 'huge.json');
+    // Sparse: the size is there, the disk blocks are not.
+    writeFileSync(file, '');
+    truncateSync(file, MAX_DUMP_CHARS + 1);
+    const io = captureIo();
+    const started = performance.now();
+
+    const code = await runCli(['diagnose', '-f', file], io);
+
+    rmSync(dir, { recursive: true, force: true });
+    expect(code).toBe(2);
+    expect(io.err).toMatch(/^podwhy diagnose: input is larger than 256 MB; diagnose one namespace or a few objects at a time\n$/);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
   it('accepts nesting up to the limit of what a Kubernetes object could need', async () => {

@@ -240,7 +240,7 @@ function containerEvidence(facts: Facts): Evidence[] {
         container: view.name,
         exitCode: t.exitCode,
         reason: t.reason ?? null,
-        meaning: exitCodeMeaning(t.exitCode, t.reason),
+        meaning: exitCodeMeaning(t.exitCode, t.reason, { podDeleting: true }),
         ranForSeconds: secondsBetween(t.startedAt, t.finishedAt),
         finishedAt: t.finishedAt ?? null,
       });

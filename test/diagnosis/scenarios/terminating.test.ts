@@ -266,3 +266,19 @@ describe('terminating through the engine', () => {
     expect(diagnosis?.cause).toBe('terminating.unresponsive');
   });
 });
+
+describe('terminating detector: exit codes of a Pod being deleted', () => {
+  it('calls exit 0 a clean stop, never "the main process has nothing to do"', () => {
+    const snapshot = podSnapshot(CUSTOM_FINALIZER);
+    for (const status of snapshot.pod.status?.containerStatuses ?? []) {
+      if (status.state?.terminated) status.state.terminated = { ...status.state.terminated, exitCode: 0, reason: 'Completed' };
+    }
+
+    const finding = terminating.detect(snapshot, DEFAULT_ENGINE_SETTINGS);
+
+    const exits = finding?.evidence.filter((e) => e.kind === 'exit-code') ?? [];
+    expect(exits.length).toBeGreaterThan(0);
+    for (const e of exits) expect(e).toMatchObject({ exitCode: 0, meaning: "0: exited successfully: a clean stop on the Pod's deletion" });
+    expect(JSON.stringify(finding)).not.toMatch(/nothing to do/);
+  });
+});
