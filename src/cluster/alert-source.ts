@@ -72,12 +72,11 @@ const EVENT_STALE_MS = 10 * 60_000;
  */
 const FAILED_CREATE_STALE_MS = 2 * 1000_000;
 
-
 export class AlertSource {
   readonly #o: Required<AlertSourceOptions>;
   readonly #stabilizer: Stabilizer;
   readonly #buffer: ReplayBuffer;
-  /** Pods that were handed on as candidates: only their recovery is worth telling the incident stage. */
+  /** Pods and workloads that were handed on as candidates: only their recovery is worth telling the incident stage. */
   readonly #watched = new Set<string>();
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
