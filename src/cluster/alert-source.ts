@@ -268,7 +268,7 @@ export class AlertSource {
     let latestMs = -Infinity;
     for (const event of this.#o.view.eventsFor?.(workload.kind, workload.metadata.namespace, workload.metadata.name, workload.metadata.uid) ?? []) {
       if (event.type !== 'Warning' || event.reason !== 'FailedCreate') continue;
-      const at = Date.parse(event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? '');
+      const at = lastSeenMs(event);
       if (at > latestMs) {
         latest = event;
         latestMs = at;
@@ -282,13 +282,12 @@ export class AlertSource {
    * nor when its ReplicaFailure condition is gone or its last FailedCreate is stale.
    */
   #workloadStillFailing(workload: Workload, candidate: Candidate, nowMs: number): boolean {
-    const wanted = workload.spec?.replicas;
-    const have = workload.status?.replicas ?? 0;
+    const { wanted, have } = replicasOf(workload);
     if (wanted !== undefined && have >= wanted) return false;
     if (workloadConditionCandidate(workload, nowMs, this.#o.windows)) return true;
     if (this.#o.view.eventsFor) {
       const latest = this.#latestFailedCreate(workload);
-      const at = latest ? Date.parse(latest.series?.lastObservedTime ?? latest.lastTimestamp ?? latest.eventTime ?? latest.firstTimestamp ?? '') : NaN;
+      const at = latest ? lastSeenMs(latest) : NaN;
       return !Number.isNaN(at) && nowMs - at <= FAILED_CREATE_STALE_MS;
     }
     return nowMs - Date.parse(candidate.since) <= EVENT_STALE_MS * 6;
@@ -361,4 +360,21 @@ export class AlertSource {
       );
     }
   }
+}
+
+/** When an event was last seen (NaN when it does not say): a deduplicated series reports its last repeat. */
+function lastSeenMs(event: KubeEvent): number {
+  return Date.parse(event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? '');
+}
+
+/**
+ * How many Pods a workload wants and has. A DaemonSet has no spec.replicas: it wants one Pod per eligible node
+ * (status.desiredNumberScheduled) and has those its Pods run on (status.currentNumberScheduled). A Job's wish
+ * (parallelism, completions) is not a count of Pods that must exist, so it is undefined.
+ */
+function replicasOf(workload: Workload): { wanted: number | undefined; have: number } {
+  const status = workload.status ?? {};
+  const count = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+  if (workload.kind === 'DaemonSet') return { wanted: count(status['desiredNumberScheduled']), have: count(status['currentNumberScheduled']) ?? 0 };
+  return { wanted: workload.spec?.replicas, have: status.replicas ?? 0 };
 }

@@ -155,6 +155,26 @@ describe('AlertSource: workloads that cannot create their Pods', () => {
     expect(source?.stabilizer.size).toBe(0);
   });
 
+  it('judges a DaemonSet by the nodes it should run on (it has no spec.replicas)', async () => {
+    const daemonSet = (uid: string, current: number): Workload => ({
+      kind: 'DaemonSet',
+      metadata: { name: `agent-${uid}`, namespace: 'shop', uid },
+      spec: {},
+      status: { desiredNumberScheduled: 3, currentNumberScheduled: current, numberReady: current },
+    });
+    const view = new CacheView();
+    for (const [uid, current] of [['ds-short', 1], ['ds-full', 3]] as const) {
+      view.workloadsByUid.set(uid, daemonSet(uid, current));
+      // An old failure of the full one (before an exemption was added): it creates its Pods now.
+      view.events.push(failedCreate('DaemonSet', `agent-${uid}`, uid, 'Error creating: pods "agent-x" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)', 60));
+    }
+    const { jobs } = await startSource(view);
+
+    await waitFor(() => jobs.length === 1, 'a workload job');
+    await sleep(100);
+    expect(jobs.map((j) => ('uid' in j.subject ? j.subject.uid : j.subject.kind))).toEqual(['ds-short']);
+  });
+
   it('hands on a ReplicaSet from its ReplicaFailure condition, and reports it healthy once it has its Pods', async () => {
     const view = new CacheView();
     const { jobs, healthy } = await startSource(view);
