@@ -11,8 +11,8 @@ import type { AgentMetrics } from '../metrics.ts';
 import { ReplayBuffer, type DiagnosisQueue } from '../queue/diagnosis-queue.ts';
 import type { WatchJob } from '../queue/jobs.ts';
 import {
-  eventTrigger, isPodHealthy, nodeCandidate, podCandidate, workloadCandidate,
-  type Candidate, type StabilizationWindows,
+  eventTrigger, isPodHealthy, nodeCandidate, podCandidate, POD_CREATING_KINDS, preStopCandidate, workloadCandidate,
+  workloadConditionCandidate, type Candidate, type StabilizationWindows,
 } from './candidates.ts';
 import { Stabilizer } from './stabilizer.ts';
 
@@ -33,6 +33,10 @@ export interface ClusterView {
   workload(uid: string): Workload | undefined;
   pods(namespace?: string): Pod[];
   nodes(): Node[];
+  /** Every cached workload: resync looks for ones that cannot create their Pods. Absent: only their events are watched. */
+  workloads?(): Workload[];
+  /** The cached events about one object (FailedCreate of a workload, FailedPreStopHook of a Pod). */
+  eventsFor?(kind: string, namespace: string | undefined, name: string, uid?: string): KubeEvent[];
 }
 
 /**
@@ -61,12 +65,18 @@ export interface AlertSourceOptions {
 }
 
 const EVENT_STALE_MS = 10 * 60_000;
+/**
+ * A FailedCreate older than this no longer says the workload still cannot create its Pods. The controllers
+ * retry through their work queue's exponential back-off, which tops out at 1000 s
+ * (client-go util/workqueue DefaultControllerRateLimiter), so a failure that holds repeats at least that often.
+ */
+const FAILED_CREATE_STALE_MS = 2 * 1000_000;
 
 export class AlertSource {
   readonly #o: Required<AlertSourceOptions>;
   readonly #stabilizer: Stabilizer;
   readonly #buffer: ReplayBuffer;
-  /** Pods that were handed on as candidates: only their recovery is worth telling the incident stage. */
+  /** Pods and workloads that were handed on as candidates: only their recovery is worth telling the incident stage. */
   readonly #watched = new Set<string>();
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -105,6 +115,9 @@ export class AlertSource {
   /** Re-derives every candidate from the cache: after start, a relist, or a lost Redis write. */
   resync(): void {
     for (const pod of this.#o.view.pods()) this.#examinePod(pod);
+    // A workload that cannot create its Pods has no Pod to examine; its condition or its FailedCreate events
+    // (already in the cache at start, so no change reports them) are all there is.
+    for (const workload of this.#o.view.workloads?.() ?? []) this.#examineWorkload(workload);
     const nowMs = this.#o.now();
     for (const node of this.#o.view.nodes()) {
       const candidate = nodeCandidate(node, nowMs, this.#o.windows);
@@ -165,6 +178,16 @@ export class AlertSource {
         this.#examineEvent(change.object as KubeEvent);
         return;
       }
+      // The controllers that create Pods (candidates.ts POD_CREATING_KINDS).
+      case 'replicasets':
+      case 'statefulsets':
+      case 'daemonsets':
+      case 'jobs': {
+        const workload = change.object as Workload;
+        if (change.type === 'delete') this.#stabilizer.withdraw('Workload', workload.metadata.uid ?? '');
+        else this.#examineWorkload(workload);
+        return;
+      }
       case 'nodes': {
         const node = change.object as Node;
         const candidate = change.type === 'delete' ? null : nodeCandidate(node, this.#o.now(), this.#o.windows);
@@ -194,7 +217,7 @@ export class AlertSource {
   #examinePod(pod: Pod): void {
     const uid = pod.metadata.uid;
     if (!uid) return;
-    const candidate = podCandidate(pod, this.#o.now(), this.#o.windows);
+    const candidate = this.#podCandidate(pod);
     if (candidate) {
       this.#offer(candidate);
       return;
@@ -204,6 +227,70 @@ export class AlertSource {
       this.#watched.delete(uid);
       void this.#o.recoveries.podHealthy(uid);
     }
+  }
+
+  /** podCandidate, plus what only the cached events tell: a terminating Pod whose preStop hook failed. */
+  #podCandidate(pod: Pod): Candidate | null {
+    const nowMs = this.#o.now();
+    const candidate = podCandidate(pod, nowMs, this.#o.windows);
+    if (candidate?.hint !== 'terminating' || !this.#o.view.eventsFor) return candidate;
+    const failedHook = this.#o.view
+      .eventsFor('Pod', pod.metadata.namespace, pod.metadata.name, pod.metadata.uid)
+      .find((e) => e.type === 'Warning' && e.reason === 'FailedPreStopHook');
+    return (failedHook && preStopCandidate(pod, failedHook, nowMs)) ?? candidate;
+  }
+
+  /** A Pod-creating workload that reports, in its status or its events, that it cannot create its Pods. */
+  #examineWorkload(workload: Workload): void {
+    const uid = workload.metadata.uid;
+    if (!uid || !POD_CREATING_KINDS.has(workload.kind)) return;
+    const nowMs = this.#o.now();
+    const fromCondition = workloadConditionCandidate(workload, nowMs, this.#o.windows);
+    if (fromCondition) {
+      this.#offer(fromCondition);
+      return;
+    }
+    const failedCreate = this.#latestFailedCreate(workload);
+    const trigger = failedCreate && eventTrigger(failedCreate);
+    const candidate = failedCreate && trigger && workloadCandidate({ ...trigger, uid }, failedCreate, nowMs, this.#o.windows);
+    if (candidate && this.#workloadStillFailing(workload, candidate, nowMs)) {
+      this.#offer(candidate);
+      return;
+    }
+    // It creates its Pods again: its incident (which lists the workload in place of Pods) may resolve.
+    this.#stabilizer.withdraw('Workload', uid);
+    if (this.#watched.delete(uid)) void this.#o.recoveries.podHealthy(uid);
+  }
+
+  /** The most recent FailedCreate about the workload in the cache, if any. */
+  #latestFailedCreate(workload: Workload): KubeEvent | undefined {
+    let latest: KubeEvent | undefined;
+    let latestMs = -Infinity;
+    for (const event of this.#o.view.eventsFor?.(workload.kind, workload.metadata.namespace, workload.metadata.name, workload.metadata.uid) ?? []) {
+      if (event.type !== 'Warning' || event.reason !== 'FailedCreate') continue;
+      const at = lastSeenMs(event);
+      if (at > latestMs) {
+        latest = event;
+        latestMs = at;
+      }
+    }
+    return latest;
+  }
+
+  /**
+   * Whether a workload with a FailedCreate candidate still lacks its Pods: not once it has as many as it wants,
+   * nor when its ReplicaFailure condition is gone or its last FailedCreate is stale.
+   */
+  #workloadStillFailing(workload: Workload, candidate: Candidate, nowMs: number): boolean {
+    const { wanted, have } = replicasOf(workload);
+    if (wanted !== undefined && have >= wanted) return false;
+    if (workloadConditionCandidate(workload, nowMs, this.#o.windows)) return true;
+    if (this.#o.view.eventsFor) {
+      const latest = this.#latestFailedCreate(workload);
+      const at = latest ? lastSeenMs(latest) : NaN;
+      return !Number.isNaN(at) && nowMs - at <= FAILED_CREATE_STALE_MS;
+    }
+    return nowMs - Date.parse(candidate.since) <= EVENT_STALE_MS * 6;
   }
 
   #podGone(pod: Pod): void {
@@ -231,7 +318,7 @@ export class AlertSource {
     switch (candidate.subject.kind) {
       case 'Pod': {
         const pod = this.#o.view.pod(candidate.subject.uid);
-        return pod ? podCandidate(pod, nowMs, this.#o.windows) : null;
+        return pod ? this.#podCandidate(pod) : null;
       }
       case 'Node': {
         const node = this.#o.view.node(candidate.subject.name);
@@ -241,10 +328,7 @@ export class AlertSource {
         // A FailedCreate repeats while it holds; once the controller has its Pods, the workload is fine.
         const workload = this.#o.view.workload(candidate.subject.uid);
         if (!workload) return null;
-        const wanted = workload.spec?.replicas;
-        const have = workload.status?.replicas ?? 0;
-        if (wanted !== undefined && have >= wanted) return null;
-        return nowMs - Date.parse(candidate.since) > EVENT_STALE_MS * 6 ? null : candidate;
+        return this.#workloadStillFailing(workload, candidate, nowMs) ? candidate : null;
       }
     }
   }
@@ -269,11 +353,28 @@ export class AlertSource {
       }
     }
     for (const job of jobs) {
-      if (job.subject.kind === 'Pod') this.#watched.add(job.subject.uid);
+      this.#watched.add(job.subject.uid);
       void this.#buffer.submit(job).then(
         (outcome) => this.#o.metrics.jobs.inc({ cluster: this.#o.cluster, outcome }),
         (error: unknown) => this.#o.log.warn({ err: error }, 'Diagnosis job not queued'),
       );
     }
   }
+}
+
+/** When an event was last seen (NaN when it does not say): a deduplicated series reports its last repeat. */
+function lastSeenMs(event: KubeEvent): number {
+  return Date.parse(event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? '');
+}
+
+/**
+ * How many Pods a workload wants and has. A DaemonSet has no spec.replicas: it wants one Pod per eligible node
+ * (status.desiredNumberScheduled) and has those its Pods run on (status.currentNumberScheduled). A Job's wish
+ * (parallelism, completions) is not a count of Pods that must exist, so it is undefined.
+ */
+function replicasOf(workload: Workload): { wanted: number | undefined; have: number } {
+  const status = workload.status ?? {};
+  const count = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+  if (workload.kind === 'DaemonSet') return { wanted: count(status['desiredNumberScheduled']), have: count(status['currentNumberScheduled']) ?? 0 };
+  return { wanted: workload.spec?.replicas, have: status.replicas ?? 0 };
 }

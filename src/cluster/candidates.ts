@@ -4,11 +4,11 @@
  * O(containers): it runs on every Pod update in the cluster. The engine decides what is wrong;
  * this only decides what is worth asking about, and when.
  */
-import type { KubeEvent, Node, Pod } from '../contract/k8s.ts';
+import type { KubeEvent, Node, Pod, Workload } from '../contract/k8s.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../contract/settings.ts';
 
 export const CANDIDATE_HINTS = [
-  'terminating', 'unknown', 'evicted', 'unschedulable', 'create-failed', 'config', 'creating', 'image-pull', 'init',
+  'terminating', 'pre-stop', 'unknown', 'evicted', 'unschedulable', 'create-failed', 'config', 'creating', 'image-pull', 'init',
   'crash', 'oom', 'restarted', 'not-ready', 'node-not-ready',
 ] as const;
 export type CandidateHint = (typeof CANDIDATE_HINTS)[number];
@@ -175,16 +175,59 @@ export function eventTrigger(event: KubeEvent): EventTrigger | null {
   return { kind: ref.kind, namespace: ref.namespace ?? '', name: ref.name, uid: ref.uid, reason };
 }
 
+/**
+ * The controllers that create Pods themselves, and so report a Pod they could not create (quota, PodSecurity
+ * or a webhook refusing it, a missing ServiceAccount) with a Warning FailedCreate event on themselves
+ * (pkg/controller/controller_utils.go: FailedCreatePodReason "FailedCreate", used by the ReplicaSet, DaemonSet
+ * and Job controllers' PodControl; pkg/controller/statefulset/stateful_pod_control.go records its own
+ * "FailedCreate"). A Deployment creates ReplicaSets, not Pods: its ReplicaSet is the subject, and the incident
+ * keys on the top owner (src/incidents/recorder.ts).
+ */
+export const POD_CREATING_KINDS: ReadonlySet<string> = new Set(['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job']);
+
+function workloadSubjectCandidate(subject: CandidateSubject, sinceMs: number, windows: StabilizationWindows): Candidate {
+  return { subject, hint: 'create-failed', since: new Date(sinceMs).toISOString(), dueAtMs: sinceMs + windows.createFailed * 1000 };
+}
+
 /** An owner's FailedCreate (quota, admission): the workload itself is the subject, since no Pod exists. */
 export function workloadCandidate(trigger: EventTrigger, event: KubeEvent, nowMs: number, windows: StabilizationWindows): Candidate | null {
   if (trigger.reason !== 'FailedCreate' || !trigger.uid) return null;
   const since = ms(event.firstTimestamp ?? event.eventTime ?? event.lastTimestamp) ?? nowMs;
-  return {
-    subject: { kind: 'Workload', objectKind: trigger.kind, namespace: trigger.namespace, name: trigger.name, uid: trigger.uid },
-    hint: 'create-failed',
-    since: new Date(since).toISOString(),
-    dueAtMs: since + windows.createFailed * 1000,
-  };
+  return workloadSubjectCandidate(
+    { kind: 'Workload', objectKind: trigger.kind, namespace: trigger.namespace, name: trigger.name, uid: trigger.uid },
+    since,
+    windows,
+  );
+}
+
+/**
+ * A workload whose own status says it cannot create its Pods. Only the ReplicaSet has such a condition:
+ * ReplicaFailure=True with reason FailedCreate (pkg/controller/replicaset/replica_set_utils.go calculateStatus,
+ * apps.ReplicaSetReplicaFailure), which the Deployment controller copies onto the Deployment
+ * (pkg/controller/deployment/progress.go getReplicaFailures, util.ReplicaSetToDeploymentCondition) — the
+ * ReplicaSet's is watched, the Deployment's would be the same failure twice. StatefulSet, DaemonSet and Job
+ * have no condition for it (their controllers only record the FailedCreate event, see workloadCandidate).
+ */
+export function workloadConditionCandidate(workload: Workload, nowMs: number, windows: StabilizationWindows): Candidate | null {
+  if (workload.kind !== 'ReplicaSet' || !workload.metadata.uid) return null;
+  const failure = workload.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
+  if (!failure) return null;
+  return workloadSubjectCandidate(
+    { kind: 'Workload', objectKind: workload.kind, namespace: workload.metadata.namespace ?? '', name: workload.metadata.name, uid: workload.metadata.uid },
+    ms(failure.lastTransitionTime) ?? nowMs,
+    windows,
+  );
+}
+
+/**
+ * A terminating Pod whose preStop hook failed (the kubelet's Warning FailedPreStopHook,
+ * pkg/kubelet/kuberuntime/kuberuntime_container.go executePreStopHook). The hook ran and failed: nothing
+ * will change that, so there is no window, unlike the overdue-termination one (which only starts after the
+ * grace period, when the Pod is usually gone). `event` is the cached FailedPreStopHook about this Pod.
+ */
+export function preStopCandidate(pod: Pod, event: KubeEvent, nowMs: number): Candidate | null {
+  if (!pod.metadata.deletionTimestamp) return null;
+  return candidate(pod, 'pre-stop', event.firstTimestamp ?? event.eventTime ?? event.lastTimestamp, 0, nowMs);
 }
 
 /** A node whose Ready condition is not True; the pods on it are then diagnosed (and grouped as one node incident). */

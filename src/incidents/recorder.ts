@@ -52,7 +52,12 @@ export class IncidentRecorder {
   /** Records a worker's diagnosis and hands on what to notify. Throws (the job is retried) when the store or the notify queue fails. */
   async record(diagnosis: Diagnosis, snapshot: Snapshot): Promise<void> {
     const { cluster, channelFor, manager } = this.#o;
-    const owner = snapshot.kind === 'Pod' ? incidentOwnerOf(snapshot.owners) : { kind: snapshot.workload.kind, name: snapshot.workload.metadata.name };
+    // A workload subject (a ReplicaSet that cannot create its Pods) keys on its top owner like its Pods would:
+    // the Deployment, not the ReplicaSet of one rollout.
+    const owner =
+      snapshot.kind === 'Pod'
+        ? incidentOwnerOf(snapshot.owners)
+        : (incidentOwnerOf(snapshot.owners) ?? { kind: snapshot.workload.kind, name: snapshot.workload.metadata.name });
     const observed: Omit<Observation, 'channel'> = {
       cluster,
       diagnosis,

@@ -98,8 +98,10 @@ async function diagnoseIntoIncident(job: WatchJob | RediagnoseJob, ctx: Processo
   // ReplicaSet or the Deployment itself. Keyed on that truncated owner chain the incident would be a
   // second thread (ReplicaSet/x, then Deployment/y) once the chain arrives (test/agent/crash-loop.test.ts
   // caught it under load): retry shortly instead (a thrown error is retried with back-off).
-  if (snapshot.kind === 'Pod' && (ctx?.attempt ?? OWNER_WAIT_ATTEMPTS) < OWNER_WAIT_ATTEMPTS && ownerMissing(snapshot.pod, deps.owners)) {
-    throw new Error(`owners of Pod ${snapshot.pod.metadata.namespace}/${snapshot.pod.metadata.name} are not cached yet`);
+  // The same holds for a workload subject (a ReplicaSet that cannot create its Pods, keyed on its Deployment).
+  const subject = snapshot.kind === 'Pod' ? snapshot.pod : snapshot.workload;
+  if ((ctx?.attempt ?? OWNER_WAIT_ATTEMPTS) < OWNER_WAIT_ATTEMPTS && ownerMissing(subject, deps.owners)) {
+    throw new Error(`owners of ${snapshot.kind === 'Pod' ? 'Pod' : subject.kind} ${subject.metadata.namespace}/${subject.metadata.name} are not cached yet`);
   }
   const diagnosis = diagnose(snapshot);
   deps.metrics.jobs.inc({ cluster: deps.cluster, outcome: 'completed' });
@@ -129,9 +131,9 @@ async function answerCommand(job: CommandJob, deps: DiagnoseWorkerDeps): Promise
   });
 }
 
-/** Whether the Pod's controller chain leads to an owner of a cached kind that the cache does not hold (yet). */
-function ownerMissing(pod: Pod, owners: OwnerLookup): boolean {
-  let refs = pod.metadata.ownerReferences;
+/** Whether the object's controller chain leads to an owner of a cached kind that the cache does not hold (yet). */
+function ownerMissing(object: Pod | Workload, owners: OwnerLookup): boolean {
+  let refs = object.metadata.ownerReferences;
   for (let depth = 0; refs && depth < 5; depth++) {
     const ref = refs.find((r) => r.controller) ?? refs[0];
     if (!ref || !CACHED_OWNER_KINDS.has(ref.kind)) return false;
