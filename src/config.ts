@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { PodwhyError } from './errors.ts';
 import { ClusterName } from './queue/jobs.ts';
-import { parseChannelRoutes, type ChannelRoute } from './notify/channel-routing.ts';
+import { parseChannelRoutes, parseChannelSeverities, type ChannelRoute, type ChannelSeverities } from './notify/channel-routing.ts';
 
 const commaList = z
   .string()
@@ -47,7 +47,18 @@ export const Config = z.object({
   }),
   DEFAULT_CHANNEL: z.string().default('alerts'),
   /** Channel → least severity it takes (warning | critical), e.g. `C0OPS=critical`; unlisted channels take all. */
-  CHANNEL_MIN_SEVERITY: z.string().default(''),
+  CHANNEL_MIN_SEVERITY: z
+    .string()
+    .default('')
+    .transform((text, ctx): ChannelSeverities => {
+      // Parsed at start-up like CHANNEL_ROUTES, so a typo stops podwhy before it syncs a cluster.
+      try {
+        return parseChannelSeverities(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message, input: text });
+        return new Map();
+      }
+    }),
   /** How long a candidate failure must persist before it is diagnosed (per-scenario windows derive from it). */
   STABILIZE_SECONDS: seconds(60),
   /** An incident whose Pods are all healthy or gone this long is resolved. */

@@ -98,6 +98,24 @@ describe('loadConfig', () => {
     expect((caught as Error).message).not.toMatch(/expected number|received NaN/);
   });
 
+  it('parses CHANNEL_MIN_SEVERITY at start-up: a bad entry is listed with the other problems', () => {
+    let caught: unknown;
+
+    try {
+      loadConfig({ CHANNEL_MIN_SEVERITY: 'C0OPS=urgent', HTTP_PORT: 'ninety' });
+    } catch (error) {
+      caught = error;
+    }
+
+    expect(isPodwhyError(caught, 'config-invalid')).toBe(true);
+    const problems = (caught as Error).message.split('\n').filter((line) => line.startsWith('  - '));
+    expect(problems).toEqual([
+      '  - HTTP_PORT (got "ninety"): must be a whole number',
+      expect.stringMatching(/^ {2}- CHANNEL_MIN_SEVERITY.*"C0OPS=urgent" is not channel=severity/),
+    ]);
+    expect(loadConfig({ CHANNEL_MIN_SEVERITY: 'C0OPS=critical' }).CHANNEL_MIN_SEVERITY).toEqual(new Map([['C0OPS', 'critical']]));
+  });
+
   it('hands the agent parsed routes', () => {
     expect(loadConfig({ CHANNEL_ROUTES: 'shop=C0SHOP, team-a-*=C0TEAMA' }).CHANNEL_ROUTES).toEqual([
       { namespace: 'shop', channel: 'C0SHOP' },

@@ -25,7 +25,7 @@ import type { NotifyCommand } from '../contract/incident.ts';
 import { MemoryIncidentStore } from '../incidents/memory-store.ts';
 import { RedisIncidentStore } from '../incidents/redis-store.ts';
 import type { Notifier } from '../notify/notifier.ts';
-import { CHANNEL_ANNOTATION, ChannelRouter, parseChannelSeverities } from '../notify/channel-routing.ts';
+import { CHANNEL_ANNOTATION, ChannelRouter } from '../notify/channel-routing.ts';
 import { deliverNotification } from '../notify/deliver.ts';
 import type { IncidentStore } from '../incidents/store.ts';
 import { InProcessNotifyQueue } from '../queue/notify-in-process.ts';
@@ -174,7 +174,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   // A Namespace's podwhy.io/channel annotation overrides CHANNEL_ROUTES; CHANNEL_MIN_SEVERITY filters what a channel takes.
   const router = new ChannelRouter({
     routing: { routes: config.CHANNEL_ROUTES, defaultChannel: config.DEFAULT_CHANNEL },
-    severities: parseChannelSeverities(config.CHANNEL_MIN_SEVERITY),
+    severities: config.CHANNEL_MIN_SEVERITY,
     annotationOf: (namespace) => cache.namespace(namespace)?.metadata.annotations?.[CHANNEL_ANNOTATION],
     onInvalidAnnotation: (namespace, value) => agentLog.warn({ namespace, value }, 'Ignoring an invalid podwhy.io/channel annotation'),
   });
