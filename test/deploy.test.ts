@@ -49,7 +49,7 @@ const readRules = rulesOf(parse(readFileSync(join(KUSTOMIZE, 'base', 'rbac-read.
 const actionRules = rulesOf(parse(readFileSync(join(KUSTOMIZE, 'actions', 'rbac-actions.yaml'), 'utf8'), 'rbac-actions.yaml'));
 const can = (rules: Rule[], group: string, resource: string, verb: string) =>
   rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
-const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? (apiVersion.split('/')[0] ?? '') : '');
 
 describe('RBAC files', () => {
   it('reads only: the base role has no mutating verb', () => {
@@ -167,8 +167,8 @@ describe.skipIf(kubectlMissing)(`kubectl kustomize deploy/kubernetes/overlays/{$
     const workloads = workloadsOf(manifests);
 
     expect(workloads.map((w) => w.metadata.name)).toEqual(['podwhy-agent']);
-    const [agent] = workloads[0].spec.template.spec.containers;
-    expect(slackSecretRefs(agent)).toEqual(['podwhy-slack']);
+    const agent = workloads[0]?.spec.template.spec.containers[0];
+    expect(agent && slackSecretRefs(agent)).toEqual(['podwhy-slack']);
     expect(JSON.stringify(manifests)).not.toContain('REDIS_URL');
     expect(byName(manifests, 'ClusterRoleBinding', 'podwhy-read')).toBeDefined();
     expect(byName(manifests, 'ClusterRole', 'podwhy-actions')).toBeUndefined();
@@ -177,7 +177,11 @@ describe.skipIf(kubectlMissing)(`kubectl kustomize deploy/kubernetes/overlays/{$
   it('scaled: the gateway holds the Slack tokens only, the agent and workers the cluster credentials only', () => {
     const manifests = rendered.get('scaled') ?? [];
     const workloads = workloadsOf(manifests);
-    const container = (name: string) => (byName(workloads, 'Deployment', name) as Workload).spec.template.spec.containers[0];
+    const container = (name: string): Container => {
+      const found = (byName(workloads, 'Deployment', name) as Workload | undefined)?.spec.template.spec.containers[0];
+      if (!found) throw new Error(`no container in Deployment ${name}`);
+      return found;
+    };
 
     expect(workloads.map((w) => w.metadata.name).sort()).toEqual(['podwhy-agent', 'podwhy-gateway', 'podwhy-redis', 'podwhy-worker']);
     for (const name of ['podwhy-agent', 'podwhy-worker']) {
