@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { RESOURCES } from '../src/cluster/resources.ts';
+import { loadConfig, slackSettingsOf } from '../src/config.ts';
 
 const DEPLOY = join(import.meta.dirname, '..', 'deploy');
 const KUSTOMIZE = join(DEPLOY, 'kubernetes');
@@ -211,6 +212,17 @@ describe.skipIf(kubectlMissing)(`kubectl kustomize deploy/kubernetes/overlays/{$
     expect(egressPorts('podwhy-agent')).toEqual([53, 443, 6379, 6443]);
     expect(egressPorts('podwhy-gateway')).toEqual([53, 443, 6379]);
     expect(egressPorts('podwhy-redis')).toEqual([]);
+  });
+
+  it('configures every process with values src/config.ts accepts (the ConfigMap plus the Secret template)', () => {
+    const template = parse(readFileSync(join(KUSTOMIZE, 'slack-secret.example.yaml'), 'utf8'), 'slack-secret.example.yaml')[0] as unknown as { stringData: Record<string, string> };
+    for (const [overlay, manifests] of rendered) {
+      const data = (byName(manifests, 'ConfigMap', 'podwhy-config') as unknown as { data: Record<string, string> }).data;
+      const config = loadConfig({ ...data, ...template.stringData });
+
+      expect(slackSettingsOf(config)?.mode, overlay).toBe('socket');
+      expect(config.REDIS_URL !== undefined, overlay).toBe(overlay === 'scaled');
+    }
   });
 
   it('actions: adds pods delete/patch and turns ACTIONS_ENABLED on; the others keep it off', () => {
