@@ -15,7 +15,7 @@
  * has them, it runs itself again in a child process that does. Why the agent pins its young
  * generation: V8 sizes it from the memory it may use, which Node takes from the host or the
  * container's cgroup limit (Node docs, `--max-semi-space-size`: 1 MiB per semi-space under a 512 MiB
- * limit, as deploy/base/deployment.yaml sets, 16 MiB under 2 GiB; here, on a 24 GB host, 64 MiB).
+ * limit, as deploy/kubernetes/base/deployment.yaml sets, 16 MiB under 2 GiB; here, on a 24 GB host, 64 MiB).
  * The initial LIST keeps every object it decodes, and V8 grows the young generation whenever more
  * bytes survive than it holds (heap.cc ShouldResizeNewSpace), so a cold sync takes it to its
  * maximum: 128 MB of new space on this host, committed until the memory reducer runs, which the
