@@ -52,6 +52,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   if (!settings) problems.push('SLACK_BOT_TOKEN is not set: the gateway is the process that talks to Slack');
   if (!config.REDIS_URL) problems.push('REDIS_URL is not set: the gateway reaches the agents only through Redis (without it, run `podwhy agent` with the Slack settings)');
   if (config.KUBECONFIG || config.KUBE_CONTEXT) problems.push('KUBECONFIG/KUBE_CONTEXT is set: the gateway must hold no cluster credentials (a leaked gateway must not read a cluster); unset it');
+  if (!config.ACTION_SIGNING_KEY) problems.push('ACTION_SIGNING_KEY is not set: every gateway replica must sign and verify button values with the same key');
   if (!settings || !config.REDIS_URL || problems.length > 0) throw new PodwhyError('config-invalid', `podwhy gateway: ${problems.join('; ')}`);
   const clusters = gatewayClustersOf(config);
   const redisUrl = config.REDIS_URL;
@@ -71,6 +72,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       settings,
       log,
       clusters,
+      actionSigningKey: config.ACTION_SIGNING_KEY,
       ...(options.host !== undefined && { host: options.host }),
       enqueueCommand: async (job) => {
         const queue = queues.get(job.cluster);

@@ -69,6 +69,7 @@ export async function agentCommand(mode: AgentMode, argv: string[], io: CliIo, d
         settings: slack,
         log,
         clusters: [config.CLUSTER_NAME],
+        actionSigningKey: config.ACTION_SIGNING_KEY,
         enqueueCommand: (job) => agentOf().queue.enqueue(job),
         openIncidents: (cluster) => agentOf().incidents.listOpen(cluster),
       });

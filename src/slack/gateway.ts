@@ -20,6 +20,7 @@ import { SlackReplier } from '../notify/slack-replier.ts';
 import type { CommandJob } from '../queue/jobs.ts';
 import { AppHomePublisher } from './app-home.ts';
 import { createSlackApp, type SlackApp } from './app.ts';
+import { actionSigning, generateSigningKey } from './action-signing.ts';
 import { ButtonRequests } from './button-requests.ts';
 import { PodCommands } from './commands.ts';
 import { ResponseUrls, SeenRequests } from './response-urls.ts';
@@ -38,6 +39,8 @@ export interface SlackGatewayOptions {
   pacing?: Partial<PacingSettings>;
   /** Called when a new incident parent is posted, before its thread reply (markPosted early). */
   onParentPosted?: (command: NotifyCommand, posted: PostedMessage) => Promise<void>;
+  /** ACTION_SIGNING_KEY: signs every button value and verifies every click. Unset: a random key for this process. */
+  actionSigningKey?: string | undefined;
 }
 
 export interface SlackGateway {
@@ -54,13 +57,16 @@ export interface SlackGateway {
 export async function createSlackGateway(options: SlackGatewayOptions): Promise<SlackGateway> {
   const { log } = options;
   const slack = await createSlackApp({ settings: options.settings, log, ...(options.host !== undefined && { host: options.host }) });
+  // Every button value carries an HMAC (action-signing.ts); a click is verified before anything else reads it.
+  if (options.actionSigningKey === undefined) log.warn('ACTION_SIGNING_KEY is not set: button values are signed with a random key of this process; buttons posted before a restart will be refused');
+  const signing = actionSigning(options.actionSigningKey ?? generateSigningKey());
   const pacer = new SlackPacer(options.pacing ? { settings: options.pacing } : {});
-  const incidentNotifier = new SlackNotifier({ client: slack.client, log, pacer, ...(options.onParentPosted && { onParentPosted: options.onParentPosted }) });
+  const incidentNotifier = new SlackNotifier({ client: slack.client, log, pacer, sign: signing.sign, ...(options.onParentPosted && { onParentPosted: options.onParentPosted }) });
   const responseUrls = new ResponseUrls();
   const seen = new SeenRequests();
-  const replier = new SlackReplier({ client: slack.client, pacer, responseUrls, log });
+  const replier = new SlackReplier({ client: slack.client, pacer, responseUrls, log, sign: signing.sign });
   const commands = new PodCommands({ clusters: options.clusters, enqueue: options.enqueueCommand, openIncidents: options.openIncidents, replier, responseUrls, seen, log });
-  const buttons = new ButtonRequests({ clusters: options.clusters, enqueue: options.enqueueCommand, responseUrls, seen, log });
+  const buttons = new ButtonRequests({ clusters: options.clusters, enqueue: options.enqueueCommand, responseUrls, seen, log, verify: signing.verify });
   // The Home tab lists open incidents: published when a user opens it and re-published (rate-limited) on change.
   const publisher = new AppHomePublisher({ client: slack.client, incidents: { listOpen: options.openIncidents }, clusters: options.clusters, log });
   registerHandlers(slack.app, { commands, buttons, publisher });
