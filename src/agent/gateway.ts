@@ -21,6 +21,8 @@ import { deliverNotification, trackedMessageOf } from '../notify/deliver.ts';
 import { createBullmqDiagnosisQueue, type BullmqDiagnosisQueue } from '../queue/bullmq.ts';
 import { createBullmqNotifyQueue } from '../queue/notify-bullmq.ts';
 import { createSlackGateway, type SlackGateway } from '../slack/gateway.ts';
+import { RedisActionClaims } from '../slack/action-claims.ts';
+import { parseActionPolicy } from '../slack/action-policy.ts';
 
 export interface GatewayProcessOptions {
   config: Config;
@@ -73,6 +75,18 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       log,
       clusters,
       actionSigningKey: config.ACTION_SIGNING_KEY,
+      // Every replica shares the claims (Redis SET NX PX): a click acts once whichever replica gets it.
+      actions: {
+        enabled: config.ACTIONS_ENABLED,
+        policy: parseActionPolicy(config.ACTION_POLICY),
+        maxAgeSeconds: config.ACTION_MAX_AGE_SECONDS,
+        claims: new RedisActionClaims({ redis, prefix: config.REDIS_PREFIX }),
+        enqueue: async (job) => {
+          const queue = queues.get(job.cluster);
+          if (!queue) throw new PodwhyError('bad-input', `no diagnosis queue for cluster ${job.cluster}`);
+          return queue.enqueue(job);
+        },
+      },
       ...(options.host !== undefined && { host: options.host }),
       enqueueCommand: async (job) => {
         const queue = queues.get(job.cluster);
