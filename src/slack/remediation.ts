@@ -70,7 +70,7 @@ export class RemediationRequests {
     const channel = click.channel?.id;
     if (!channel) return { text: 'This button works on a message in a channel.' };
     const where: Where = { channel, threadTs: click.message?.thread_ts ?? click.message?.ts };
-    if (action === 'force-delete' && isStatefulSetIncident(value)) {
+    if (needsTypedConfirmation(value)) {
       await this.#deps.openView(click.trigger_id, typedConfirmView(value, rawValue ?? '', where));
       return null;
     }
@@ -157,9 +157,15 @@ export class RemediationRequests {
   }
 }
 
-/** The incident id names the top owner's kind (`<cluster>/<ns>/StatefulSet/<name>/<cause>`), and it is signed. */
-function isStatefulSetIncident(value: ActionValue): boolean {
-  return value.incidentId?.split('/')[2] === 'StatefulSet';
+/**
+ * A force-delete needs the Pod's name typed when the Pod may belong to a StatefulSet: the incident id names the top
+ * owner's kind (`<cluster>/<ns>/StatefulSet/<name>/<cause>`, signed with the rest); a button without an incident
+ * (a `/pod why` answer) cannot tell, so it asks too. The agent checks the owner again (src/queue/act.ts).
+ */
+function needsTypedConfirmation(value: ActionValue): boolean {
+  if (value.action !== 'force-delete') return false;
+  const ownerKind = value.incidentId?.split('/')[2];
+  return ownerKind === undefined || ownerKind === 'StatefulSet';
 }
 
 function typedConfirmView(value: ActionValue, rawValue: string, where: Where): View {
@@ -176,7 +182,7 @@ function typedConfirmView(value: ActionValue, rawValue: string, where: Where): V
         text: {
           type: 'plain_text',
           emoji: false,
-          text: `Pod ${value.namespace}/${value.name} belongs to a StatefulSet. Force-deleting it frees its identity at once: if its containers still run on a lost node, two Pods with one identity can corrupt its data. Type the Pod's name to confirm.`,
+          text: `Pod ${value.namespace}/${value.name} ${value.incidentId ? 'belongs to a StatefulSet' : 'may belong to a StatefulSet'}. Force-deleting it frees its identity at once: if its containers still run on a lost node, two Pods with one identity can corrupt its data. Type the Pod's name to confirm.`,
         },
       },
       { type: 'input', block_id: TYPED_BLOCK, label: { type: 'plain_text', text: 'Pod name', emoji: false }, element: { type: 'plain_text_input', action_id: TYPED_INPUT } },

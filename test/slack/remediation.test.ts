@@ -1,7 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CauseId } from '../../src/contract/scenarios.ts';
 import type { KubeObject } from '../../src/sim/store.ts';
-import { deliver, sendBlockAction, sendSlashCommand } from '../../src/slack-emulator/signer.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { deliver, sendBlockAction, sendSlashCommand, sendViewSubmission } from '../../src/slack-emulator/signer.ts';
 import type { StoredMessage } from '../../src/slack-emulator/workspace.ts';
 import { RedisActionClaims } from '../../src/slack/action-claims.ts';
 import { parseActionPolicy } from '../../src/slack/action-policy.ts';
@@ -27,7 +31,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await p.close();
 });
+/** Every Pod mutation the API server took during these tests (verb), for the RBAC comparison at the end. */
+const recordedVerbs = new Set<string>();
 afterEach(async () => {
+  for (const r of cluster ? mutations(cluster) : []) if (r.status < 300) recordedVerbs.add(`${r.resource ?? ''} ${r.verb}`);
   clock.offsetMs = 0;
   p.bind(undefined);
   await cluster?.close();
@@ -44,17 +51,22 @@ function stuckPod(c: SimCluster): KubeObject {
   return pod;
 }
 
-/** A Pod stuck on a finalizer, its `/pod why` answer (with the buttons) in C0OPS. */
-async function finalizerDiagnosis(env: Record<string, string> = {}): Promise<{ c: SimCluster; pod: KubeObject; answer: StoredMessage }> {
+/** A workload broken with `cause`, the `/pod why` answer for `pickPod`'s Pod (with the `button`) in C0OPS. */
+async function diagnosed(cause: CauseId, button: string, pickPod: (c: SimCluster) => KubeObject, env: Record<string, string> = {}): Promise<{ c: SimCluster; pod: KubeObject; answer: StoredMessage }> {
   const c = await startSimCluster({ seed: seed++ });
   cluster = c;
-  c.sim.breakWorkload('terminating.finalizer', { namespace: 'shop', name: 'edge', replicas: 1 });
+  c.sim.breakWorkload(cause, { namespace: 'shop', name: 'edge', replicas: 1 });
   await p.startAgent(c, { ACTIONS_ENABLED: 'true', ...env });
-  const pod = stuckPod(c);
+  const pod = pickPod(c);
   const before = Date.now();
   await sendSlashCommand(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, command: '/pod', text: `why ${pod.metadata.name} -n shop`, userId: 'U0ALICE', channelId: 'C0OPS' });
-  const answer = await waitFor(() => p.slack.messages('C0OPS').find((m) => m.postedAt >= before && m.threadTs === undefined && JSON.stringify(m.blocks).includes('podwhy.remove-finalizer')), 'the diagnosis with its buttons');
+  const answer = await waitFor(() => p.slack.messages('C0OPS').find((m) => m.postedAt >= before && m.threadTs === undefined && JSON.stringify(m.blocks).includes(button)), `the diagnosis with its ${button} button`);
   return { c, pod, answer };
+}
+
+/** A Pod stuck on a finalizer, its `/pod why` answer (with the buttons) in C0OPS. */
+function finalizerDiagnosis() {
+  return diagnosed('terminating.finalizer', 'podwhy.remove-finalizer', stuckPod);
 }
 
 function click(answer: StoredMessage, userId = 'U0ALICE', extra: { value?: string } = {}) {
@@ -158,6 +170,50 @@ describe('one-click fixes through Slack', () => {
 
     expect(asked.text).toContain('16 minutes old');
     expect(mutations(c)).toEqual([]);
+  });
+});
+
+describe('force delete and restart', () => {
+  it('force-deletes a Pod on a lost node after its name is typed (the owner is unknown to a /pod why button): grace period 0, the Pod gone', async () => {
+    const { c, pod, answer } = await diagnosed('terminating.node-lost', 'podwhy.force-delete', stuckPod);
+    const name = pod.metadata.name ?? '';
+
+    await sendBlockAction(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, userId: 'U0ALICE', channelId: answer.channel, messageTs: answer.ts, actionId: 'podwhy.force-delete' });
+    const opened = await waitFor(() => p.slack.calls('views.open').at(-1), 'the typed-confirmation modal');
+    const view = (opened.response as { view: { id: string } }).view;
+    const wrong = await sendViewSubmission(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, userId: 'U0ALICE', viewId: view.id, values: { typed: { 'pod-name': { type: 'plain_text_input', value: 'edge' } } } });
+    await sleep(300);
+    expect(mutations(c)).toEqual([]);
+    const right = await sendViewSubmission(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, userId: 'U0ALICE', viewId: view.id, values: { typed: { 'pod-name': { type: 'plain_text_input', value: name } } } });
+    const audit = await waitFor(() => p.slack.thread('C0OPS', answer.ts).find((m) => m.text.includes('force-deleted')), 'the audit line');
+
+    expect(JSON.parse(wrong.body || '{}')).toMatchObject({ response_action: 'errors', errors: { typed: expect.stringContaining(name) } });
+    expect(right.status).toBe(200);
+    expect(audit.text).toContain(`U0ALICE force-deleted pod shop/${name} (uid ${pod.metadata.uid}): done`);
+    expect(mutations(c).map((r) => [r.verb, r.name, r.status])).toEqual([['delete', name, 200]]);
+    expect(mutations(c)[0]?.query).toContain('gracePeriodSeconds=0');
+    expect(c.store.get('pods', 'shop', name)?.metadata.uid).not.toBe(pod.metadata.uid);
+  });
+
+  it('restarts a Pod its controller re-creates: a plain delete with the uid precondition', async () => {
+    const pickFailing = (c: SimCluster) => c.store.list('pods', { namespace: 'shop' }).items[0] as KubeObject;
+    const { c, pod, answer } = await diagnosed('image-pull.unauthorized', 'podwhy.restart-pod', pickFailing);
+
+    await sendBlockAction(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, userId: 'U0ALICE', channelId: answer.channel, messageTs: answer.ts, actionId: 'podwhy.restart-pod' });
+    const audit = await waitFor(() => p.slack.thread('C0OPS', answer.ts).find((m) => m.text.includes('restarted')), 'the audit line');
+
+    expect(audit.text).toContain(`(uid ${pod.metadata.uid}): done`);
+    expect(mutations(c).map((r) => [r.verb, r.name])).toEqual([['delete', pod.metadata.name]]);
+    expect(mutations(c)[0]?.query ?? '').not.toContain('gracePeriodSeconds=0');
+  });
+
+  it('grants in the actions RBAC exactly the verbs these tests made the API server take', () => {
+    const rules = parseAllDocuments(readFileSync(join(import.meta.dirname, '..', '..', 'deploy', 'components', 'actions', 'rbac-actions.yaml'), 'utf8'))
+      .map((d) => d.toJS() as { kind: string; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] })
+      .flatMap((d) => (d.kind === 'ClusterRole' || d.kind === 'Role' ? (d.rules ?? []) : []));
+    const granted = rules.flatMap((r) => r.resources.flatMap((resource) => r.verbs.map((verb) => `${resource} ${verb}`)));
+
+    expect([...recordedVerbs].sort()).toEqual([...new Set(granted)].sort());
   });
 });
 
