@@ -217,7 +217,7 @@ export interface ReplyCommand {
 
 /**
  * What the delivering side must do: a union on `type`, carried as JSON on the notify queue
- * (src/queue/notify-jobs.ts validates it). A new kind (the remediation issue's `actionResult`) is one more
- * member; consumers switch on `type`.
+ * (src/queue/notify-jobs.ts validates it). A new kind is one more member (a one-click fix's outcome is a `reply`
+ * whose answer is an ActionResult); consumers switch on `type`.
  */
 export type NotifyCommand = IncidentCommand | DigestCommand | ReplyCommand;

@@ -85,8 +85,11 @@ export async function processDiagnoseJob(job: DiagnoseJob, ctx: ProcessorContext
 }
 
 async function act(job: ActJob, deps: DiagnoseWorkerDeps): Promise<void> {
-  if (!deps.actions || !deps.commands) throw new Error(`act job ${job.requestId} reached a worker without actions (ACTIONS_ENABLED is false on this agent)`);
-  const answer = await executeAction(job, deps.actions);
+  if (!deps.commands) throw new Error(`act job ${job.requestId} reached a worker that does not answer commands`);
+  // A gateway with ACTIONS_ENABLED in front of an agent without it: say so in the thread rather than fail silently.
+  const answer = deps.actions
+    ? await executeAction(job, deps.actions)
+    : ({ kind: 'action', action: job.action, namespace: job.namespace, pod: job.subject.name, uid: job.subject.uid, by: job.requestedBy, outcome: 'failed', detail: `one-click fixes are turned off on the agent of cluster ${job.cluster} (ACTIONS_ENABLED=false); nothing done` } as const);
   deps.metrics.jobs.inc({ cluster: deps.cluster, outcome: 'completed' });
   await deps.commands.reply({ type: 'reply', cluster: job.cluster, requestId: job.requestId, replyTo: job.replyTo, answer });
 }
