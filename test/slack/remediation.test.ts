@@ -107,6 +107,17 @@ describe('one-click fixes through Slack', () => {
     expect(mutations(c)).toEqual([]);
   });
 
+  it('ignores a correctly signed click from another workspace: no answer, no mutation', async () => {
+    const { c, answer } = await finalizerDiagnosis();
+
+    const delivery = await sendBlockAction(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, teamId: 'T0STRANGER', userId: 'U0ALICE', channelId: answer.channel, messageTs: answer.ts, actionId: 'podwhy.remove-finalizer' });
+    await sleep(500);
+
+    expect(delivery.status).toBe(200);
+    expect(mutations(c)).toEqual([]);
+    expect(p.slack.thread('C0OPS', answer.ts)).toHaveLength(0);
+  });
+
   it.each([
     ['namespace', (v: Record<string, unknown>) => void (v['namespace'] = 'team-a')],
     ['uid', (v: Record<string, unknown>) => void (v['uid'] = '00000000-0000-4000-8000-000000000000')],
