@@ -58,6 +58,12 @@ export const Config = z.object({
    * Empty (the default): nobody may; the read-only buttons work for everyone.
    */
   ACTION_POLICY: z.string().default(''),
+  /**
+   * `policy` (default): ACTION_POLICY decides. `kubernetes`: the clicker's own rights, by a SubjectAccessReview for the
+   * email of their Slack profile (the agent asks its API server; the RBAC needs subjectaccessreviews create, the
+   * Slack app users:read.email): nobody can do through Slack what they could not do with kubectl.
+   */
+  ACTION_AUTHORIZATION: z.enum(['policy', 'kubernetes']).default('policy'),
   /** The bot token (xoxb-…). Set: podwhy talks to Slack (the gateway runs in this process, or `podwhy gateway`). */
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, 'a bot token starts with xoxb-').optional(),
   /** HTTP mode: verifies that requests come from Slack (Basic Information → Signing Secret). */

@@ -33,8 +33,11 @@ describe('RBAC', () => {
     expect([...verbs].sort()).toEqual(['get', 'list', 'watch']);
   });
 
-  it('lets actions delete and patch Pods and nothing else', () => {
-    expect(actionRules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['delete', 'patch'] }]);
+  it('lets actions delete and patch Pods and ask SubjectAccessReviews, nothing else', () => {
+    expect(actionRules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['delete', 'patch'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ]);
   });
 
   it('covers what the informers and the collector read', () => {

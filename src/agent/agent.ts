@@ -194,7 +194,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         reply: (command) => notify.enqueue(command),
       },
       // One-click fixes only with ACTIONS_ENABLED (and the actions component's RBAC: pods delete, patch).
-      ...(config.ACTIONS_ENABLED && { actions: { reader: clusterClient, actor: clusterClient, snapshots: collector, log: agentLog.child({ component: 'actions' }) } }),
+      ...(config.ACTIONS_ENABLED && { actions: { reader: clusterClient, actor: clusterClient, snapshots: collector, log: agentLog.child({ component: 'actions' }), ...(config.ACTION_AUTHORIZATION === 'kubernetes' && { accessReviews: clusterClient }) } }),
     }),
     { concurrency: config.WORKER_CONCURRENCY },
   );

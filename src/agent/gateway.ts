@@ -79,7 +79,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       actions: {
         enabled: config.ACTIONS_ENABLED,
         policy: parseActionPolicy(config.ACTION_POLICY),
-        maxAgeSeconds: config.ACTION_MAX_AGE_SECONDS,
+        maxAgeSeconds: config.ACTION_MAX_AGE_SECONDS, authorization: config.ACTION_AUTHORIZATION,
         claims: new RedisActionClaims({ redis, prefix: config.REDIS_PREFIX }),
         enqueue: async (job) => {
           const queue = queues.get(job.cluster);

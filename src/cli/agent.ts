@@ -72,7 +72,7 @@ export async function agentCommand(mode: AgentMode, argv: string[], io: CliIo, d
         clusters: [config.CLUSTER_NAME],
         actionSigningKey: config.ACTION_SIGNING_KEY,
         // One gateway in this process: claims in memory. Act jobs go to this agent's own queue.
-        actions: { enabled: config.ACTIONS_ENABLED, policy: parseActionPolicy(config.ACTION_POLICY), maxAgeSeconds: config.ACTION_MAX_AGE_SECONDS, enqueue: (job) => agentOf().queue.enqueue(job) },
+        actions: { enabled: config.ACTIONS_ENABLED, policy: parseActionPolicy(config.ACTION_POLICY), maxAgeSeconds: config.ACTION_MAX_AGE_SECONDS, authorization: config.ACTION_AUTHORIZATION, enqueue: (job) => agentOf().queue.enqueue(job) },
         enqueueCommand: (job) => agentOf().queue.enqueue(job),
         openIncidents: (cluster) => agentOf().incidents.listOpen(cluster),
       });

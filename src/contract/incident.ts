@@ -183,7 +183,7 @@ export type ReplyAnswer =
 /**
  * What a one-click fix did (src/cluster/act.ts), posted in the thread as the audit line: `done`; `replaced` (the Pod
  * of that name has another uid: nothing done); `gone` (no Pod of that name); `cause-gone` (the cause no longer holds:
- * nothing done); `forbidden` (the agent's RBAC refused); `needs-typed-confirmation` (a StatefulSet Pod); `failed`.
+ * nothing done); `forbidden` (the agent's RBAC refused); `denied` (a SubjectAccessReview for the clicker said no); `needs-typed-confirmation` (a StatefulSet Pod); `failed`.
  */
 export interface ActionResult {
   kind: 'action';
@@ -191,7 +191,7 @@ export interface ActionResult {
   namespace: string;
   pod: string;
   uid: string;
-  outcome: 'done' | 'replaced' | 'gone' | 'cause-gone' | 'forbidden' | 'needs-typed-confirmation' | 'failed';
+  outcome: 'done' | 'replaced' | 'gone' | 'cause-gone' | 'forbidden' | 'denied' | 'needs-typed-confirmation' | 'failed';
   /** The API server's or the check's words, for `failed` and `cause-gone`. */
   detail?: string;
   /** The Slack user who clicked. */

@@ -10,7 +10,7 @@ import type { Pod } from '../contract/k8s.ts';
 import { diagnose } from '../diagnosis/engine.ts';
 import { isPodwhyError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { ClusterActor, ClusterReader } from '../cluster/ports.ts';
+import type { AccessReviewer, ClusterActor, ClusterReader } from '../cluster/ports.ts';
 import type { ActJob } from './jobs.ts';
 import type { SnapshotSource } from './worker.ts';
 
@@ -19,6 +19,8 @@ export interface ActDeps {
   actor: ClusterActor;
   snapshots: SnapshotSource;
   log: Logger;
+  /** ACTION_AUTHORIZATION=kubernetes: every act job must name its user, checked with a SubjectAccessReview. */
+  accessReviews?: AccessReviewer | undefined;
 }
 
 export async function executeAction(job: ActJob, deps: ActDeps): Promise<ActionResult> {
@@ -49,6 +51,13 @@ async function decideAndAct(job: ActJob, deps: ActDeps, ref: { namespace: string
   const owners = snapshot?.kind === 'Pod' ? snapshot.owners : [];
   if (job.action === 'force-delete' && isStatefulSetPod(pod, owners) && !job.typedConfirmation) return result('needs-typed-confirmation');
   if (job.action === 'restart-pod' && !pod.metadata.ownerReferences?.some((o) => o.controller)) return result('failed', 'the Pod has no controller to re-create it');
+  if (deps.accessReviews) {
+    // Nobody does through Slack what they could not do with kubectl (docs/architecture.md, "Button click").
+    if (!job.asUser) return result('denied', 'no Kubernetes user for this click');
+    const verb = job.action === 'remove-finalizer' ? 'patch' : 'delete';
+    const review = await deps.accessReviews.canI({ user: job.asUser, verb, namespace: job.namespace, name: job.subject.name });
+    if (!review.allowed) return result('denied', `${job.asUser} may not ${verb} pods in ${job.namespace}`);
+  }
   try {
     switch (job.action) {
       case 'remove-finalizer': {

@@ -147,6 +147,8 @@ export const ActJob = z.strictObject({
   typedConfirmation: z.boolean().optional(),
   requestId: RequestId,
   requestedBy: z.string().regex(/^[A-Z0-9]{1,32}$/, 'a Slack user id'),
+  /** ACTION_AUTHORIZATION=kubernetes: the Kubernetes user (the clicker's Slack email) the agent checks with a SubjectAccessReview. */
+  asUser: z.string().min(3).max(254).regex(/^[^\s:]+$/, 'an email-like user name').optional(),
   incidentId: z.string().min(1).max(700).optional(),
   replyTo: ReplyTo,
   enqueuedAt: EnqueuedAt,

@@ -55,6 +55,8 @@ export interface GatewayActionSettings {
   policy: ActionPolicy;
   /** ACTION_MAX_AGE_SECONDS. */
   maxAgeSeconds: number;
+  /** ACTION_AUTHORIZATION (default policy). */
+  authorization?: 'policy' | 'kubernetes';
   /** Idempotency keys: Redis when scaled out (RedisActionClaims); default in memory. */
   claims?: ActionClaims;
   /** Puts an `act` job on its cluster's queue. */
@@ -93,6 +95,8 @@ export async function createSlackGateway(options: SlackGatewayOptions): Promise<
     enabled: mutating,
     policy: actions?.policy ?? [],
     maxAgeSeconds: actions?.maxAgeSeconds ?? 900,
+    authorization: actions?.authorization ?? 'policy',
+    emailOf: async (user) => (await slack.client.users.info({ user })).user?.profile?.email ?? null,
     claims: actions?.claims ?? new MemoryActionClaims(),
     enqueue: actions?.enqueue ?? (async () => Promise.reject(new Error('one-click fixes are not wired in this gateway'))),
     openView: (triggerId, view) => slack.client.views.open({ trigger_id: triggerId, view }),

@@ -34,6 +34,10 @@ export interface RemediationDeps {
   /** ACTIONS_ENABLED. */
   enabled: boolean;
   policy: ActionPolicy;
+  /** ACTION_AUTHORIZATION: `kubernetes` skips the policy; the agent checks the clicker's email with a SubjectAccessReview. */
+  authorization?: 'policy' | 'kubernetes';
+  /** The email of a Slack user's profile (users.info; needs users:read.email), null when it has none. */
+  emailOf?: (user: string) => Promise<string | null>;
   maxAgeSeconds: number;
   claims: ActionClaims;
   enqueue(job: ActJob): Promise<unknown>;
@@ -102,7 +106,7 @@ export class RemediationRequests {
     const value = decoded.value;
     if (!this.#deps.enabled) return { refusal: 'One-click fixes are turned off here (ACTIONS_ENABLED=false); nothing was done.' };
     if (!this.#deps.clusters.includes(value.cluster)) return { refusal: `Cluster ${value.cluster} is not one this podwhy serves; nothing was done.` };
-    const verdict = authorize(this.#deps.policy, { user, cluster: value.cluster, namespace: value.namespace, action });
+    const verdict = this.#deps.authorization === 'kubernetes' ? { allowed: true as const } : authorize(this.#deps.policy, { user, cluster: value.cluster, namespace: value.namespace, action });
     if (!verdict.allowed) {
       this.#log.warn({ action, user, cluster: value.cluster, namespace: value.namespace, pod: value.name, reason: verdict.reason }, 'Denied a one-click fix');
       return { refusal: `You may not ${action} Pod ${value.namespace}/${value.name}: ${verdict.reason}. Nothing was done.` };
@@ -115,6 +119,11 @@ export class RemediationRequests {
   }
 
   async #claimAndEnqueue(value: ActionValue, user: string, where: Where, requestSeed: string, typedConfirmation: boolean): Promise<string> {
+    let asUser: string | null = null;
+    if (this.#deps.authorization === 'kubernetes') {
+      asUser = this.#deps.emailOf ? await this.#deps.emailOf(user).catch(() => null) : null;
+      if (!asUser) return 'podwhy checks your own Kubernetes rights, but your Slack profile shows no email to check them for; nothing was done.';
+    }
     const key = `${value.cluster}/${value.uid}/${value.action}`;
     const ttlMs = (this.#deps.maxAgeSeconds + 300) * 1000;
     let claim;
@@ -138,6 +147,7 @@ export class RemediationRequests {
           ...(typedConfirmation && { typedConfirmation }),
           requestId,
           requestedBy: user,
+          ...(asUser !== null && { asUser }),
           ...(value.incidentId !== undefined && { incidentId: value.incidentId }),
           replyTo: { channel: where.channel, ...(where.threadTs !== undefined && { threadTs: where.threadTs }) },
           enqueuedAt: new Date(this.#now()).toISOString(),

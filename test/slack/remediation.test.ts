@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CauseId } from '../../src/contract/scenarios.ts';
 import type { KubeObject } from '../../src/sim/store.ts';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { deliver, sendBlockAction, sendSlashCommand, sendViewSubmission } from '../../src/slack-emulator/signer.ts';
@@ -218,14 +219,6 @@ describe('force delete and restart', () => {
     expect(mutations(c)[0]?.query ?? '').not.toContain('gracePeriodSeconds=0');
   });
 
-  it('grants in the actions RBAC exactly the verbs these tests made the API server take', () => {
-    const rules = parseAllDocuments(readFileSync(join(import.meta.dirname, '..', '..', 'deploy', 'components', 'actions', 'rbac-actions.yaml'), 'utf8'))
-      .map((d) => d.toJS() as { kind: string; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] })
-      .flatMap((d) => (d.kind === 'ClusterRole' || d.kind === 'Role' ? (d.rules ?? []) : []));
-    const granted = rules.flatMap((r) => r.resources.flatMap((resource) => r.verbs.map((verb) => `${resource} ${verb}`)));
-
-    expect([...recordedVerbs].sort()).toEqual([...new Set(granted)].sort());
-  });
 });
 
 describe('one-click fixes when the claim store is down', () => {
@@ -253,5 +246,54 @@ describe('one-click fixes when the claim store is down', () => {
       await c.close();
       deadRedis.disconnect();
     }
+  });
+});
+
+describe('SubjectAccessReview mode (ACTION_AUTHORIZATION=kubernetes)', () => {
+  it('acts for a clicker whose own Kubernetes rights allow it, and denies one whose rights do not: no mutation for the denial', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwhy-sar-'));
+    const policyPath = join(dir, 'access.json');
+    writeFileSync(policyPath, JSON.stringify([{ user: 'alice@example.com', verbs: ['patch'], namespaces: ['shop'] }]));
+    const q = await startSingleProcess({ actions: { enabled: true, policy: [], authorization: 'kubernetes', maxAgeSeconds: 900 } });
+    const c = await startSimCluster({ seed: seed++, accessReviewPolicyPath: policyPath });
+    try {
+      c.sim.breakWorkload('terminating.finalizer', { namespace: 'shop', name: 'edge', replicas: 2 });
+      await q.startAgent(c, { ACTIONS_ENABLED: 'true', ACTION_AUTHORIZATION: 'kubernetes' });
+      const [first, second] = c.store.list('pods', { namespace: 'shop' }).items.filter((o) => o.metadata.deletionTimestamp !== undefined);
+      const answerFor = async (pod: KubeObject | undefined) => {
+        const before = Date.now();
+        await sendSlashCommand(q.eventsUrl, { signingSecret: SIGNING_SECRET, slack: q.slack, command: '/pod', text: `why ${pod?.metadata.name ?? ''} -n shop`, userId: 'U0ALICE', channelId: 'C0OPS' });
+        return waitFor(() => q.slack.messages('C0OPS').find((m) => m.postedAt >= before && m.threadTs === undefined && JSON.stringify(m.blocks).includes(pod?.metadata.name ?? '?')), 'the diagnosis');
+      };
+      const forBob = await answerFor(second);
+      await sendBlockAction(q.eventsUrl, { signingSecret: SIGNING_SECRET, slack: q.slack, userId: 'U0BOB', channelId: 'C0OPS', messageTs: forBob.ts, actionId: 'podwhy.remove-finalizer' });
+      const denied = await waitFor(() => q.slack.thread('C0OPS', forBob.ts).find((m) => m.text.includes('removed the finalizers')), 'the denial in the thread');
+      expect(denied.text).toContain('denied: your Kubernetes rights do not allow it (bob@example.com may not patch pods in shop) — nothing done');
+      expect(mutations(c)).toEqual([]);
+
+      const forAlice = await answerFor(first);
+      await sendBlockAction(q.eventsUrl, { signingSecret: SIGNING_SECRET, slack: q.slack, userId: 'U0ALICE', channelId: 'C0OPS', messageTs: forAlice.ts, actionId: 'podwhy.remove-finalizer' });
+      const done = await waitFor(() => q.slack.thread('C0OPS', forAlice.ts).find((m) => m.text.includes('removed the finalizers')), 'the audit line');
+
+      expect(done.text).toContain(': done');
+      expect(mutations(c).map((r) => r.verb)).toEqual(['patch']);
+      const reviews = c.server.requests.filter((r) => r.resource === 'subjectaccessreviews');
+      expect(reviews.map((r) => [r.verb, r.status])).toEqual([['create', 201], ['create', 201]]);
+      for (const r of [...mutations(c), ...reviews]) if (r.status < 300) recordedVerbs.add(`${r.resource ?? ''} ${r.verb}`);
+    } finally {
+      await q.close();
+      await c.close();
+    }
+  });
+});
+
+describe('the actions RBAC', () => {
+  it('grants in the actions RBAC exactly the verbs these tests made the API server take', () => {
+    const rules = parseAllDocuments(readFileSync(join(import.meta.dirname, '..', '..', 'deploy', 'components', 'actions', 'rbac-actions.yaml'), 'utf8'))
+      .map((d) => d.toJS() as { kind: string; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] })
+      .flatMap((d) => (d.kind === 'ClusterRole' || d.kind === 'Role' ? (d.rules ?? []) : []));
+    const granted = rules.flatMap((r) => r.resources.flatMap((resource) => r.verbs.map((verb) => `${resource} ${verb}`)));
+
+    expect([...recordedVerbs].sort()).toEqual([...new Set(granted)].sort());
   });
 });

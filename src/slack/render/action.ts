@@ -36,6 +36,8 @@ export function outcomeText(result: ActionResult): string {
       return `the cause no longer holds${detail} — nothing done`;
     case 'forbidden':
       return `forbidden by RBAC${detail}`;
+    case 'denied':
+      return `denied: your Kubernetes rights do not allow it${detail} — nothing done`;
     case 'needs-typed-confirmation':
       return 'a StatefulSet Pod needs its name typed to confirm — nothing done';
     case 'failed':
