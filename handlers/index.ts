@@ -6,6 +6,8 @@ import type { App } from '@slack/bolt';
 import type { AppHomePublisher } from '../src/slack/app-home.ts';
 import type { ButtonRequests } from '../src/slack/button-requests.ts';
 import type { PodCommands } from '../src/slack/commands.ts';
+import type { RemediationRequests } from '../src/slack/remediation.ts';
+import { registerRemediationButtons } from './actions/remediate.ts';
 import { registerRediagnoseButton } from './actions/rediagnose.ts';
 import { registerShowLogsButton } from './actions/show-logs.ts';
 import { registerPodCommand } from './commands/pod.ts';
@@ -14,6 +16,7 @@ import { registerAppHome } from './events/app-home.ts';
 export interface HandlerDeps {
   commands: PodCommands;
   buttons: ButtonRequests;
+  remediation: RemediationRequests;
   publisher: AppHomePublisher;
 }
 
@@ -21,5 +24,6 @@ export function registerHandlers(app: App, deps: HandlerDeps): void {
   registerPodCommand(app, deps);
   registerShowLogsButton(app, deps);
   registerRediagnoseButton(app, deps);
+  registerRemediationButtons(app, deps);
   registerAppHome(app, deps);
 }

@@ -69,6 +69,25 @@ export const Config = z.object({
   STORM_THRESHOLD_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   /** Whether one-click fixes that mutate the cluster (delete, force-delete, remove finalizer) are offered. */
   ACTIONS_ENABLED: z.stringbool().default(false),
+  /**
+   * The HMAC key of button values (src/slack/action-signing.ts). Unset in one process: a random key per start (older
+   * buttons stop working). `podwhy gateway` (scaled out) needs it, the same on every replica.
+   */
+  ACTION_SIGNING_KEY: z.string().min(32, 'an action signing key has at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  /** A button older than this asks for a re-diagnosis before it acts (default 15 min). */
+  ACTION_MAX_AGE_SECONDS: seconds(900),
+  /**
+   * Who may click the buttons that change the cluster (src/slack/action-policy.ts): JSON, a list of rules
+   * `{"users":["U…"],"groups":["S…"],"clusters":["prod"],"namespaces":["shop-*"],"actions":["force-delete"]}`.
+   * Empty (the default): nobody may; the read-only buttons work for everyone.
+   */
+  ACTION_POLICY: z.string().default(''),
+  /**
+   * `policy` (default): ACTION_POLICY decides. `kubernetes`: the clicker's own rights, by a SubjectAccessReview for the
+   * email of their Slack profile (the agent asks its API server; the RBAC needs subjectaccessreviews create, the
+   * Slack app users:read.email): nobody can do through Slack what they could not do with kubectl.
+   */
+  ACTION_AUTHORIZATION: z.enum(['policy', 'kubernetes']).default('policy'),
   /** The bot token (xoxb-…). Set: podwhy talks to Slack (the gateway runs in this process, or `podwhy gateway`). */
   SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, 'a bot token starts with xoxb-').optional(),
   /** HTTP mode: verifies that requests come from Slack (Basic Information → Signing Secret). */

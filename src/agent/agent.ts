@@ -215,6 +215,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         answer: (job) => answerQuery(job, { cache, collector, reader: clusterClient, watchedNamespaces: config.WATCH_NAMESPACES }),
         reply: (command) => notify.enqueue(command),
       },
+      // One-click fixes only with ACTIONS_ENABLED (and the actions component's RBAC: pods delete, patch).
+      ...(config.ACTIONS_ENABLED && { actions: { reader: clusterClient, actor: clusterClient, snapshots: collector, log: agentLog.child({ component: 'actions' }), ...(config.ACTION_AUTHORIZATION === 'kubernetes' && { accessReviews: clusterClient }) } }),
     }),
     { concurrency: config.WORKER_CONCURRENCY },
   )

@@ -21,6 +21,8 @@ import { deliverNotification, trackedMessageOf } from '../notify/deliver.ts';
 import { createBullmqDiagnosisQueue, type BullmqDiagnosisQueue } from '../queue/bullmq.ts';
 import { createBullmqNotifyQueue } from '../queue/notify-bullmq.ts';
 import { createSlackGateway, type SlackGateway } from '../slack/gateway.ts';
+import { RedisActionClaims } from '../slack/action-claims.ts';
+import { parseActionPolicy } from '../slack/action-policy.ts';
 
 export interface GatewayProcessOptions {
   config: Config;
@@ -52,6 +54,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   if (!settings) problems.push('SLACK_BOT_TOKEN is not set: the gateway is the process that talks to Slack');
   if (!config.REDIS_URL) problems.push('REDIS_URL is not set: the gateway reaches the agents only through Redis (without it, run `podwhy agent` with the Slack settings)');
   if (config.KUBECONFIG || config.KUBE_CONTEXT) problems.push('KUBECONFIG/KUBE_CONTEXT is set: the gateway must hold no cluster credentials (a leaked gateway must not read a cluster); unset it');
+  if (!config.ACTION_SIGNING_KEY) problems.push('ACTION_SIGNING_KEY is not set: every gateway replica must sign and verify button values with the same key');
   if (!settings || !config.REDIS_URL || problems.length > 0) throw new PodwhyError('config-invalid', `podwhy gateway: ${problems.join('; ')}`);
   const clusters = gatewayClustersOf(config);
   const redisUrl = config.REDIS_URL;
@@ -71,6 +74,19 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       settings,
       log,
       clusters,
+      actionSigningKey: config.ACTION_SIGNING_KEY,
+      // Every replica shares the claims (Redis SET NX PX): a click acts once whichever replica gets it.
+      actions: {
+        enabled: config.ACTIONS_ENABLED,
+        policy: parseActionPolicy(config.ACTION_POLICY),
+        maxAgeSeconds: config.ACTION_MAX_AGE_SECONDS, authorization: config.ACTION_AUTHORIZATION,
+        claims: new RedisActionClaims({ redis, prefix: config.REDIS_PREFIX }),
+        enqueue: async (job) => {
+          const queue = queues.get(job.cluster);
+          if (!queue) throw new PodwhyError('bad-input', `no diagnosis queue for cluster ${job.cluster}`);
+          return queue.enqueue(job);
+        },
+      },
       ...(options.host !== undefined && { host: options.host }),
       enqueueCommand: async (job) => {
         const queue = queues.get(job.cluster);

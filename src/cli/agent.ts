@@ -12,6 +12,7 @@ import { ConsoleNotifier } from '../notify/console-notifier.ts';
 import { toTextLine } from '../render/text.ts';
 import { startAgent, type AgentMode, type RunningAgent } from '../agent/agent.ts';
 import { createSlackGateway, type SlackGateway } from '../slack/gateway.ts';
+import { parseActionPolicy } from '../slack/action-policy.ts';
 import { createBullmqNotifyQueue } from '../queue/notify-bullmq.ts';
 import type { NotifyQueue } from '../queue/notify-queue.ts';
 import { parseCommandArgs, wantsHelp } from './args.ts';
@@ -119,6 +120,9 @@ export async function agentCommand(mode: AgentMode, argv: string[], io: CliIo, d
         settings: slack,
         log,
         clusters: [config.CLUSTER_NAME],
+        actionSigningKey: config.ACTION_SIGNING_KEY,
+        // One gateway in this process: claims in memory. Act jobs go to this agent's own queue.
+        actions: { enabled: config.ACTIONS_ENABLED, policy: parseActionPolicy(config.ACTION_POLICY), maxAgeSeconds: config.ACTION_MAX_AGE_SECONDS, authorization: config.ACTION_AUTHORIZATION, enqueue: (job) => agentOf().queue.enqueue(job) },
         enqueueCommand: (job) => agentOf().queue.enqueue(job),
         openIncidents: (cluster) => agentOf().incidents.listOpen(cluster),
       });

@@ -7,6 +7,7 @@
  */
 import {
   ApiException,
+  AuthorizationV1Api,
   CoreV1Api,
   createConfiguration,
   HttpMethod,
@@ -27,7 +28,7 @@ import { httpStatusOf, toPodwhyError } from './api-errors.ts';
 import { CONNECTION_REFRESH_MS, PooledKubeconfigAuth } from './connection-pool.ts';
 import { decodeListStream } from './list-decoder.ts';
 import { isRecord } from '../contract/is-record.ts';
-import type { ClusterActor, ClusterReader, LogTailRequest, PodRef } from './ports.ts';
+import type { AccessReviewer, ClusterActor, ClusterReader, LogTailRequest, PodRef } from './ports.ts';
 import { RequestCounter } from './request-counter.ts';
 import { RESOURCES, type ResourceName } from './resources.ts';
 import { slimObject } from './slim.ts';
@@ -65,13 +66,14 @@ function timeoutOptions(ms: number, signal?: AbortSignal): ConfigurationOptions 
   };
 }
 
-export class ClientNodeCluster implements ClusterReader, ClusterActor {
+export class ClientNodeCluster implements ClusterReader, ClusterActor, AccessReviewer {
   readonly server: string;
   readonly requests = new RequestCounter();
   readonly #kc: KubeConfig;
   /** Authentication and the one connection pool of every request but watches. */
   readonly #auth: PooledKubeconfigAuth;
   readonly #core: CoreV1Api;
+  readonly #authorization: AuthorizationV1Api;
   /** client-node's HTTP library (undici fetch), the one its generated clients send through. */
   readonly #http = new IsomorphicFetchHttpLibrary();
   readonly #requestTimeoutMs: number;
@@ -86,6 +88,13 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
     // What kubeConfig.makeApiClient(CoreV1Api) builds (config.js), with our authentication in place of the
     // KubeConfig itself as the `default` auth method.
     this.#core = new CoreV1Api(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: this.#auth },
+        middleware: [headerMiddleware('User-Agent', USER_AGENT)],
+      }),
+    );
+    this.#authorization = new AuthorizationV1Api(
       createConfiguration({
         baseServer: new ServerConfiguration(cluster.server, {}),
         authMethods: { default: this.#auth },
@@ -243,6 +252,19 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor {
       );
     } catch (error) {
       throw toPodwhyError(error, { verb: 'delete', resource: 'pods', ...ref, server: this.server });
+    }
+  }
+
+  async canI(review: { user: string; verb: 'delete' | 'patch'; namespace: string; name: string }): Promise<{ allowed: boolean; reason: string }> {
+    this.requests.count('create', 'subjectaccessreviews');
+    try {
+      const answer = await this.#authorization.createSubjectAccessReview(
+        { body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: review.user, resourceAttributes: { verb: review.verb, resource: 'pods', namespace: review.namespace, name: review.name } } } },
+        timeoutOptions(this.#requestTimeoutMs),
+      );
+      return { allowed: answer.status?.allowed === true, reason: answer.status?.reason ?? '' };
+    } catch (error) {
+      throw toPodwhyError(error, { verb: 'create', resource: 'subjectaccessreviews', server: this.server });
     }
   }
 

@@ -55,3 +55,8 @@ export interface ClusterActor {
    */
   removeFinalizers(ref: PodRef, options: { uid: string; current: readonly string[]; remove: readonly string[]; resourceVersion?: string }): Promise<void>;
 }
+
+/** A SubjectAccessReview: may `user` do `verb` on the Pod? (needs subjectaccessreviews create in the actions RBAC) */
+export interface AccessReviewer {
+  canI(review: { user: string; verb: 'delete' | 'patch'; namespace: string; name: string }): Promise<{ allowed: boolean; reason: string }>;
+}

@@ -168,6 +168,7 @@ export type ReplyAnswer =
       total?: number;
     }
   | { kind: 'logs'; namespace: string; pod: string; container: string; previous: boolean; /** Redacted (src/contract/redact.ts), at most 50. */ lines: string[] }
+  | ActionResult
   | {
       kind: 'error';
       /** A PodwhyError code (src/errors.ts). */
@@ -178,6 +179,24 @@ export type ReplyAnswer =
       namespace?: string;
       name?: string;
     };
+
+/**
+ * What a one-click fix did (src/cluster/act.ts), posted in the thread as the audit line: `done`; `replaced` (the Pod
+ * of that name has another uid: nothing done); `gone` (no Pod of that name); `cause-gone` (the cause no longer holds:
+ * nothing done); `forbidden` (the agent's RBAC refused); `denied` (a SubjectAccessReview for the clicker said no); `needs-typed-confirmation` (a StatefulSet Pod); `failed`.
+ */
+export interface ActionResult {
+  kind: 'action';
+  action: 'remove-finalizer' | 'force-delete' | 'restart-pod';
+  namespace: string;
+  pod: string;
+  uid: string;
+  outcome: 'done' | 'replaced' | 'gone' | 'cause-gone' | 'forbidden' | 'denied' | 'needs-typed-confirmation' | 'failed';
+  /** The API server's or the check's words, for `failed` and `cause-gone`. */
+  detail?: string;
+  /** The Slack user who clicked. */
+  by: string;
+}
 
 /** Who asked, and what they typed after `/pod` (shown under the answer). */
 export interface ReplyRequest {
@@ -198,7 +217,7 @@ export interface ReplyCommand {
 
 /**
  * What the delivering side must do: a union on `type`, carried as JSON on the notify queue
- * (src/queue/notify-jobs.ts validates it). A new kind (the remediation issue's `actionResult`) is one more
- * member; consumers switch on `type`.
+ * (src/queue/notify-jobs.ts validates it). A new kind is one more member (a one-click fix's outcome is a `reply`
+ * whose answer is an ActionResult); consumers switch on `type`.
  */
 export type NotifyCommand = IncidentCommand | DigestCommand | ReplyCommand;

@@ -57,7 +57,8 @@ function isGlob(pattern: string): boolean {
   return pattern.includes('*') || pattern.includes('?');
 }
 
-function globToRegExp(glob: string): RegExp {
+/** A `*` / `?` glob as an anchored RegExp (also the action policy's namespace and cluster patterns). */
+export function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }

@@ -78,6 +78,8 @@ export interface SlackNotifierOptions {
   pacer?: SlackPacer;
   /** Signs button values in the diagnosis replies (unsigned without it). */
   sign?: ActionValueSigner;
+  /** ACTIONS_ENABLED: diagnoses get the buttons that change the cluster. */
+  mutating?: boolean;
   /**
    * Called as soon as a new parent (open, digest) is posted, before its thread reply: lets the caller
    * record where it landed right away (IncidentManager.markPosted is idempotent). A failure is logged.
@@ -145,6 +147,7 @@ export class SlackNotifier implements Notifier {
   readonly #clock: PacerClock;
   readonly #pacer: SlackPacer;
   readonly #sign: ActionValueSigner | undefined;
+  readonly #mutating: boolean;
   readonly #onParentPosted: SlackNotifierOptions['onParentPosted'];
   readonly #replyRetry: { attempts: number; delayMs: number };
   readonly #rememberLimit: number;
@@ -168,6 +171,7 @@ export class SlackNotifier implements Notifier {
     this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#pacer = options.pacer ?? new SlackPacer({ clock: this.#clock, ...(options.pacing ? { settings: options.pacing } : {}) });
     this.#sign = options.sign;
+    this.#mutating = options.mutating ?? false;
     this.#onParentPosted = options.onParentPosted;
     this.#replyRetry = options.replyRetry ?? { attempts: 5, delayMs: 5_000 };
     this.#rememberLimit = options.rememberDeliveries ?? 10_000;
@@ -176,7 +180,7 @@ export class SlackNotifier implements Notifier {
   async deliver(command: NotifyCommand): Promise<PostedMessage | void> {
     // Answers to commands are rendered and posted by the command replier, not as incident messages.
     if (command.type === 'reply') throw new PodwhyError('bad-input', 'a reply command reached the incident notifier');
-    const rendered = renderNotifyCommand(command, { issuedAt: this.#clock.now(), ...(this.#sign ? { sign: this.#sign } : {}) });
+    const rendered = renderNotifyCommand(command, { issuedAt: this.#clock.now(), mutating: this.#mutating, ...(this.#sign ? { sign: this.#sign } : {}) });
     switch (command.type) {
       case 'open': {
         const { incident } = command;

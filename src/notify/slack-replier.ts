@@ -39,6 +39,8 @@ export interface SlackReplierOptions {
   log: Logger;
   now?: () => number;
   sign?: ActionValueSigner;
+  /** ACTIONS_ENABLED: diagnoses get the buttons that change the cluster. */
+  mutating?: boolean;
 }
 
 export type AnswerRoute = 'channel' | 'ephemeral' | 'response_url' | 'lost';
@@ -50,6 +52,7 @@ export class SlackReplier implements Notifier {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #sign: ActionValueSigner | undefined;
+  readonly #mutating: boolean;
 
   constructor(options: SlackReplierOptions) {
     this.#client = options.client;
@@ -58,11 +61,12 @@ export class SlackReplier implements Notifier {
     this.#log = options.log.child({ component: 'slack-replier' });
     this.#now = options.now ?? Date.now;
     this.#sign = options.sign;
+    this.#mutating = options.mutating ?? false;
   }
 
   async deliver(command: NotifyCommand): Promise<void> {
     if (command.type !== 'reply') throw new PodwhyError('bad-input', `a ${command.type} command reached the command replier`);
-    const message = renderReplyCommand(command, { issuedAt: this.#now(), sign: this.#sign });
+    const message = renderReplyCommand(command, { issuedAt: this.#now(), sign: this.#sign, mutating: this.#mutating });
     const user = command.replyTo.user ?? command.request?.requestedBy;
     // Errors (not found, ambiguous) concern only the asker; a user-only target is ephemeral by definition.
     const ephemeral = command.answer.kind === 'error' || command.replyTo.user !== undefined;

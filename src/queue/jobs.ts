@@ -128,7 +128,34 @@ export const RediagnoseJob = z.strictObject({
 });
 export type RediagnoseJob = z.infer<typeof RediagnoseJob>;
 
-export const DiagnoseJob = z.discriminatedUnion('trigger', [WatchJob, CommandJob, RediagnoseJob]);
+/** The buttons that change the cluster (docs/architecture.md, "Button click"). */
+export const MUTATING_ACTIONS = ['remove-finalizer', 'force-delete', 'restart-pod'] as const;
+export type MutatingAction = (typeof MUTATING_ACTIONS)[number];
+
+/**
+ * A click on a button that changes the cluster, authorized, confirmed and claimed by the gateway: the agent of
+ * that cluster re-reads the Pod, checks its uid and that the cause still holds, and acts with preconditions
+ * (src/cluster/act.ts). Ids only: who clicked, where to report.
+ */
+export const ActJob = z.strictObject({
+  trigger: z.literal('act'),
+  cluster: ClusterName,
+  namespace: Namespace,
+  subject: PodSubjectRef,
+  action: z.enum(MUTATING_ACTIONS),
+  /** A StatefulSet Pod's force-delete needs the Pod's name typed (the gateway's modal); the agent checks the owner. */
+  typedConfirmation: z.boolean().optional(),
+  requestId: RequestId,
+  requestedBy: z.string().regex(/^[A-Z0-9]{1,32}$/, 'a Slack user id'),
+  /** ACTION_AUTHORIZATION=kubernetes: the Kubernetes user (the clicker's Slack email) the agent checks with a SubjectAccessReview. */
+  asUser: z.string().min(3).max(254).regex(/^[^\s:]+$/, 'an email-like user name').optional(),
+  incidentId: z.string().min(1).max(700).optional(),
+  replyTo: ReplyTo,
+  enqueuedAt: EnqueuedAt,
+});
+export type ActJob = z.infer<typeof ActJob>;
+
+export const DiagnoseJob = z.discriminatedUnion('trigger', [WatchJob, CommandJob, RediagnoseJob, ActJob]);
 export type DiagnoseJob = z.infer<typeof DiagnoseJob>;
 
 /**
@@ -163,6 +190,9 @@ export function dedupIdOf(job: DiagnoseJob): string {
       return `${job.cluster}-${job.subject.uid}-rediagnose`;
     case 'command':
       return `${job.cluster}-command-${job.requestId}`;
+    case 'act':
+      // One per Pod and action: a replayed or concurrent click that got past the gateway's claim still acts once.
+      return `${job.cluster}-act-${job.subject.uid}-${job.action}`;
   }
 }
 

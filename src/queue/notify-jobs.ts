@@ -113,6 +113,10 @@ const ReplyAnswer = z.discriminatedUnion('kind', [
     total: z.number().int().nonnegative().optional(),
   }),
   z.looseObject({ kind: z.literal('logs'), namespace: Text, pod: Text, container: Text, previous: z.boolean(), lines: z.array(Text).max(200) }),
+  z.looseObject({
+    kind: z.literal('action'), action: z.enum(['remove-finalizer', 'force-delete', 'restart-pod']), namespace: Text, pod: Text, uid: Text, by: Text,
+    outcome: z.enum(['done', 'replaced', 'gone', 'cause-gone', 'forbidden', 'denied', 'needs-typed-confirmation', 'failed']), detail: Text.optional(),
+  }),
   z.looseObject({ kind: z.literal('error'), code: Text.min(1), message: Text, suggestions: z.array(Text).optional(), namespace: Text.optional(), name: Text.optional() }),
 ]);
 

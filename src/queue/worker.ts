@@ -10,7 +10,8 @@ import { diagnose } from '../diagnosis/engine.ts';
 import { countDiagnosis, type AgentMetrics } from '../metrics.ts';
 import type { ReplyAnswer, ReplyCommand } from '../contract/incident.ts';
 import type { DiagnoseProcessor, ProcessorContext } from './diagnosis-queue.ts';
-import type { CommandJob, DiagnoseJob, RediagnoseJob, WatchJob } from './jobs.ts';
+import { executeAction, type ActDeps } from './act.ts';
+import type { ActJob, CommandJob, DiagnoseJob, RediagnoseJob, WatchJob } from './jobs.ts';
 
 /** What the worker needs to build a fresh snapshot (SnapshotCollector implements it). */
 export interface SnapshotSource {
@@ -42,6 +43,8 @@ export interface DiagnoseWorkerDeps {
   onDiagnosis?: ((diagnosis: Diagnosis) => void) | undefined;
   /** Answers `/pod why|logs` (src/cluster/answer-query.ts) and hands the reply to the notify queue; absent: command jobs are refused. */
   commands?: CommandAnswering | undefined;
+  /** Runs one-click fixes (act.ts), reported through `commands.reply`; absent (ACTIONS_ENABLED=false): act jobs are refused. */
+  actions?: ActDeps | undefined;
 }
 
 export interface CommandAnswering {
@@ -76,7 +79,19 @@ export async function processDiagnoseJob(job: DiagnoseJob, ctx: ProcessorContext
       return;
     case 'command':
       return answerCommand(job, deps);
+    case 'act':
+      return act(job, deps);
   }
+}
+
+async function act(job: ActJob, deps: DiagnoseWorkerDeps): Promise<void> {
+  if (!deps.commands) throw new Error(`act job ${job.requestId} reached a worker that does not answer commands`);
+  // A gateway with ACTIONS_ENABLED in front of an agent without it: say so in the thread rather than fail silently.
+  const answer = deps.actions
+    ? await executeAction(job, deps.actions)
+    : ({ kind: 'action', action: job.action, namespace: job.namespace, pod: job.subject.name, uid: job.subject.uid, by: job.requestedBy, outcome: 'failed', detail: `one-click fixes are turned off on the agent of cluster ${job.cluster} (ACTIONS_ENABLED=false); nothing done` } as const);
+  deps.metrics.jobs.inc({ cluster: deps.cluster, outcome: 'completed' });
+  await deps.commands.reply({ type: 'reply', cluster: job.cluster, requestId: job.requestId, replyTo: job.replyTo, answer });
 }
 
 /** The processor the queues run, bound to its dependencies. */

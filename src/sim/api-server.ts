@@ -11,7 +11,7 @@
  * patch, delete), watch.ts (watch streams and their wire rules), logs.ts (pods/log), faults.ts
  * (injected failures); http-io.ts holds what they share on the wire.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
@@ -48,6 +48,12 @@ export interface FakeApiServerOptions {
   discovery?: 'aggregated' | 'legacy';
   /** Listen on this port instead of a random one. */
   port?: number;
+  /**
+   * SubjectAccessReviews (POST /apis/authorization.k8s.io/v1/subjectaccessreviews) are answered from this JSON file,
+   * read per request so a test can rewrite it: `[{"user":"alice@example.com","verbs":["delete"],"namespaces":["shop"]}]`
+   * (Pods only). A missing file allows nothing.
+   */
+  accessReviewPolicyPath?: string;
 }
 
 export interface KubeconfigOptions {
@@ -95,6 +101,7 @@ class FakeApiServerImpl implements FakeApiServer {
   private readonly failures = new FailureQueue();
   private latencyMs = 0;
   private readonly token: string | undefined;
+  private readonly accessReviewPolicyPath: string | undefined;
   private readonly clock: () => Date;
   private readonly user: string;
   private readonly discoveryMode: 'aggregated' | 'legacy';
@@ -106,6 +113,7 @@ class FakeApiServerImpl implements FakeApiServer {
     this.clock = options.now ?? this.store.now;
     this.watches = new WatchHub({ store: this.store, clock: this.clock, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 });
     this.token = options.token;
+    this.accessReviewPolicyPath = options.accessReviewPolicyPath;
     this.user = options.user ?? DEFAULT_USER;
     this.discoveryMode = options.discovery ?? 'aggregated';
     this.scheme = tls ? 'https' : 'http';
@@ -230,6 +238,11 @@ class FakeApiServerImpl implements FakeApiServer {
     }
     try {
       const body = await readBody(req);
+      if (method === 'POST' && url.pathname === SUBJECT_ACCESS_REVIEWS) {
+        Object.assign(record, { verb: 'create', resource: 'subjectaccessreviews' });
+        answerAccessReview(res, record, body, this.accessReviewPolicyPath);
+        return;
+      }
       if (parsed.kind === 'discovery') {
         serveDiscovery(req, res, record, url.pathname, { mode: this.discoveryMode, port: this.port });
         return;
@@ -273,4 +286,24 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
   const server = new FakeApiServerImpl(options, tls);
   await server.listen(options.port ?? 0);
   return server;
+}
+
+const SUBJECT_ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+
+/** The authorizer's answer for a SubjectAccessReview, from the test's policy file (see accessReviewPolicyPath). */
+function answerAccessReview(res: ServerResponse, record: RequestRecord, body: Buffer, policyPath: string | undefined): void {
+  const review = JSON.parse(body.toString('utf8') || '{}') as { spec?: { user?: string; resourceAttributes?: { verb?: string; resource?: string; namespace?: string } } };
+  const user = review.spec?.user ?? '';
+  const attrs = review.spec?.resourceAttributes ?? {};
+  let rules: { user: string; verbs: string[]; namespaces: string[] }[] = [];
+  try {
+    rules = policyPath ? (JSON.parse(readFileSync(policyPath, 'utf8')) as typeof rules) : [];
+  } catch {
+    rules = [];
+  }
+  const allowed = attrs.resource === 'pods' && rules.some((r) => r.user === user && r.verbs.includes(attrs.verb ?? '') && r.namespaces.includes(attrs.namespace ?? ''));
+  const status = allowed ? { allowed: true, reason: `RBAC: allowed by the test policy` } : { allowed: false, reason: '' };
+  record.status = 201;
+  res.writeHead(201, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: review.spec ?? {}, status }));
 }

@@ -17,9 +17,13 @@ import { SlackPacer, type PacingSettings } from '../notify/channel-pacer.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { SlackNotifier } from '../notify/slack-notifier.ts';
 import { SlackReplier } from '../notify/slack-replier.ts';
-import type { CommandJob } from '../queue/jobs.ts';
+import type { ActJob, CommandJob } from '../queue/jobs.ts';
+import { MemoryActionClaims, type ActionClaims } from './action-claims.ts';
+import type { ActionPolicy } from './action-policy.ts';
+import { RemediationRequests } from './remediation.ts';
 import { AppHomePublisher } from './app-home.ts';
 import { createSlackApp, type SlackApp } from './app.ts';
+import { actionSigning, generateSigningKey } from './action-signing.ts';
 import { ButtonRequests } from './button-requests.ts';
 import { PodCommands } from './commands.ts';
 import { ResponseUrls, SeenRequests } from './response-urls.ts';
@@ -38,6 +42,26 @@ export interface SlackGatewayOptions {
   pacing?: Partial<PacingSettings>;
   /** Called when a new incident parent is posted, before its thread reply (markPosted early). */
   onParentPosted?: (command: NotifyCommand, posted: PostedMessage) => Promise<void>;
+  /** ACTION_SIGNING_KEY: signs every button value and verifies every click. Unset: a random key for this process. */
+  actionSigningKey?: string | undefined;
+  /** The buttons that change the cluster; absent: none are shown, clicks are refused. */
+  actions?: GatewayActionSettings | undefined;
+}
+
+export interface GatewayActionSettings {
+  /** ACTIONS_ENABLED. */
+  enabled: boolean;
+  /** ACTION_POLICY, parsed (action-policy.ts). */
+  policy: ActionPolicy;
+  /** ACTION_MAX_AGE_SECONDS. */
+  maxAgeSeconds: number;
+  /** ACTION_AUTHORIZATION (default policy). */
+  authorization?: 'policy' | 'kubernetes';
+  /** Idempotency keys: Redis when scaled out (RedisActionClaims); default in memory. */
+  claims?: ActionClaims;
+  /** Puts an `act` job on its cluster's queue. */
+  enqueue(job: ActJob): Promise<unknown>;
+  now?: () => number;
 }
 
 export interface SlackGateway {
@@ -54,16 +78,35 @@ export interface SlackGateway {
 export async function createSlackGateway(options: SlackGatewayOptions): Promise<SlackGateway> {
   const { log } = options;
   const slack = await createSlackApp({ settings: options.settings, log, ...(options.host !== undefined && { host: options.host }) });
+  // Every button value carries an HMAC (action-signing.ts); a click is verified before anything else reads it.
+  if (options.actionSigningKey === undefined) log.warn('ACTION_SIGNING_KEY is not set: button values are signed with a random key of this process; buttons posted before a restart will be refused');
+  const signing = actionSigning(options.actionSigningKey ?? generateSigningKey());
   const pacer = new SlackPacer(options.pacing ? { settings: options.pacing } : {});
-  const incidentNotifier = new SlackNotifier({ client: slack.client, log, pacer, ...(options.onParentPosted && { onParentPosted: options.onParentPosted }) });
+  const mutating = options.actions?.enabled ?? false;
+  const incidentNotifier = new SlackNotifier({ client: slack.client, log, pacer, sign: signing.sign, mutating, ...(options.onParentPosted && { onParentPosted: options.onParentPosted }) });
   const responseUrls = new ResponseUrls();
   const seen = new SeenRequests();
-  const replier = new SlackReplier({ client: slack.client, pacer, responseUrls, log });
+  const replier = new SlackReplier({ client: slack.client, pacer, responseUrls, log, sign: signing.sign, mutating });
   const commands = new PodCommands({ clusters: options.clusters, enqueue: options.enqueueCommand, openIncidents: options.openIncidents, replier, responseUrls, seen, log });
-  const buttons = new ButtonRequests({ clusters: options.clusters, enqueue: options.enqueueCommand, responseUrls, seen, log });
+  const buttons = new ButtonRequests({ clusters: options.clusters, enqueue: options.enqueueCommand, responseUrls, seen, log, verify: signing.verify });
+  const actions = options.actions;
+  const remediation = new RemediationRequests({
+    clusters: options.clusters,
+    enabled: mutating,
+    policy: actions?.policy ?? [],
+    maxAgeSeconds: actions?.maxAgeSeconds ?? 900,
+    authorization: actions?.authorization ?? 'policy',
+    emailOf: async (user) => (await slack.client.users.info({ user })).user?.profile?.email ?? null,
+    claims: actions?.claims ?? new MemoryActionClaims(),
+    enqueue: actions?.enqueue ?? (async () => Promise.reject(new Error('one-click fixes are not wired in this gateway'))),
+    openView: (triggerId, view) => slack.client.views.open({ trigger_id: triggerId, view }),
+    verify: signing.verify,
+    log,
+    ...(actions?.now && { now: actions.now }),
+  });
   // The Home tab lists open incidents: published when a user opens it and re-published (rate-limited) on change.
   const publisher = new AppHomePublisher({ client: slack.client, incidents: { listOpen: options.openIncidents }, clusters: options.clusters, log });
-  registerHandlers(slack.app, { commands, buttons, publisher });
+  registerHandlers(slack.app, { commands, buttons, remediation, publisher });
 
   const notifier: Notifier = {
     async deliver(command) {

@@ -146,6 +146,8 @@ export interface SimCluster {
 export interface SimClusterOptions {
   nodes?: number | NodeSpec[];
   seed?: number;
+  /** The fake API server answers SubjectAccessReviews from this JSON file (src/sim/api-server.ts). */
+  accessReviewPolicyPath?: string;
 }
 
 /** Store + fake API server + kit on one sim clock that follows real time (as in the demo). */
@@ -159,7 +161,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   }, 50);
   realTime.unref();
   const store = new ObjectStore({ now: clock.now });
-  const server = await startFakeApiServer({ store, bookmarkIntervalMs: 5_000 });
+  const server = await startFakeApiServer({ store, bookmarkIntervalMs: 5_000, ...(options.accessReviewPolicyPath !== undefined && { accessReviewPolicyPath: options.accessReviewPolicyPath }) });
   const dir = mkdtempSync(join(tmpdir(), 'podwhy-e2e-'));
   const kubeconfigPath = server.writeKubeconfig(join(dir, 'kubeconfig'));
   const sim = createClusterSimulator({ store, now: clock.now, nodes: options.nodes ?? 3, seed: options.seed ?? 1 });

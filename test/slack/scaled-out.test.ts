@@ -52,7 +52,7 @@ describe('podwhy gateway + podwhy agent on Redis', () => {
     const gateway = await startGatewayProcess({
       config: loadConfig({
         SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, SLACK_PORT: '0',
-        REDIS_URL, REDIS_PREFIX: PREFIX, GATEWAY_CLUSTERS: 'east,west',
+        REDIS_URL, REDIS_PREFIX: PREFIX, GATEWAY_CLUSTERS: 'east,west', ACTION_SIGNING_KEY: 'scaled-out-test-action-signing-key-0123456789',
       }),
       log: gatewayLogs.log,
       host: '127.0.0.1',
@@ -101,5 +101,6 @@ describe('podwhy gateway + podwhy agent on Redis', () => {
     expect(await refusal({ ...slackEnv, REDIS_URL, KUBECONFIG: '/home/me/.kube/config' })).toContain('must hold no cluster credentials');
     expect(await refusal(slackEnv)).toContain('REDIS_URL is not set');
     expect(await refusal({ REDIS_URL })).toContain('SLACK_BOT_TOKEN is not set');
+    expect(await refusal({ ...slackEnv, REDIS_URL })).toContain('ACTION_SIGNING_KEY is not set');
   });
 });

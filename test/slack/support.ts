@@ -8,7 +8,7 @@ import type { Incident } from '../../src/contract/incident.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import type { CommandJob } from '../../src/queue/jobs.ts';
 import { startSlackEmulator, type SlackEmulator } from '../../src/slack-emulator/server.ts';
-import { createSlackGateway, type SlackGateway } from '../../src/slack/gateway.ts';
+import { createSlackGateway, type GatewayActionSettings, type SlackGateway } from '../../src/slack/gateway.ts';
 import { startAgent, type RunningAgent } from '../../src/agent/agent.ts';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
 import { TEST_ENV, type SimCluster } from '../agent/support.ts';
@@ -92,7 +92,10 @@ export interface SingleProcess {
   close(): Promise<void>;
 }
 
-export async function startSingleProcess(options: { clusterName?: string; slack?: SlackEmulator } = {}): Promise<SingleProcess> {
+/** One-click fixes for startSingleProcess: act jobs go to the bound agent's queue. */
+export type TestActionSettings = Omit<GatewayActionSettings, 'enqueue'>;
+
+export async function startSingleProcess(options: { clusterName?: string; slack?: SlackEmulator; actions?: TestActionSettings; actionSigningKey?: string } = {}): Promise<SingleProcess> {
   const slack = options.slack ?? (await startSlackEmulator({ rateLimits: false }));
   const clusterName = options.clusterName ?? 'prod';
   const logs = capturedLog('warn');
@@ -108,6 +111,8 @@ export async function startSingleProcess(options: { clusterName?: string; slack?
     host: '127.0.0.1',
     enqueueCommand: (job) => agentOf().queue.enqueue(job),
     openIncidents: (cluster) => agentOf().incidents.listOpen(cluster),
+    ...(options.actionSigningKey !== undefined && { actionSigningKey: options.actionSigningKey }),
+    ...(options.actions && { actions: { ...options.actions, enqueue: (job) => agentOf().queue.enqueue(job) } }),
   });
   const { port } = await gateway.start();
   const agents: RunningAgent[] = [];

@@ -6,6 +6,7 @@ import type { Diagnosis } from '../../contract/diagnosis.ts';
 import type { ReplyCommand } from '../../contract/incident.ts';
 import { redactSecrets } from '../../contract/redact.ts';
 import { slackActionId, tryEncodeActionValue, type ActionValueSigner } from '../action-value.ts';
+import { renderActionResult } from './action.ts';
 import { button, context, draft, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
 import { diagnosisBlocks, diagnosisFallback, LOG_LINE_CHARS, logTitle, SCENARIO_TITLES, subjectCode } from './diagnosis.ts';
 import { codeBlock, formatCount, inlineCode, mrkdwnProse, plainText, userMention } from './escape.ts';
@@ -49,8 +50,10 @@ export interface CommandRequest {
 export interface PodWhyRequest extends CommandRequest {
   /** When the answer is rendered (ms since the epoch): carried in the button values. */
   issuedAt: number;
-  /** Seam for signed button values (next issue). */
+  /** Signs button values (src/slack/action-signing.ts). */
   sign?: ActionValueSigner | undefined;
+  /** ACTIONS_ENABLED: the diagnosis also gets the buttons that change the cluster. */
+  mutating?: boolean | undefined;
 }
 
 /** A Pod with nothing wrong, as `/pod why` reports it. */
@@ -234,18 +237,21 @@ const USAGE_LIKE_CODES = new Set(['bad-input', 'ambiguous']);
  * A reply notify command (the agent's answer to `/pod why|logs`) as a Slack message: one diagnosis, a healthy
  * Pod, several Pods, a log tail, or an error a person can act on.
  */
-export function renderReplyCommand(command: ReplyCommand, options: { issuedAt: number; sign?: ActionValueSigner | undefined }): SlackMessage {
+export function renderReplyCommand(command: ReplyCommand, options: { issuedAt: number; sign?: ActionValueSigner | undefined; mutating?: boolean | undefined }): SlackMessage {
   const request: PodWhyRequest = {
     cluster: command.cluster,
     requestedBy: command.request?.requestedBy ?? '',
     commandText: command.request?.commandText ?? '',
     issuedAt: options.issuedAt,
     sign: options.sign,
+    mutating: options.mutating,
   };
   const { answer } = command;
   switch (answer.kind) {
     case 'logs':
       return renderPodLogs(answer, request);
+    case 'action':
+      return renderActionResult(answer);
     case 'error':
       return renderPodCommandError(commandErrorOf(answer), request);
     case 'diagnoses': {

@@ -8,7 +8,8 @@ import { redactSecrets } from '../../contract/redact.ts';
 import type { ScenarioId } from '../../contract/scenarios.ts';
 import { formatDuration } from '../../contract/duration.ts';
 import { slackActionId, tryEncodeActionValue, type ActionValueSigner } from '../action-value.ts';
-import { actions, button, context, draft, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
+import { ACTION_LABELS, confirmText, type MutatingActionId } from './action.ts';
+import { actions, button, context, draft, plain, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
 import { codeBlock, inlineCode, mrkdwnLink, mrkdwnProse, plainText, slackDate } from './escape.ts';
 import { fitMessage, MAX_FIELD_TEXT, MAX_SECTION_TEXT } from './limits.ts';
 import { diagnosisMetadata } from './metadata.ts';
@@ -44,8 +45,10 @@ export interface DiagnosisMessageOptions {
   issuedAt: number;
   /** The incident this reply belongs to, carried in the metadata and the button values. */
   incidentId?: string | undefined;
-  /** Seam for signed button values (next issue: HMAC); unsigned without it. */
+  /** Signs button values (HMAC, src/slack/action-signing.ts); unsigned without it. */
   sign?: ActionValueSigner | undefined;
+  /** ACTIONS_ENABLED: also the buttons that change the cluster, where the engine offers them (each with a confirm dialog). */
+  mutating?: boolean | undefined;
 }
 
 /*
@@ -175,9 +178,13 @@ export function logTitle(container: string, previous: boolean): string {
  */
 export function diagnosisButtons(diagnosis: Diagnosis, options: DiagnosisMessageOptions): Button[] {
   const { subject } = diagnosis;
-  const wanted: ('show-logs' | 'rediagnose')[] = [];
+  const wanted: ('show-logs' | 'rediagnose' | MutatingActionId)[] = [];
   if (subject.kind === 'Pod' && diagnosis.actions.some((a) => a.action === 'show-logs')) wanted.push('show-logs');
   wanted.push('rediagnose');
+  // Only where the engine says the fix fits this cause (terminating.finalizer → remove finalizers, …), only for a Pod.
+  if (options.mutating && subject.kind === 'Pod') {
+    for (const { action } of diagnosis.actions) if (isMutating(action) && !wanted.includes(action)) wanted.push(action);
+  }
   return wanted.flatMap((action) => {
     const value = tryEncodeActionValue(
       {
@@ -192,6 +199,21 @@ export function diagnosisButtons(diagnosis: Diagnosis, options: DiagnosisMessage
       },
       options.sign,
     );
-    return value === null ? [] : [button(action === 'show-logs' ? 'Show logs' : 'Re-diagnose', slackActionId(action), value)];
+    if (value === null) return [];
+    if (action === 'show-logs' || action === 'rediagnose') return [button(action === 'show-logs' ? 'Show logs' : 'Re-diagnose', slackActionId(action), value)];
+    return [dangerButton(ACTION_LABELS[action], slackActionId(action), value, confirmText(action, subject.namespace, subject.name))];
   });
+}
+
+function isMutating(action: string): action is MutatingActionId {
+  return action === 'remove-finalizer' || action === 'force-delete' || action === 'restart-pod';
+}
+
+/** A destructive button: red, and Slack asks "are you sure" (naming the Pod and what happens) before the click is sent. */
+function dangerButton(text: string, actionId: string, value: string, question: string): Button {
+  return {
+    ...button(text, actionId, value),
+    style: 'danger',
+    confirm: { title: plain(text), text: plain(question.length > 300 ? `${question.slice(0, 299)}…` : question), confirm: plain('Yes, do it'), deny: plain('Cancel'), style: 'danger' },
+  };
 }
