@@ -7,14 +7,14 @@
  * One-shot: one LIST per resource type in the target's namespace (plus nodes), no watch, then the
  * same cache, collector and engine the agent uses.
  */
+import { podCreatingWorkloads } from '../cluster/answer-query.ts';
 import { ClusterCache, type LoadFailure } from '../cluster/cache.ts';
 import { ClientNodeCluster } from '../cluster/client-node-cluster.ts';
 import { SnapshotCollector } from '../cluster/collector.ts';
 import { loadKubeconfig } from '../cluster/kubeconfig.ts';
 import { parseTarget, resolveTarget, type Resolution, type TargetSpec } from '../cluster/resolve-target.ts';
-import { POD_CREATING_KINDS } from '../cluster/snapshot.ts';
 import type { Diagnosis } from '../contract/diagnosis.ts';
-import type { Pod, Workload } from '../contract/k8s.ts';
+import type { Pod } from '../contract/k8s.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import { diagnose } from '../diagnosis/engine.ts';
 import { inputGaps } from '../diagnosis/input-gaps.ts';
@@ -182,18 +182,6 @@ async function runWhy(options: WhyOptions, io: CliIo, deps: WhyDeps): Promise<Wh
 
 function diagnoseEach(snapshots: readonly Snapshot[]): Diagnosis[] {
   return snapshots.map((s) => diagnose(s)).filter((d): d is Diagnosis => d !== null);
-}
-
-/** The workload itself when it creates Pods, and (for a Deployment) its ReplicaSets that still want Pods. */
-function podCreatingWorkloads(workload: Workload, cache: ClusterCache): Workload[] {
-  const out: Workload[] = [];
-  if (POD_CREATING_KINDS.includes(workload.kind)) out.push(workload);
-  if (workload.metadata.uid) {
-    for (const child of cache.workloadsOwnedBy(workload.metadata.uid)) {
-      if (POD_CREATING_KINDS.includes(child.kind) && (child.spec?.replicas ?? 1) > 0) out.push(child);
-    }
-  }
-  return out;
 }
 
 function selectionNote(resolution: Exclude<Resolution, { kind: 'pod' | 'not-found' }>, pods: readonly Pod[], failing: readonly Diagnosis[]): string {

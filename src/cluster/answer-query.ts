@@ -149,7 +149,8 @@ async function diagnoseFound(found: Located, deps: QueryDeps): Promise<ReplyAnsw
   return { kind: 'diagnoses', diagnoses, healthy, target: `${found.namespace}/${target}`, total: resolution.pods.length };
 }
 
-function podCreatingWorkloads(workload: Workload, cache: ClusterCache): Workload[] {
+/** The workload itself when it creates Pods, and (for a Deployment) its ReplicaSets that still want Pods. */
+export function podCreatingWorkloads(workload: Workload, cache: ClusterCache): Workload[] {
   const out: Workload[] = [];
   if (POD_CREATING_KINDS.includes(workload.kind)) out.push(workload);
   if (workload.metadata.uid) {

@@ -24,6 +24,8 @@ describe('podwhy gateway', () => {
         env: {
           SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, SLACK_PORT: '0',
           REDIS_URL, REDIS_PREFIX: PREFIX, HTTP_PORT: String(port), LOG_LEVEL: 'silent',
+          // Scaled out, every gateway replica and agent shares one button-signing key: the gateway refuses to start without it.
+          ACTION_SIGNING_KEY: 'gateway-cli-test-signing-key-0123456789abcdef',
         },
         stopSignal: new Promise((resolve) => (stop = resolve)),
       });
