@@ -3,7 +3,7 @@ import { Queue, UnrecoverableError, Worker, type Job, type KeepJobs } from 'bull
 import type { Redis, RedisOptions } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { isPodwhyError, PodwhyError } from '../errors.ts';
-import { closeRedis, createProducer, createRedis, isConnectionError, openProducerQueue, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
+import { closeRedis, createProducer, createRedis, isConnectionError, openProducerQueue, QUEUE_DEFAULTS, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
 import {
   assertCluster,
   backoffDelay,
@@ -73,17 +73,7 @@ type Defaulted =
   | 'enqueueTimeoutMs'
   | 'connectTimeoutMs';
 
-const DEFAULTS: Required<Pick<BullmqQueueOptions, Defaulted>> = {
-  prefix: 'podwhy',
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 30_000,
-  maxStalledCount: 1,
-  drainDelaySeconds: 5,
-  removeOnComplete: { age: 3_600, count: 1_000 },
-  removeOnFail: { age: 7 * 24 * 3_600, count: 5_000 },
-  enqueueTimeoutMs: 1_500,
-  connectTimeoutMs: 5_000,
-};
+const DEFAULTS: Required<Pick<BullmqQueueOptions, Defaulted>> = { ...QUEUE_DEFAULTS, maxStalledCount: 1 };
 
 /**
  * Connects, checks Redis (refuses a maxmemory-policy other than noeviction) and returns the queue.

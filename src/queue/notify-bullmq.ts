@@ -6,7 +6,7 @@ import { isPodwhyError, PodwhyError } from '../errors.ts';
 import { backoffDelay, isUnrecoverable, type RetrySettings } from './diagnosis-queue.ts';
 import { parseNotifyCommand } from './notify-jobs.ts';
 import { NOTIFY_QUEUE_NAME, type NotifyDeliveryOptions, type NotifyHandler, type NotifyQueue } from './notify-queue.ts';
-import { closeRedis, createProducer, createRedis, isConnectionError, openProducerQueue, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
+import { closeRedis, createProducer, createRedis, isConnectionError, openProducerQueue, QUEUE_DEFAULTS, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
 
 /**
  * The notify queue on Redis with BullMQ (`podwhy-notify`): the agents of every cluster produce, the Slack
@@ -45,16 +45,7 @@ export interface BullmqNotifyQueueOptions {
 
 type Defaulted = 'prefix' | 'lockDurationMs' | 'stalledIntervalMs' | 'drainDelaySeconds' | 'removeOnComplete' | 'removeOnFail' | 'enqueueTimeoutMs' | 'connectTimeoutMs';
 
-const DEFAULTS: Required<Pick<BullmqNotifyQueueOptions, Defaulted>> = {
-  prefix: 'podwhy',
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 30_000,
-  drainDelaySeconds: 5,
-  removeOnComplete: { age: 3_600, count: 1_000 },
-  removeOnFail: { age: 7 * 24 * 3_600, count: 5_000 },
-  enqueueTimeoutMs: 1_500,
-  connectTimeoutMs: 5_000,
-};
+const DEFAULTS: Required<Pick<BullmqNotifyQueueOptions, Defaulted>> = QUEUE_DEFAULTS;
 
 /**
  * Connects, checks Redis (refuses a maxmemory-policy other than noeviction) and returns the queue.

@@ -145,3 +145,15 @@ export async function openProducerQueue(producer: Redis, name: string, options: 
   queue.on('error', (err) => options.log.error({ err, queue: name }, 'Queue error'));
   return queue;
 }
+
+/** Settings both BullMQ queues (diagnosis jobs, notify commands) start from; each may override them. */
+export const QUEUE_DEFAULTS = {
+  prefix: 'podwhy',
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+  drainDelaySeconds: 5,
+  removeOnComplete: { age: 3_600, count: 1_000 },
+  removeOnFail: { age: 7 * 24 * 3_600, count: 5_000 },
+  enqueueTimeoutMs: 1_500,
+  connectTimeoutMs: 5_000,
+} as const satisfies Record<string, unknown>;
