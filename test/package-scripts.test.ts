@@ -17,7 +17,13 @@ describe('package.json scripts', () => {
     expect(missing).toEqual([]);
   });
 
-  it('has no build step: Node 24 runs the TypeScript sources as they are', () => {
-    expect(scripts.build).toBeUndefined();
+  it('builds only for the package: prepack compiles a fresh dist/, the checkout runs the sources as they are', () => {
+    const packageJson = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { files: string[]; bin: Record<string, string> };
+
+    expect(scripts.prepack).toBe('npm run build');
+    expect(scripts.build).toMatch(/^rm -rf dist && tsc -p tsconfig\.build\.json$/);
+    expect(scripts.podwhy).toContain('src/cli/main.ts');
+    expect(packageJson.files).toEqual(expect.arrayContaining(['bin/', 'dist/']));
+    expect(Object.values(packageJson.bin).every((path) => packageJson.files.some((entry) => path.startsWith(entry)))).toBe(true);
   });
 });

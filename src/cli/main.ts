@@ -1,5 +1,5 @@
-/** `podwhy <command>`: the command-line entry point (bin/podwhy runs this file on Node 24). */
-import { readFileSync } from 'node:fs';
+/** `podwhy <command>`: the command-line entry point (bin/podwhy runs this file on Node 24, or its build in dist/). */
+import { existsSync, readFileSync } from 'node:fs';
 import { processEnvironment } from '../config.ts';
 import { DumpError } from '../cluster/kubectl-dump.ts';
 import { wantsHelp } from './args.ts';
@@ -35,10 +35,14 @@ options:
 `,
 };
 
-/** package.json's version: the sources run as they are (no build), so the file is beside them. */
+/**
+ * package.json's version, read at run time: two levels up from src/cli/main.ts (a checkout), three from
+ * dist/src/cli/main.js (the npm package, built by `npm run build`).
+ */
 function packageVersion(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
+  const path = ['../../package.json', '../../../package.json'].map((relative) => new URL(relative, import.meta.url)).find((url) => existsSync(url));
+  if (!path) throw new Error('package.json not found above src/cli or dist/src/cli');
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
 }
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
