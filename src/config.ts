@@ -14,39 +14,39 @@ const commaList = z
 
 const seconds = (fallback: number) => z.coerce.number().int().min(0).max(86_400).default(fallback);
 
+// Each key's .describe() text is its entry in docs/configuration.md (npm run docs:config writes it from this schema).
 export const Config = z.object({
-  /** Names this agent's cluster in every job id, incident key and metric label (src/queue/jobs.ts ClusterName: no ':'). */
-  CLUSTER_NAME: ClusterName.default('default'),
-  /** kubeconfig file; unset: the standard KUBECONFIG / ~/.kube/config, or the in-cluster service account. */
-  KUBECONFIG: z.string().optional(),
-  KUBE_CONTEXT: z.string().optional(),
-  /** Namespaces to watch, comma-separated; empty watches the whole cluster. */
-  WATCH_NAMESPACES: commaList,
-  /** Unset: one process, in-memory queue and incidents. Set: BullMQ queues and incidents on Redis. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { }').default('podwhy'),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
-  /** How long start-up waits for the first LIST of every resource type before giving up with the reason. */
-  SYNC_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
-  /** Port for /healthz, /readyz and /metrics. */
-  HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Namespace → channel routes, e.g. `shop=C0SHOP,team-a-*=C0TEAMA`; unmatched namespaces go to DEFAULT_CHANNEL. */
-  CHANNEL_ROUTES: commaList.transform((entries, ctx): ChannelRoute[] => {
-    // Parsed here, not when the agent wires routing after the cluster sync: a bad route stops start-up, with the
-    // other problems. One message per bad entry (parseChannelRoutes throws on the first, so ask it entry by entry).
-    const routes: ChannelRoute[] = [];
-    for (const entry of entries) {
-      try {
-        routes.push(...parseChannelRoutes(entry));
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message, input: entry });
+  CLUSTER_NAME: ClusterName.default('default').describe(
+    'Names the cluster this agent watches in every job id, incident key and metric label: 1–63 of `a-z`, `0-9`, `.`, `_`, `-`, starting and ending with a letter or digit (no `:`). Give each cluster its own.',
+  ),
+  KUBECONFIG: z.string().optional().describe('The kubeconfig file. Unset: the standard `KUBECONFIG` / `~/.kube/config`, or the in-cluster service account when podwhy runs in a Pod.'),
+  KUBE_CONTEXT: z.string().optional().describe('The kubeconfig context to use. Unset: the current context.'),
+  WATCH_NAMESPACES: commaList.describe('Namespaces to watch, comma-separated (`shop,payments`). Empty: the whole cluster (the RBAC must allow it).'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .optional()
+    .describe('`redis://` or `rediss://` URL. Unset: one process, with the queue and the incidents in memory. Set: BullMQ queues and incidents on Redis, so `podwhy worker` and `podwhy gateway` can run beside the agent. Redis must run with `maxmemory-policy noeviction`.'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _ - { }').default('podwhy').describe('Prefix of every Redis key; use a hash tag such as `{podwhy}` on Redis Cluster.'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8).describe('Diagnoses one process runs at once.'),
+  SYNC_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60).describe('How long start-up waits for the first LIST of every resource type before it gives up and says which one is missing.'),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464).describe('Port of `/healthz`, `/readyz` and `/metrics`.'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Least level of the JSON log lines on stdout.'),
+  CHANNEL_ROUTES: commaList
+    .transform((entries, ctx): ChannelRoute[] => {
+      // Parsed here, not when the agent wires routing after the cluster sync: a bad route stops start-up, with the
+      // other problems. One message per bad entry (parseChannelRoutes throws on the first, so ask it entry by entry).
+      const routes: ChannelRoute[] = [];
+      for (const entry of entries) {
+        try {
+          routes.push(...parseChannelRoutes(entry));
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message, input: entry });
+        }
       }
-    }
-    return routes;
-  }),
-  DEFAULT_CHANNEL: z.string().default('alerts'),
-  /** Channel → least severity it takes (warning | critical), e.g. `C0OPS=critical`; unlisted channels take all. */
+      return routes;
+    })
+    .describe('Namespace → channel routes, comma-separated `namespace=channel` (a namespace or a `*`/`?` glob of one), e.g. `shop=C0SHOP,team-a-*=C0TEAMA`. Unmatched namespaces go to `DEFAULT_CHANNEL`.'),
+  DEFAULT_CHANNEL: z.string().default('alerts').describe('The channel (ID such as `C0123ABC`, or name) for namespaces no route matches.'),
   CHANNEL_MIN_SEVERITY: z
     .string()
     .default('')
@@ -58,51 +58,43 @@ export const Config = z.object({
         ctx.addIssue({ code: 'custom', message: (error as Error).message, input: text });
         return new Map();
       }
-    }),
-  /** How long a candidate failure must persist before it is diagnosed (per-scenario windows derive from it). */
-  STABILIZE_SECONDS: seconds(60),
-  /** An incident whose Pods are all healthy or gone this long is resolved. */
-  RESOLVE_AFTER_SECONDS: seconds(120),
-  /** A recurrence within this window re-opens the incident in the same thread. */
-  REOPEN_WINDOW_SECONDS: seconds(3_600),
-  /** More new incidents than this per minute for one channel become a digest. */
-  STORM_THRESHOLD_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
-  /** Whether one-click fixes that mutate the cluster (delete, force-delete, remove finalizer) are offered. */
-  ACTIONS_ENABLED: z.stringbool().default(false),
-  /**
-   * The HMAC key of button values (src/slack/action-signing.ts). Unset in one process: a random key per start (older
-   * buttons stop working). `podwhy gateway` (scaled out) needs it, the same on every replica.
-   */
-  ACTION_SIGNING_KEY: z.string().min(32, 'an action signing key has at least 32 characters (e.g. openssl rand -base64 32)').optional(),
-  /** A button older than this asks for a re-diagnosis before it acts (default 15 min). */
-  ACTION_MAX_AGE_SECONDS: seconds(900),
-  /**
-   * Who may click the buttons that change the cluster (src/slack/action-policy.ts): JSON, a list of rules
-   * `{"users":["U…"],"groups":["S…"],"clusters":["prod"],"namespaces":["shop-*"],"actions":["force-delete"]}`.
-   * Empty (the default): nobody may; the read-only buttons work for everyone.
-   */
-  ACTION_POLICY: z.string().default(''),
-  /**
-   * `policy` (default): ACTION_POLICY decides. `kubernetes`: the clicker's own rights, by a SubjectAccessReview for the
-   * email of their Slack profile (the agent asks its API server; the RBAC needs subjectaccessreviews create, the
-   * Slack app users:read.email): nobody can do through Slack what they could not do with kubectl.
-   */
-  ACTION_AUTHORIZATION: z.enum(['policy', 'kubernetes']).default('policy'),
-  /** The bot token (xoxb-…). Set: podwhy talks to Slack (the gateway runs in this process, or `podwhy gateway`). */
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, 'a bot token starts with xoxb-').optional(),
-  /** HTTP mode: verifies that requests come from Slack (Basic Information → Signing Secret). */
-  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
-  /** Socket Mode when set (an app-level token with connections:write, xapp-…): no public ingress needed. */
-  SLACK_APP_TOKEN: z.string().regex(/^xapp-[A-Za-z0-9-]+$/, 'an app-level token starts with xapp-').optional(),
-  /** The Web API base URL; unset: Slack's own. Tests and the demo point it at the emulator. */
-  SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
-  /** HTTP mode: the port of Bolt's single endpoint /slack/events. */
-  SLACK_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  /**
-   * `podwhy gateway` only: the clusters whose agents it sends commands to (their CLUSTER_NAMEs), comma-separated.
-   * Unset: the CLUSTER_NAME (one cluster). The first one answers commands without --cluster.
-   */
-  GATEWAY_CLUSTERS: commaList.pipe(z.array(ClusterName)),
+    })
+    .describe('Least severity a channel takes, comma-separated `channel=severity` (`warning` or `critical`), e.g. `C0OPS=critical`. Unlisted channels take all.'),
+  STABILIZE_SECONDS: seconds(60).describe('How long a candidate failure must persist before it is diagnosed and posted (per-scenario windows derive from it).'),
+  RESOLVE_AFTER_SECONDS: seconds(120).describe('An incident whose Pods are all healthy or gone this long is resolved.'),
+  REOPEN_WINDOW_SECONDS: seconds(3_600).describe('A recurrence within this many seconds of the resolution re-opens the incident in its old thread.'),
+  STORM_THRESHOLD_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10).describe('More new incidents than this per minute for one channel are folded into one digest message.'),
+  ACTIONS_ENABLED: z.stringbool().default(false).describe('Whether the one-click fixes that change the cluster (`restart-pod`, `force-delete`, `remove-finalizer`) are offered. Needs the actions RBAC (`deploy/kubernetes/overlays/actions`).'),
+  ACTION_SIGNING_KEY: z
+    .string()
+    .min(32, 'an action signing key has at least 32 characters (e.g. openssl rand -base64 32)')
+    .optional()
+    .describe('The HMAC key of button values (src/slack/action-signing.ts), at least 32 characters (`openssl rand -base64 32`). Unset in one process: a random key per start, so buttons posted before a restart stop working. `podwhy gateway` (scaled out) needs it, the same on every replica.'),
+  ACTION_MAX_AGE_SECONDS: seconds(900).describe('A button older than this asks for a re-diagnosis before it acts.'),
+  ACTION_POLICY: z
+    .string()
+    .default('')
+    .describe('Who may click the buttons that change the cluster (src/slack/action-policy.ts): a JSON list of rules `{"users":["U…"],"groups":["S…"],"clusters":["prod"],"namespaces":["shop-*"],"actions":["force-delete"]}`. Empty: nobody may; the read-only buttons work for everyone.'),
+  ACTION_AUTHORIZATION: z
+    .enum(['policy', 'kubernetes'])
+    .default('policy')
+    .describe('`policy`: `ACTION_POLICY` decides. `kubernetes`: the clicker\'s own rights, by a SubjectAccessReview for the email of their Slack profile (the agent asks its API server; the RBAC needs `subjectaccessreviews` create, the Slack app `users:read.email`): nobody can do through Slack what they could not do with kubectl.'),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-[A-Za-z0-9-]+$/, 'a bot token starts with xoxb-')
+    .optional()
+    .describe('The bot token (`xoxb-…`, OAuth & Permissions). Unset: alerts go to the console. Set: podwhy talks to Slack, and needs `SLACK_APP_TOKEN` or `SLACK_SIGNING_SECRET` too.'),
+  SLACK_SIGNING_SECRET: z.string().min(8).optional().describe('HTTP mode: verifies that requests come from Slack (Basic Information → Signing Secret). Slack posts to `http(s)://host:SLACK_PORT/slack/events`.'),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-[A-Za-z0-9-]+$/, 'an app-level token starts with xapp-')
+    .optional()
+    .describe('Socket Mode when set: an app-level token (`xapp-…`) with `connections:write`. No public ingress needed.'),
+  SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional().describe('The Web API base URL. Unset: Slack\'s own (`https://slack.com/api/`). Tests and the demo point it at the Slack emulator.'),
+  SLACK_PORT: z.coerce.number().int().min(0).max(65_535).default(3000).describe('HTTP mode: the port of Bolt\'s single endpoint `/slack/events`.'),
+  GATEWAY_CLUSTERS: commaList
+    .pipe(z.array(ClusterName))
+    .describe('`podwhy gateway` only: the clusters (their `CLUSTER_NAME`s) whose agents it sends commands to, comma-separated; the first answers `/pod` without `--cluster`. Unset: `CLUSTER_NAME`.'),
 });
 
 /** Which way Slack reaches podwhy: the mode follows from the tokens (checked in loadConfig). */
