@@ -20,6 +20,7 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLog
 import type { WebClient } from '@slack/web-api';
 import type { SlackSettings } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { explainSlackError } from '../notify/slack-notifier.ts';
 
 /** Slack's own bound (docs.slack.dev/authentication/verifying-requests-from-slack): 5 minutes. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
@@ -95,8 +96,14 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
       allowAbsoluteUrls: false,
     },
   });
-  await app.init();
-  const installation = await installationOf(app.client, log);
+  let installation: Installation;
+  try {
+    await app.init();
+    installation = await installationOf(app.client, log);
+  } catch (error) {
+    // web-api's own words ("An API error occurred: invalid_auth") name no setting: say which one to check.
+    throw explainSlackError(error, { method: 'auth.test', channel: '' });
+  }
 
   app.use(async (args) => {
     const body = args.body as { team_id?: unknown; team?: { id?: unknown } | null; api_app_id?: unknown };
