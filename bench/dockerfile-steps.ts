@@ -24,8 +24,10 @@ export type Instruction =
   | { kind: 'COPY'; from: string | undefined; sources: string[]; destination: string }
   | { kind: 'RUN'; command: string }
   | { kind: 'ENV'; name: string; value: string }
-  | { kind: 'ENTRYPOINT' | 'CMD'; argv: string[] }
-  | { kind: 'USER' | 'EXPOSE'; text: string };
+  | { kind: 'ENTRYPOINT'; argv: string[] }
+  | { kind: 'CMD'; argv: string[] }
+  | { kind: 'USER'; text: string }
+  | { kind: 'EXPOSE'; text: string };
 
 /** The instructions of a Dockerfile, continuation lines joined and comments dropped. */
 export function parseDockerfile(text: string): Instruction[] {
@@ -50,11 +52,13 @@ export function parseDockerfile(text: string): Instruction[] {
         return { kind: 'ENV', name, value: value.join('=') };
       }
       case 'ENTRYPOINT':
+        return { kind: 'ENTRYPOINT', argv: JSON.parse(args) as string[] };
       case 'CMD':
-        return { kind: keyword.toUpperCase() as 'ENTRYPOINT' | 'CMD', argv: JSON.parse(args) as string[] };
+        return { kind: 'CMD', argv: JSON.parse(args) as string[] };
       case 'USER':
+        return { kind: 'USER', text: args };
       case 'EXPOSE':
-        return { kind: keyword.toUpperCase() as 'USER' | 'EXPOSE', text: args };
+        return { kind: 'EXPOSE', text: args };
       default:
         throw new Error(`Dockerfile instruction this runner does not know: ${line}`);
     }
