@@ -17,6 +17,8 @@ import type { InformerTimings } from '../cluster/watch/resilient-informer.ts';
 import { InProcessDiagnosisQueue } from '../queue/in-process.ts';
 import { createBullmqDiagnosisQueue, type BullmqQueueOptions } from '../queue/bullmq.ts';
 import type { DiagnosisQueue } from '../queue/diagnosis-queue.ts';
+import { shardOf } from '../queue/jobs.ts';
+import { ShardedDiagnosisQueue } from '../queue/sharded.ts';
 import { createDiagnoseProcessor } from '../queue/worker.ts';
 import { IncidentManager } from '../incidents/manager.ts';
 import type { IncidentSettings } from '../incidents/settings.ts';
@@ -116,7 +118,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   let queue: DiagnosisQueue;
   let store: IncidentStore;
   if (config.REDIS_URL) {
-    queue = await createBullmqDiagnosisQueue({ ...deps.queueOptions, cluster, redis: config.REDIS_URL, prefix: config.REDIS_PREFIX, log: agentLog });
+    queue = await createDiagnosisQueueOnRedis({ ...deps.queueOptions, cluster, redis: config.REDIS_URL, prefix: config.REDIS_PREFIX, log: agentLog }, config.WATCH_NAMESPACES);
     redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
     redis.on('error', (error) => agentLog.warn({ err: error }, 'Incident store connection error'));
     store = new RedisIncidentStore({ redis, prefix: config.REDIS_PREFIX });
@@ -157,7 +159,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     redis?.disconnect();
     throw error;
   };
-  agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES }, 'Cluster cache synced');
+  agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES, queue: queue.name }, 'Cluster cache synced');
 
   const collector = new SnapshotCollector({ cache, reader: clusterClient, now: () => new Date(now()), onError: (error, context) => agentLog.debug({ err: error, context }, 'Collector worked around a failure') });
   const notify = deps.notifyQueue ?? new InProcessNotifyQueue();
@@ -211,6 +213,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     .startWorkers(
     createDiagnoseProcessor({
       cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis,
+      watchesNamespace: (namespace) => cache.watchesNamespace(namespace),
       commands: {
         answer: (job) => answerQuery(job, { cache, collector, reader: clusterClient, watchedNamespaces: config.WATCH_NAMESPACES }),
         reply: (command) => notify.enqueue(command),
@@ -270,6 +273,22 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   };
 
   return { cluster, cache, queue, incidents, notify, source, recorder, metrics, collector, clusterClient, http, tick, stop };
+}
+
+/**
+ * The cluster's BullMQ queue, or, for a process that watches only some namespaces (a shard of a large cluster,
+ * docs/architecture.md "Sharding one large cluster"), its shard's queue for watch jobs beside the cluster's queue.
+ */
+async function createDiagnosisQueueOnRedis(options: BullmqQueueOptions, namespaces: readonly string[]): Promise<DiagnosisQueue> {
+  const shard = shardOf(namespaces);
+  const cluster = await createBullmqDiagnosisQueue(options);
+  if (shard === undefined) return cluster;
+  try {
+    return new ShardedDiagnosisQueue({ shard: await createBullmqDiagnosisQueue({ ...options, shard }), cluster });
+  } catch (error) {
+    await cluster.close();
+    throw error;
+  }
 }
 
 /** Rejects with the signal's reason as soon as it aborts; otherwise settles as `work` does. */

@@ -45,6 +45,8 @@ export interface DiagnoseWorkerDeps {
   commands?: CommandAnswering | undefined;
   /** Runs one-click fixes (act.ts), reported through `commands.reply`; absent (ACTIONS_ENABLED=false): act jobs are refused. */
   actions?: ActDeps | undefined;
+  /** Whether this process's caches hold the namespace's Pods (ClusterCache.watchesNamespace); absent: all of them. */
+  watchesNamespace?: ((namespace: string) => boolean) | undefined;
 }
 
 export interface CommandAnswering {
@@ -101,6 +103,12 @@ export function createDiagnoseProcessor(deps: DiagnoseWorkerDeps): DiagnoseProce
 
 /** True when a diagnosis was recorded (a healthy subject or a gone Pod records none). */
 async function diagnoseIntoIncident(job: WatchJob | RediagnoseJob, ctx: ProcessorContext | undefined, deps: DiagnoseWorkerDeps): Promise<boolean> {
+  // A shard of a large cluster (docs/architecture.md, "Sharding one large cluster") takes re-diagnoses from the
+  // cluster's queue that may name another shard's Pod: not in this cache is not gone. Retried (with back-off), the
+  // job reaches another shard's worker.
+  if (deps.watchesNamespace && !deps.watchesNamespace(job.namespace)) {
+    throw new Error(`namespace ${job.namespace} is not watched by this process; left for the shard that watches it`);
+  }
   const snapshot: Snapshot | null =
     job.subject.kind === 'Pod'
       ? await deps.snapshots.collect({ uid: job.subject.uid })
