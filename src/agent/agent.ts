@@ -17,8 +17,10 @@ import type { InformerTimings } from '../cluster/watch/resilient-informer.ts';
 import { InProcessDiagnosisQueue } from '../queue/in-process.ts';
 import { createBullmqDiagnosisQueue, type BullmqQueueOptions } from '../queue/bullmq.ts';
 import type { DiagnosisQueue } from '../queue/diagnosis-queue.ts';
-import { shardOf } from '../queue/jobs.ts';
+import { shardOf, type DiagnoseJob } from '../queue/jobs.ts';
 import { ShardedDiagnosisQueue } from '../queue/sharded.ts';
+import { ShardRegistry } from '../queue/shard-registry.ts';
+import { closeRedis, createRedis } from '../queue/redis-connection.ts';
 import { createDiagnoseProcessor } from '../queue/worker.ts';
 import { IncidentManager } from '../incidents/manager.ts';
 import type { IncidentSettings } from '../incidents/settings.ts';
@@ -214,6 +216,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     createDiagnoseProcessor({
       cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis,
       watchesNamespace: (namespace) => cache.watchesNamespace(namespace),
+      ...(queue instanceof ShardedDiagnosisQueue && { forward: (job: DiagnoseJob) => queue.forward(job) }),
       commands: {
         answer: (job) => answerQuery(job, { cache, collector, reader: clusterClient, watchedNamespaces: config.WATCH_NAMESPACES }),
         reply: (command) => notify.enqueue(command),
@@ -280,13 +283,29 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
  * docs/architecture.md "Sharding one large cluster"), its shard's queue for watch jobs beside the cluster's queue.
  */
 async function createDiagnosisQueueOnRedis(options: BullmqQueueOptions, namespaces: readonly string[]): Promise<DiagnosisQueue> {
-  const shard = shardOf(namespaces);
+  const id = shardOf(namespaces);
   const cluster = await createBullmqDiagnosisQueue(options);
-  if (shard === undefined) return cluster;
+  if (id === undefined) return cluster;
+  const connection = createRedis(options.redis, { maxRetriesPerRequest: 1 });
+  connection.on('error', () => undefined); // the queues' own connections report Redis trouble
   try {
-    return new ShardedDiagnosisQueue({ shard: await createBullmqDiagnosisQueue({ ...options, shard }), cluster });
+    const sharded = new ShardedDiagnosisQueue({
+      shard: { id, namespaces, queue: await createBullmqDiagnosisQueue({ ...options, shard: id }) },
+      cluster,
+      registry: new ShardRegistry({ redis: connection, prefix: options.prefix ?? 'podwhy', cluster: options.cluster }),
+      openShardQueue: (shard) => createBullmqDiagnosisQueue({ ...options, shard }),
+      onClose: () => closeRedis(connection),
+    });
+    await sharded.announce();
+    // Overlapping shards are harmless (both diagnose, the incident's compare-and-set posts once) but do the work twice.
+    const overlaps = (await sharded.registry.live()).filter((other) => other.shard !== id && other.namespaces.some((namespace) => namespaces.includes(namespace)));
+    for (const other of overlaps) {
+      options.log?.warn({ shard: other.shard, namespaces: other.namespaces.filter((namespace) => namespaces.includes(namespace)) }, 'Another shard of this cluster watches some of the same namespaces: both diagnose their Pods (one incident, posted once)');
+    }
+    return sharded;
   } catch (error) {
     await cluster.close();
+    await closeRedis(connection);
     throw error;
   }
 }

@@ -47,6 +47,11 @@ export interface DiagnoseWorkerDeps {
   actions?: ActDeps | undefined;
   /** Whether this process's caches hold the namespace's Pods (ClusterCache.watchesNamespace); absent: all of them. */
   watchesNamespace?: ((namespace: string) => boolean) | undefined;
+  /**
+   * A shard of a large cluster (src/queue/sharded.ts): hands a job for a namespace it does not watch to a shard that
+   * does; false when none is known.
+   */
+  forward?: ((job: DiagnoseJob) => Promise<boolean>) | undefined;
 }
 
 export interface CommandAnswering {
@@ -70,6 +75,12 @@ const OWNER_WAIT_ATTEMPTS = 3;
  */
 export async function processDiagnoseJob(job: DiagnoseJob, ctx: ProcessorContext | undefined, deps: DiagnoseWorkerDeps): Promise<void> {
   if (job.cluster !== deps.cluster) throw new Error(`job for cluster ${job.cluster} reached the worker of ${deps.cluster}`);
+  // The gateway's jobs come through the cluster's queue, which every shard consumes; only a shard that watches the
+  // namespace can answer (another would call the Pod gone, or the namespace not watched).
+  if (job.trigger !== 'watch' && job.namespace !== undefined && deps.watchesNamespace?.(job.namespace) === false && (await deps.forward?.(job))) {
+    deps.metrics.jobs.inc({ cluster: deps.cluster, outcome: 'forwarded' });
+    return;
+  }
   switch (job.trigger) {
     case 'watch':
       if (await diagnoseIntoIncident(job, ctx, deps)) {

@@ -10,6 +10,7 @@ import type { ClusterCache } from '../../src/cluster/cache.ts';
 import type { Incident } from '../../src/contract/incident.ts';
 import { RedisIncidentStore } from '../../src/incidents/redis-store.ts';
 import { deliverNotification } from '../../src/notify/deliver.ts';
+import { createBullmqDiagnosisQueue } from '../../src/queue/bullmq.ts';
 import { createBullmqNotifyQueue, type BullmqNotifyQueue } from '../../src/queue/notify-bullmq.ts';
 import type { ObjectStore } from '../../src/sim/store.ts';
 import {
@@ -156,11 +157,28 @@ describe('one cluster watched by several agents, each for its own namespaces, on
     expect(new Set(payAndSearch.agent.diagnoses.map((x) => x.subject.namespace))).toEqual(new Set(['pay', 'search']));
     expect(shop.agent.agent.queue.name).not.toBe(payAndSearch.agent.agent.queue.name);
 
+    // The gateway's jobs go to the cluster's queue, which both shards consume: each reaches a shard that watches its
+    // namespace (forwarded there if another took it), so no answer calls a Pod gone that another shard watches.
+    const gatewayQueue = await createBullmqDiagnosisQueue({ cluster: d.name, redis: REDIS_URL, prefix: PREFIX });
+    cleanup.push(() => gatewayQueue.close());
+    const asked = d.cluster.store.list('pods').items.filter((p) => watched.includes(p.metadata.namespace ?? ''));
+    for (const [i, pod] of [...asked, ...asked].entries()) {
+      await gatewayQueue.enqueue({
+        trigger: 'command', cluster: d.name, verb: 'why', namespace: pod.metadata.namespace ?? '',
+        subject: { kind: 'Pod', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' },
+        requestId: `ask-${i}`, replyTo: { channel: 'C0ASK' }, enqueuedAt: new Date(d.cluster.clock.nowMs()).toISOString(),
+      });
+    }
+    await waitFor(() => d.posts.of('reply').length === asked.length * 2, 'every command to be answered');
+    const answers = d.posts.of('reply').map((r) => r.answer);
+    expect(answers.map((a) => (a.kind === 'diagnoses' ? a.diagnoses.map((x) => x.cause) : a))).toEqual(new Array(asked.length * 2).fill([BROKEN]));
+
     // A shard restarted with the same config: the incidents of every shard stay open, with their Pods failing, and
     // nothing is posted again — not by the restarted shard, and not as a resolve of another shard's Pods it does not see.
     await payAndSearch.agent.stop();
     stopped.add(payAndSearch);
     const before = d.posts.delivered.length;
+    const answered = d.posts.of('reply').length;
     const restarted = await d.startShard(['search', 'pay']);
     await d.settle();
     d.cluster.sim.advance(6); // RESOLVE_AFTER_SECONDS is 5 in tests: a Pod wrongly taken for gone would resolve by now
@@ -169,6 +187,7 @@ describe('one cluster watched by several agents, each for its own namespaces, on
     await d.settle();
 
     expect(d.posts.delivered.slice(before).map((x) => x.command.type).filter((type) => type !== 'update')).toEqual([]);
+    expect(d.posts.of('reply')).toHaveLength(answered);
     const open = await d.openIncidents();
     expect(open.map((i) => i.id).sort()).toEqual(watched.map((ns) => incidentIdOf(d.name, ns, 'api')).sort());
     for (const incident of open) expect(Object.values(incident.pods).map((p) => p.state)).toEqual(['failing', 'failing']);
@@ -231,6 +250,7 @@ describe('one cluster watched by several agents, each for its own namespaces, on
     const second = await d.startShard(['pay', 'search']);
     await d.settle();
 
+    expect(second.agent.logs.join('')).toContain('Another shard of this cluster watches some of the same namespaces');
     const id = incidentIdOf(d.name, 'pay', 'api');
     expect(d.posts.opens.map((o) => o.incident.id)).toEqual([id]);
     expect(first.agent.diagnoses.some((x) => x.subject.namespace === 'pay')).toBe(true);
