@@ -48,7 +48,7 @@ export function createAgentMetrics(options: { cluster?: string } = {}) {
     }),
     jobs: new Counter({
       name: 'podwhy_jobs_total',
-      help: 'Diagnosis jobs by outcome (queued, deduplicated, completed, failed, retried).',
+      help: 'Diagnosis jobs by outcome (queued, deduplicated, completed, failed, retried, forwarded to another shard).',
       labelNames: ['cluster', 'outcome'] as const,
       registers,
     }),

@@ -33,7 +33,7 @@ describe('agent metrics at /metrics', () => {
     expect(exposition.types.get('podwhy_diagnoses_total')).toBe('counter');
     expect(exposition.types.get('podwhy_queue_depth')).toBe('gauge');
     expect(exposition.types.get('podwhy_alert_latency_seconds')).toBe('histogram');
-    expect(exposition.help.get('podwhy_jobs_total')).toBe('Diagnosis jobs by outcome (queued, deduplicated, completed, failed, retried).');
+    expect(exposition.help.get('podwhy_jobs_total')).toBe('Diagnosis jobs by outcome (queued, deduplicated, completed, failed, retried, forwarded to another shard).');
     expect(sampleValue(exposition, 'podwhy_diagnoses_total', { cluster: 'prod', scenario: 'oom', cause: 'oom.container-limit' })).toBe(2);
     expect(sampleValue(exposition, 'podwhy_jobs_total', { cluster: 'prod', outcome: 'queued' })).toBe(1);
     expect(sampleValue(exposition, 'podwhy_queue_depth', { cluster: 'prod' })).toBe(7);

@@ -17,6 +17,10 @@ import type { InformerTimings } from '../cluster/watch/resilient-informer.ts';
 import { InProcessDiagnosisQueue } from '../queue/in-process.ts';
 import { createBullmqDiagnosisQueue, type BullmqQueueOptions } from '../queue/bullmq.ts';
 import type { DiagnosisQueue } from '../queue/diagnosis-queue.ts';
+import { shardOf, type DiagnoseJob } from '../queue/jobs.ts';
+import { ShardedDiagnosisQueue } from '../queue/sharded.ts';
+import { ShardRegistry } from '../queue/shard-registry.ts';
+import { closeRedis, createRedis } from '../queue/redis-connection.ts';
 import { createDiagnoseProcessor } from '../queue/worker.ts';
 import { IncidentManager } from '../incidents/manager.ts';
 import type { IncidentSettings } from '../incidents/settings.ts';
@@ -116,7 +120,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   let queue: DiagnosisQueue;
   let store: IncidentStore;
   if (config.REDIS_URL) {
-    queue = await createBullmqDiagnosisQueue({ ...deps.queueOptions, cluster, redis: config.REDIS_URL, prefix: config.REDIS_PREFIX, log: agentLog });
+    queue = await createDiagnosisQueueOnRedis({ ...deps.queueOptions, cluster, redis: config.REDIS_URL, prefix: config.REDIS_PREFIX, log: agentLog }, config.WATCH_NAMESPACES);
     redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false });
     redis.on('error', (error) => agentLog.warn({ err: error }, 'Incident store connection error'));
     store = new RedisIncidentStore({ redis, prefix: config.REDIS_PREFIX });
@@ -157,7 +161,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     redis?.disconnect();
     throw error;
   };
-  agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES }, 'Cluster cache synced');
+  agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES, queue: queue.name }, 'Cluster cache synced');
 
   const collector = new SnapshotCollector({ cache, reader: clusterClient, now: () => new Date(now()), onError: (error, context) => agentLog.debug({ err: error, context }, 'Collector worked around a failure') });
   const notify = deps.notifyQueue ?? new InProcessNotifyQueue();
@@ -211,6 +215,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     .startWorkers(
     createDiagnoseProcessor({
       cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis,
+      watchesNamespace: (namespace) => cache.watchesNamespace(namespace),
+      ...(queue instanceof ShardedDiagnosisQueue && { forward: (job: DiagnoseJob) => queue.forward(job) }),
       commands: {
         answer: (job) => answerQuery(job, { cache, collector, reader: clusterClient, watchedNamespaces: config.WATCH_NAMESPACES }),
         reply: (command) => notify.enqueue(command),
@@ -270,6 +276,38 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   };
 
   return { cluster, cache, queue, incidents, notify, source, recorder, metrics, collector, clusterClient, http, tick, stop };
+}
+
+/**
+ * The cluster's BullMQ queue, or, for a process that watches only some namespaces (a shard of a large cluster,
+ * docs/architecture.md "Sharding one large cluster"), its shard's queue for watch jobs beside the cluster's queue.
+ */
+async function createDiagnosisQueueOnRedis(options: BullmqQueueOptions, namespaces: readonly string[]): Promise<DiagnosisQueue> {
+  const id = shardOf(namespaces);
+  const cluster = await createBullmqDiagnosisQueue(options);
+  if (id === undefined) return cluster;
+  const connection = createRedis(options.redis, { maxRetriesPerRequest: 1 });
+  connection.on('error', () => undefined); // the queues' own connections report Redis trouble
+  try {
+    const sharded = new ShardedDiagnosisQueue({
+      shard: { id, namespaces, queue: await createBullmqDiagnosisQueue({ ...options, shard: id }) },
+      cluster,
+      registry: new ShardRegistry({ redis: connection, prefix: options.prefix ?? 'podwhy', cluster: options.cluster }),
+      openShardQueue: (shard) => createBullmqDiagnosisQueue({ ...options, shard }),
+      onClose: () => closeRedis(connection),
+    });
+    await sharded.announce();
+    // Overlapping shards are harmless (both diagnose, the incident's compare-and-set posts once) but do the work twice.
+    const overlaps = (await sharded.registry.live()).filter((other) => other.shard !== id && other.namespaces.some((namespace) => namespaces.includes(namespace)));
+    for (const other of overlaps) {
+      options.log?.warn({ shard: other.shard, namespaces: other.namespaces.filter((namespace) => namespaces.includes(namespace)) }, 'Another shard of this cluster watches some of the same namespaces: both diagnose their Pods (one incident, posted once)');
+    }
+    return sharded;
+  } catch (error) {
+    await cluster.close();
+    await closeRedis(connection);
+    throw error;
+  }
 }
 
 /** Rejects with the signal's reason as soon as it aborts; otherwise settles as `work` does. */

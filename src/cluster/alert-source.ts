@@ -37,6 +37,8 @@ export interface ClusterView {
   workloads?(): Workload[];
   /** The cached events about one object (FailedCreate of a workload, FailedPreStopHook of a Pod). */
   eventsFor?(kind: string, namespace: string | undefined, name: string, uid?: string): KubeEvent[];
+  /** Whether the namespace's Pods are watched here (WATCH_NAMESPACES); absent: every namespace is. */
+  watchesNamespace?(namespace: string): boolean;
 }
 
 /**
@@ -136,6 +138,8 @@ export class AlertSource {
     for (const incident of openIncidents) {
       for (const member of Object.values(incident.pods)) {
         if (member.state === 'gone') continue;
+        // Another shard's Pod (a node incident lists the Pods of every shard): not in this cache is not gone.
+        if (view.watchesNamespace && !view.watchesNamespace(member.namespace)) continue;
         const pod = view.pod(member.uid);
         if (!pod) {
           // Workload-subject incidents (FailedCreate) list the workload's uid: gone only when it is.

@@ -37,6 +37,8 @@ const WATCH_PRIORITY = 10;
 
 export interface BullmqQueueOptions {
   cluster: string;
+  /** One shard's queue of the cluster (jobs.ts shardOf); absent: the cluster's own. */
+  shard?: string;
   /** REDIS_URL, or ioredis options (host, port, db, password, tls, sentinels …). */
   redis: string | RedisOptions;
   /** BullMQ key prefix (not an ioredis keyPrefix, which BullMQ rejects). Use `{podwhy}` on Redis Cluster. */
@@ -108,7 +110,7 @@ export class BullmqDiagnosisQueue implements DiagnosisQueue {
   constructor(options: BullmqQueueOptions) {
     this.#options = { ...DEFAULTS, ...options };
     this.cluster = options.cluster;
-    this.name = queueNameFor(options.cluster);
+    this.name = queueNameFor(options.cluster, options.shard);
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#log = (options.log ?? pino({ level: 'silent' })).child({ component: 'queue', queue: this.name });
     this.#random = options.random ?? Math.random;

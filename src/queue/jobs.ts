@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ALL_CAUSE_IDS, type CauseId } from '../contract/scenarios.ts';
 import { PodwhyError } from '../errors.ts';
@@ -172,9 +173,24 @@ export function parseDiagnoseJob(data: unknown): DiagnoseJob {
   return result.data;
 }
 
-/** The queue of one cluster: a worker of cluster X only ever sees jobs of cluster X. */
-export function queueNameFor(cluster: string): string {
-  return `podwhy-diagnose-${ClusterName.parse(cluster)}`;
+/**
+ * The queue of one cluster: a worker of cluster X only ever sees jobs of cluster X. With `shard`, the queue of
+ * one shard of it (processes that watch the same WATCH_NAMESPACES, shardOf): its watch jobs name Pods only its
+ * own informer caches hold (docs/architecture.md, "Sharding one large cluster").
+ */
+export function queueNameFor(cluster: string, shard?: string): string {
+  const name = `podwhy-diagnose-${ClusterName.parse(cluster)}`;
+  return shard === undefined ? name : `${name}.shard-${shard}`;
+}
+
+/**
+ * The shard of a process that watches only some namespaces (WATCH_NAMESPACES): the same set, in any order, gives
+ * the same id, so an agent and the `podwhy worker`s started with its namespaces share one queue. None for a
+ * process that watches the whole cluster. A digest, not the names: a list of namespaces can be long.
+ */
+export function shardOf(namespaces: readonly string[]): string | undefined {
+  if (namespaces.length === 0) return undefined;
+  return createHash('sha256').update([...new Set(namespaces)].sort().join(',')).digest('hex').slice(0, 12);
 }
 
 /**

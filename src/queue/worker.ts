@@ -45,6 +45,13 @@ export interface DiagnoseWorkerDeps {
   commands?: CommandAnswering | undefined;
   /** Runs one-click fixes (act.ts), reported through `commands.reply`; absent (ACTIONS_ENABLED=false): act jobs are refused. */
   actions?: ActDeps | undefined;
+  /** Whether this process's caches hold the namespace's Pods (ClusterCache.watchesNamespace); absent: all of them. */
+  watchesNamespace?: ((namespace: string) => boolean) | undefined;
+  /**
+   * A shard of a large cluster (src/queue/sharded.ts): hands a job for a namespace it does not watch to a shard that
+   * does; false when none is known.
+   */
+  forward?: ((job: DiagnoseJob) => Promise<boolean>) | undefined;
 }
 
 export interface CommandAnswering {
@@ -68,6 +75,12 @@ const OWNER_WAIT_ATTEMPTS = 3;
  */
 export async function processDiagnoseJob(job: DiagnoseJob, ctx: ProcessorContext | undefined, deps: DiagnoseWorkerDeps): Promise<void> {
   if (job.cluster !== deps.cluster) throw new Error(`job for cluster ${job.cluster} reached the worker of ${deps.cluster}`);
+  // The gateway's jobs come through the cluster's queue, which every shard consumes; only a shard that watches the
+  // namespace can answer (another would call the Pod gone, or the namespace not watched).
+  if (job.trigger !== 'watch' && job.namespace !== undefined && deps.watchesNamespace?.(job.namespace) === false && (await deps.forward?.(job))) {
+    deps.metrics.jobs.inc({ cluster: deps.cluster, outcome: 'forwarded' });
+    return;
+  }
   switch (job.trigger) {
     case 'watch':
       if (await diagnoseIntoIncident(job, ctx, deps)) {
@@ -101,6 +114,12 @@ export function createDiagnoseProcessor(deps: DiagnoseWorkerDeps): DiagnoseProce
 
 /** True when a diagnosis was recorded (a healthy subject or a gone Pod records none). */
 async function diagnoseIntoIncident(job: WatchJob | RediagnoseJob, ctx: ProcessorContext | undefined, deps: DiagnoseWorkerDeps): Promise<boolean> {
+  // A shard of a large cluster (docs/architecture.md, "Sharding one large cluster") takes re-diagnoses from the
+  // cluster's queue that may name another shard's Pod: not in this cache is not gone. Retried (with back-off), the
+  // job reaches another shard's worker.
+  if (deps.watchesNamespace && !deps.watchesNamespace(job.namespace)) {
+    throw new Error(`namespace ${job.namespace} is not watched by this process; left for the shard that watches it`);
+  }
   const snapshot: Snapshot | null =
     job.subject.kind === 'Pod'
       ? await deps.snapshots.collect({ uid: job.subject.uid })

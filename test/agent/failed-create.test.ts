@@ -4,7 +4,7 @@
  * condition. The incident keys on the top owner, and resolves once the controller creates its Pods.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { openIncidents, settle, startSimCluster, startTestAgent, uniquePrefix, type SimCluster, type TestAgent } from './support.ts';
+import { openIncidents, settle, startSimCluster, startTestAgent, uniquePrefix, waitFor, type SimCluster, type TestAgent } from './support.ts';
 import type { KubeObject } from '../../src/sim/store.ts';
 
 const prefix = uniquePrefix('failed-create');
@@ -84,6 +84,9 @@ describe('a workload that cannot create its Pods', () => {
       firstTimestamp: new Date(firstMs).toISOString(),
       lastTimestamp: new Date(firstMs + 100_000).toISOString(),
     } as unknown as KubeObject);
+    // settle() waits for the Pods and Nodes only: an event whose StatefulSet is not cached yet is dropped (its
+    // workload's arrival offers the candidate again), so the StatefulSet must be cached before the queue can drain.
+    await waitFor(() => agent.agent.cache.workload(statefulSet.metadata.uid ?? ''), 'the StatefulSet to reach the cache');
     await settle(cluster, agent.agent);
 
     expect(agent.notifier.opens.map((o) => o.incident.id)).toEqual(['failed-create/shop/StatefulSet/db/unschedulable.quota-exceeded']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dedupIdOf, parseDiagnoseJob, queueNameFor, type DiagnoseJob } from '../../src/queue/jobs.ts';
+import { dedupIdOf, parseDiagnoseJob, queueNameFor, shardOf, type DiagnoseJob } from '../../src/queue/jobs.ts';
 
 const watch: DiagnoseJob = {
   trigger: 'watch',
@@ -80,5 +80,14 @@ describe('dedupIdOf', () => {
   it('names one queue per cluster', () => {
     expect(queueNameFor('prod-eu')).toBe('podwhy-diagnose-prod-eu');
     expect(() => queueNameFor('prod:eu')).toThrow();
+  });
+
+  it('names one queue per shard: the same namespaces in any order are one shard, other namespaces another', () => {
+    const shard = shardOf(['shop', 'pay']);
+    expect(shard).toMatch(/^[0-9a-f]{12}$/);
+    expect(shardOf(['pay', 'shop', 'pay'])).toBe(shard);
+    expect(shardOf(['pay'])).not.toBe(shard);
+    expect(shardOf([])).toBeUndefined();
+    expect(queueNameFor('prod-eu', shard)).toBe(`podwhy-diagnose-prod-eu.shard-${String(shard)}`);
   });
 });
