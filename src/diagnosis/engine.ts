@@ -7,6 +7,7 @@ import type { Snapshot } from '../contract/snapshot.ts';
 import type { Detector } from './detector.ts';
 import { lastResort } from './last-resort.ts';
 import { DETECTORS } from './scenarios/index.ts';
+import { withSnapshotIndex } from './snapshot-index.ts';
 import { secondsBetween } from './support.ts';
 
 export function subjectOf(snapshot: Snapshot): Subject {
@@ -34,6 +35,11 @@ export function diagnose(
   settings: EngineSettings = DEFAULT_ENGINE_SETTINGS,
   detectors: readonly Detector[] = DETECTORS,
 ): Diagnosis | null {
+  // The detectors share one index of the snapshot (snapshot-index.ts) instead of each scanning it.
+  return withSnapshotIndex(snapshot, () => diagnoseIndexed(snapshot, settings, detectors));
+}
+
+function diagnoseIndexed(snapshot: Snapshot, settings: EngineSettings, detectors: readonly Detector[]): Diagnosis | null {
   let settling: Finding | null = null;
   for (const detector of detectors) {
     const finding = detector.detect(snapshot, settings);
