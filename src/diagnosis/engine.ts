@@ -5,6 +5,7 @@ import { fullCauseId, type CauseId } from '../contract/scenarios.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../contract/settings.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import type { Detector } from './detector.ts';
+import { isPlainlyHealthy } from './healthy.ts';
 import { lastResort } from './last-resort.ts';
 import { DETECTORS } from './scenarios/index.ts';
 import { withSnapshotIndex } from './snapshot-index.ts';
@@ -40,6 +41,8 @@ export function diagnose(
 }
 
 function diagnoseIndexed(snapshot: Snapshot, settings: EngineSettings, detectors: readonly Detector[]): Diagnosis | null {
+  // Most Pods are healthy: healthy.ts knows what every built-in detector needs and answers for all of them at once.
+  if (detectors === DETECTORS && isPlainlyHealthy(snapshot, settings)) return null;
   let settling: Finding | null = null;
   for (const detector of detectors) {
     const finding = detector.detect(snapshot, settings);
