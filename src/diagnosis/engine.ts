@@ -106,7 +106,9 @@ export function settlingSentence(settling: Settling): string {
  */
 function boundEvidence(item: Evidence): Evidence {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(item)) {
+  const fields = item as unknown as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
     out[key] = typeof value === 'string' && key !== 'kind' ? boundText(redactSecrets(value)) : value;
   }
   return out as unknown as Evidence;

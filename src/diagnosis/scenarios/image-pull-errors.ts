@@ -91,11 +91,14 @@ const MARKERS: readonly Marker[] = [
 export function classifyPullError(message: string | undefined): PullCause | null {
   if (!message) return null;
   const lower = message.toLowerCase();
-  for (const marker of MARKERS) {
-    if (lower.includes(marker.text.toLowerCase())) return marker.cause;
+  for (const marker of LOWER_MARKERS) {
+    if (lower.includes(marker.text)) return marker.cause;
   }
   return null;
 }
+
+/** MARKERS lower-cased once, not on every message. */
+const LOWER_MARKERS = MARKERS.map((marker) => ({ ...marker, text: marker.text.toLowerCase() }));
 
 /** The parts of an image reference the remediation needs. */
 export interface ImageRef {
