@@ -147,6 +147,11 @@ const lastResorts = answers.filter((d) => d.lastResort).length;
 const settling = answers.filter((d) => d.settling).length;
 console.log(`answers over one pass: ${answers.length} diagnoses for ${corpus.length} snapshots; last-resort ${lastResorts}; settling ${settling}`);
 const fixtureRate = figures.fixtures!;
+const mixRate = figures.mix!;
+const met = (ok: boolean) => (ok ? 'MET' : 'MISSED');
+// The wall-clock rate measures the neighbours too on a shared machine; the CPU-second rate is the engine's own.
 console.log(
-  `targets (fixtures): >= 100,000 diagnoses/s ${fixtureRate.perSecond >= 100000 ? 'MET' : 'MISSED'}; p99 < 0.5 ms ${fixtureRate.p99 < 0.5 ? 'MET' : 'MISSED'}`,
+  `targets: cluster mix >= 100,000 diagnoses/s ${met(mixRate.perSecond >= 100000)} (wall), ${met(mixRate.perCpuSecond >= 100000)} (per CPU-s); ` +
+    `fixtures >= 100,000/s ${met(fixtureRate.perSecond >= 100000)} (wall), ${met(fixtureRate.perCpuSecond >= 100000)} (per CPU-s); ` +
+    `fixtures p99 < 0.5 ms ${met(fixtureRate.p99 < 0.5)}`,
 );
