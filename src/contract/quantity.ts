@@ -13,7 +13,22 @@ const DECIMAL_SUFFIXES: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, ''
 export function parseQuantity(value: string | number | undefined | null): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'number') return value;
-  const match = /^([+-]?[0-9.]+)(?:[eE]([+-]?[0-9]+))?(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(value.trim());
+  // Remembered: the engine reads the same few quantities (every node's allocatable, for each Pending Pod) over and over.
+  let parsed = parsedQuantities.get(value);
+  if (parsed === undefined) {
+    parsed = parseQuantityText(value);
+    if (parsedQuantities.size >= PARSED_QUANTITIES_MAX) parsedQuantities.clear();
+    parsedQuantities.set(value, parsed);
+  }
+  return parsed;
+}
+
+const parsedQuantities = new Map<string, number | null>();
+const PARSED_QUANTITIES_MAX = 4096;
+const QUANTITY = /^([+-]?[0-9.]+)(?:[eE]([+-]?[0-9]+))?(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
+
+function parseQuantityText(value: string): number | null {
+  const match = QUANTITY.exec(value.trim());
   if (!match) return null;
   const base = Number(match[1]);
   if (Number.isNaN(base)) return null;

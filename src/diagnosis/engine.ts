@@ -5,8 +5,10 @@ import { fullCauseId, type CauseId } from '../contract/scenarios.ts';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../contract/settings.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import type { Detector } from './detector.ts';
+import { isPlainlyHealthy } from './healthy.ts';
 import { lastResort } from './last-resort.ts';
 import { DETECTORS } from './scenarios/index.ts';
+import { withSnapshotIndex } from './snapshot-index.ts';
 import { secondsBetween } from './support.ts';
 
 export function subjectOf(snapshot: Snapshot): Subject {
@@ -34,6 +36,13 @@ export function diagnose(
   settings: EngineSettings = DEFAULT_ENGINE_SETTINGS,
   detectors: readonly Detector[] = DETECTORS,
 ): Diagnosis | null {
+  // The detectors share one index of the snapshot (snapshot-index.ts) instead of each scanning it.
+  return withSnapshotIndex(snapshot, () => diagnoseIndexed(snapshot, settings, detectors));
+}
+
+function diagnoseIndexed(snapshot: Snapshot, settings: EngineSettings, detectors: readonly Detector[]): Diagnosis | null {
+  // Most Pods are healthy: healthy.ts knows what every built-in detector needs and answers for all of them at once.
+  if (detectors === DETECTORS && isPlainlyHealthy(snapshot, settings)) return null;
   let settling: Finding | null = null;
   for (const detector of detectors) {
     const finding = detector.detect(snapshot, settings);
@@ -97,7 +106,9 @@ export function settlingSentence(settling: Settling): string {
  */
 function boundEvidence(item: Evidence): Evidence {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(item)) {
+  const fields = item as unknown as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
     out[key] = typeof value === 'string' && key !== 'kind' ? boundText(redactSecrets(value)) : value;
   }
   return out as unknown as Evidence;

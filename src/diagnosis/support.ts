@@ -7,14 +7,33 @@ import type { Container, ContainerStatus, KubeEvent, Node, Pod } from '../contra
 import { parseQuantity } from '../contract/quantity.ts';
 import type { PodSnapshot, Snapshot } from '../contract/snapshot.ts';
 import { OOM_KILLED } from '../contract/upstream.ts';
+import { indexOf, indexOfPod } from './snapshot-index.ts';
 
 /** Seconds from `from` to `to` (RFC 3339 strings); null if either is missing or unparsable. */
 export function secondsBetween(from: string | undefined | null, to: string | undefined | null): number | null {
   if (!from || !to) return null;
-  const a = Date.parse(from);
-  const b = Date.parse(to);
+  const a = parseTime(from);
+  const b = parseTime(to);
   if (Number.isNaN(a) || Number.isNaN(b)) return null;
   return Math.round((b - a) / 1000);
+}
+
+/**
+ * Date.parse, remembered: a diagnosis compares the same few timestamps (observedAt above all) dozens of times, and
+ * parsing was the largest single cost on healthy Pods. A memo of a pure function keeps the engine pure; it is
+ * emptied when it grows past PARSED_TIMES_MAX so a long-running worker does not keep every timestamp it ever saw.
+ */
+const parsedTimes = new Map<string, number>();
+const PARSED_TIMES_MAX = 4096;
+
+export function parseTime(text: string): number {
+  let time = parsedTimes.get(text);
+  if (time === undefined) {
+    time = Date.parse(text);
+    if (parsedTimes.size >= PARSED_TIMES_MAX) parsedTimes.clear();
+    parsedTimes.set(text, time);
+  }
+  return time;
 }
 
 /** When an event was last seen, whichever of the core/v1 and events.k8s.io fields it carries. */
@@ -46,30 +65,68 @@ export interface EventFilter {
  * one, else by kind + namespace + name (kubectl dumps of old events sometimes lack the uid).
  */
 export function findEvents(snapshot: Snapshot, filter: EventFilter): KubeEvent[] {
-  const matches = snapshot.events.filter((event) => {
-    const ref = event.involvedObject;
-    if (filter.kind && ref.kind !== filter.kind) return false;
-    if (filter.uid && ref.uid) {
-      if (ref.uid !== filter.uid) return false;
-    } else {
-      if (filter.name && ref.name !== filter.name) return false;
-      if (filter.namespace && ref.namespace && ref.namespace !== filter.namespace) return false;
-    }
-    if (filter.reasons && !filter.reasons.includes(event.reason ?? '')) return false;
-    if (filter.type && event.type !== filter.type) return false;
-    if (filter.maxAgeSeconds !== undefined) {
-      const age = secondsBetween(eventLastSeen(event), snapshot.observedAt);
-      if (age !== null && age > filter.maxAgeSeconds) return false;
-    }
-    return true;
-  });
-  return matches.sort((a, b) => (Date.parse(eventLastSeen(b) ?? '') || 0) - (Date.parse(eventLastSeen(a) ?? '') || 0));
+  const index = indexOf(snapshot);
+  if (index) {
+    index.eventsNewestFirst ??= Object.freeze(newestFirst(snapshot.events));
+    return index.eventsNewestFirst.filter((event) => matchesFilter(snapshot, event, filter));
+  }
+  // Filtering a stably sorted list keeps the order sorting the filtered list gives: the two paths agree.
+  return newestFirst(snapshot.events.filter((event) => matchesFilter(snapshot, event, filter)));
+}
+
+function matchesFilter(snapshot: Snapshot, event: KubeEvent, filter: EventFilter): boolean {
+  const ref = event.involvedObject;
+  if (filter.kind && ref.kind !== filter.kind) return false;
+  if (filter.uid && ref.uid) {
+    if (ref.uid !== filter.uid) return false;
+  } else {
+    if (filter.name && ref.name !== filter.name) return false;
+    if (filter.namespace && ref.namespace && ref.namespace !== filter.namespace) return false;
+  }
+  if (filter.reasons && !filter.reasons.includes(event.reason ?? '')) return false;
+  if (filter.type && event.type !== filter.type) return false;
+  return filter.maxAgeSeconds === undefined || isRecent(snapshot, event, filter.maxAgeSeconds);
+}
+
+function isRecent(snapshot: Snapshot, event: KubeEvent, maxAgeSeconds: number): boolean {
+  const age = secondsBetween(eventLastSeen(event), snapshot.observedAt);
+  return age === null || age <= maxAgeSeconds;
+}
+
+/** A new array of the events, newest first (stable: events seen at the same moment keep their order; undated last). */
+function newestFirst(events: readonly KubeEvent[]): KubeEvent[] {
+  const keyed = events.map((event, position) => ({ event, position, time: parseTime(eventLastSeen(event) ?? '') || 0 }));
+  keyed.sort((a, b) => b.time - a.time || a.position - b.position);
+  return keyed.map((k) => k.event);
 }
 
 /** Events about the snapshot's Pod (by uid or name), newest first. */
 export function podEvents(snapshot: PodSnapshot, reasons?: readonly string[], maxAgeSeconds?: number): KubeEvent[] {
   const { metadata } = snapshot.pod;
-  return findEvents(snapshot, { kind: 'Pod', name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, reasons, maxAgeSeconds });
+  const index = indexOf(snapshot);
+  if (!index) {
+    return findEvents(snapshot, { kind: 'Pod', name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, reasons, maxAgeSeconds });
+  }
+  index.podEvents ??= Object.freeze(findEvents(snapshot, { kind: 'Pod', name: metadata.name, namespace: metadata.namespace, uid: metadata.uid }));
+  let events: readonly KubeEvent[] = index.podEvents;
+  if (reasons?.length === 1) {
+    index.podEventsByReason ??= byReason(index.podEvents);
+    events = index.podEventsByReason.get(reasons[0]!) ?? [];
+  } else if (reasons) {
+    events = events.filter((event) => reasons.includes(event.reason ?? ''));
+  }
+  return maxAgeSeconds === undefined ? [...events] : events.filter((event) => isRecent(snapshot, event, maxAgeSeconds));
+}
+
+function byReason(events: readonly KubeEvent[]): ReadonlyMap<string, readonly KubeEvent[]> {
+  const map = new Map<string, KubeEvent[]>();
+  for (const event of events) {
+    const reason = event.reason ?? '';
+    const list = map.get(reason);
+    if (list) list.push(event);
+    else map.set(reason, [event]);
+  }
+  return map;
 }
 
 export function eventEvidence(event: KubeEvent, observedAt: string): Evidence {
@@ -97,25 +154,38 @@ export interface ContainerView {
   specPath: string;
 }
 
-/** Every container of the Pod, init containers first, each with its spec and status. */
-export function containers(pod: Pod): ContainerView[] {
+/**
+ * Every container of the Pod, init containers first, each with its spec and status: spec order, then any status
+ * without a spec; the first spec and the first status of a name. Shared (frozen) within one diagnosis.
+ */
+export function containers(pod: Pod): readonly ContainerView[] {
+  const index = indexOfPod(pod);
+  if (index) return (index.containerViews ??= Object.freeze(buildContainerViews(pod).map((view) => Object.freeze(view)))) as readonly ContainerView[];
+  return buildContainerViews(pod);
+}
+
+function buildContainerViews(pod: Pod): ContainerView[] {
   const views: ContainerView[] = [];
-  const add = (isInit: boolean, specs: Container[] | undefined, statuses: ContainerStatus[] | undefined) => {
-    const names = new Set<string>([...(specs ?? []).map((c) => c.name), ...(statuses ?? []).map((s) => s.name)]);
-    for (const name of names) {
-      views.push({
-        name,
-        isInit,
-        spec: specs?.find((c) => c.name === name),
-        status: statuses?.find((s) => s.name === name),
-        statusPath: `status.${isInit ? 'initContainerStatuses' : 'containerStatuses'}[${name}]`,
-        specPath: `spec.${isInit ? 'initContainers' : 'containers'}[${name}]`,
-      });
-    }
-  };
-  add(true, pod.spec.initContainers, pod.status?.initContainerStatuses);
-  add(false, pod.spec.containers, pod.status?.containerStatuses);
+  addContainerViews(views, true, pod.spec.initContainers, pod.status?.initContainerStatuses);
+  addContainerViews(views, false, pod.spec.containers, pod.status?.containerStatuses);
   return views;
+}
+
+function addContainerViews(views: ContainerView[], isInit: boolean, specs: Container[] | undefined, statuses: ContainerStatus[] | undefined): void {
+  const seen = new Set<string>();
+  const add = (name: string) => {
+    seen.add(name);
+    views.push({
+      name,
+      isInit,
+      spec: specs?.find((c) => c.name === name),
+      status: statuses?.find((s) => s.name === name),
+      statusPath: `status.${isInit ? 'initContainerStatuses' : 'containerStatuses'}[${name}]`,
+      specPath: `spec.${isInit ? 'initContainers' : 'containers'}[${name}]`,
+    });
+  };
+  for (const spec of specs ?? []) if (!seen.has(spec.name)) add(spec.name);
+  for (const status of statuses ?? []) if (!seen.has(status.name)) add(status.name);
 }
 
 export function podCondition(pod: Pod, type: string) {

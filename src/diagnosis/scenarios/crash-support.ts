@@ -64,9 +64,11 @@ export function appContainers(views: readonly ContainerView[]): ContainerView[] 
   return views.filter((v) => !v.isInit);
 }
 
+const CONTAINER_FIELD_PATH = /^spec\.(?:initContainers|containers|ephemeralContainers)\{(.+)\}$/;
+
 /** The container name an event is about, from involvedObject.fieldPath `spec.containers{name}`. */
 export function eventContainer(event: KubeEvent): string | null {
-  const match = /^spec\.(?:initContainers|containers|ephemeralContainers)\{(.+)\}$/.exec(event.involvedObject.fieldPath ?? '');
+  const match = CONTAINER_FIELD_PATH.exec(event.involvedObject.fieldPath ?? '');
   return match?.[1] ?? null;
 }
 

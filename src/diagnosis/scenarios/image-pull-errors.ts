@@ -89,13 +89,23 @@ const MARKERS: readonly Marker[] = [
 
 /** The cause one runtime/kubelet message points to, or null when it names none (e.g. a bare "Back-off pulling image"). */
 export function classifyPullError(message: string | undefined): PullCause | null {
-  if (!message) return null;
+  if (!message || !ANY_MARKER.test(message)) return null;
   const lower = message.toLowerCase();
-  for (const marker of MARKERS) {
-    if (lower.includes(marker.text.toLowerCase())) return marker.cause;
+  for (const marker of LOWER_MARKERS) {
+    if (lower.includes(marker.text)) return marker.cause;
   }
   return null;
 }
+
+/** MARKERS lower-cased once, not on every message. */
+const LOWER_MARKERS = MARKERS.map((marker) => ({ ...marker, text: marker.text.toLowerCase() }));
+/**
+ * One case-insensitive scan for any marker: most messages a detector reads ("Back-off pulling image …") carry none, and
+ * those are answered without lower-casing them or trying each marker in turn. Which marker wins stays the loop's call.
+ * Unicode case folding (flag u) accepts whatever toLowerCase() would (the Kelvin sign as k, ſ as s); the one letter
+ * whose lower case is two characters, İ, only matters for a marker ending in i, and none does.
+ */
+const ANY_MARKER = new RegExp(MARKERS.map((marker) => marker.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'iu');
 
 /** The parts of an image reference the remediation needs. */
 export interface ImageRef {

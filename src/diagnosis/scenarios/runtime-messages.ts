@@ -15,8 +15,12 @@
 
 /** The message with escaped quotes unescaped at every nesting level and whitespace collapsed. */
 export function normalizeRuntimeMessage(message: string): string {
-  return message.replace(/\\+"/g, '"').replace(/\s+/g, ' ');
+  return message.replace(ESCAPED_QUOTES, '"').replace(WHITESPACE_RUN, ' ');
 }
+
+// Hoisted: the engine normalizes every runtime message it reads. (replace() restarts a global pattern at 0.)
+const ESCAPED_QUOTES = /\\+"/g;
+const WHITESPACE_RUN = /\s+/g;
 
 // --- Missing command ---------------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import { POD_REASON_NODE_LOST, TAINT_OUT_OF_SERVICE } from '../../contract/upstream.ts';
 import type { Detector } from '../detector.ts';
-import { kubectl, podCondition, podEvents, secondsBetween } from '../support.ts';
+import { isNodeReady, kubectl, podCondition, podEvents, secondsBetween } from '../support.ts';
 import {
   DEFAULT_TOLERATION_SECONDS,
   DOCS_FORCE_DELETE,
@@ -46,6 +46,10 @@ function detect(snapshot: Snapshot, settings: EngineSettings): Finding<'unknown'
   const phase = pod.status?.phase;
   // A terminal Pod has nothing left to lose on the node (an evicted one is `evicted`'s).
   if (phase === 'Succeeded' || phase === 'Failed') return null;
+  // The common case, before assessNode builds its evidence: the node is Ready, so nothing is lost (as below).
+  const nodeName = pod.spec.nodeName;
+  const node = nodeName ? (snapshot.node ?? snapshot.nodes.find((n) => n.metadata.name === nodeName)) : undefined;
+  if (node && isNodeReady(node)) return null;
   const state = assessNode(snapshot);
   if (!state) return null;
   // The node is back: the kubelet resyncs the Pod's status within seconds.
