@@ -64,6 +64,8 @@ const Incident = z.looseObject({
   pods: z.record(Text, IncidentPod),
   diagnosis: Diagnosis,
   fingerprint: Text,
+  seen: z.looseObject({ causes: z.array(Text), classes: z.array(Text) }).optional(),
+  shownFingerprint: Text.optional(),
   lastObservedAt: Text,
   firstSeenAt: Millis,
   lastSeenAt: Millis,
