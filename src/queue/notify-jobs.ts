@@ -39,7 +39,7 @@ const Diagnosis = z.looseObject({
   otherCauses: z.array(CauseIdSchema),
   summary: Text,
   evidence: z.array(Evidence),
-  remediation: z.array(z.looseObject({ text: Text, command: Text.optional(), docsUrl: Text.optional() })),
+  remediation: z.array(z.looseObject({ text: Text, command: Text.optional(), snippet: Text.optional(), docsUrl: Text.optional() })),
   actions: z.array(z.looseObject({ action: z.enum(ACTION_IDS), reason: Text })),
 });
 

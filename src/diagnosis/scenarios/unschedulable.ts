@@ -722,11 +722,12 @@ function taints(ctx: Context, entry: Tally): Section {
     const tol = tolerationYaml({ key: g.key, value: g.value, effect: g.effect });
     if (isControlPlane) {
       remediation.push({
-        text: `${g.count === 1 ? '1 node is a control-plane node' : `${g.count} nodes are control-plane nodes`} (taint ${taintText(g)}), kept free of workloads on purpose: add worker nodes rather than tolerating it. Only if this Pod belongs on the control plane, add to ${where(ctx, 'tolerations')}:\n${tol}`,
+        text: `${g.count === 1 ? '1 node is a control-plane node' : `${g.count} nodes are control-plane nodes`} (taint ${taintText(g)}), kept free of workloads on purpose: add worker nodes rather than tolerating it. Only if this Pod belongs on the control plane, add to ${where(ctx, 'tolerations')}:`,
+        snippet: tol,
         command: 'kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints',
       });
     } else {
-      remediation.push({ text: `Add a toleration for ${taintText(g)} to ${where(ctx, 'tolerations')} if the Pod belongs on ${g.nodes.length > 0 ? nodeList(g.nodes) : 'those nodes'}:\n${tol}`, command: editCommand(ctx) });
+      remediation.push({ text: `Add a toleration for ${taintText(g)} to ${where(ctx, 'tolerations')} if the Pod belongs on ${g.nodes.length > 0 ? nodeList(g.nodes) : 'those nodes'}:`, snippet: tol, command: editCommand(ctx) });
       remediation.push({
         text: `Or, if the taint is a leftover, remove it from the node${g.nodes.length === 1 ? '' : 's'}.`,
         command: `kubectl taint nodes ${g.nodes[0]?.metadata.name ? shellQuote(g.nodes[0]?.metadata.name) : '<node-name>'} ${shellQuote(g.key)}${g.value ? `=${shellQuote(g.value)}` : ''}${g.effect ? `:${shellQuote(g.effect)}` : ''}-`,
