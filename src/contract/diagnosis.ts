@@ -51,6 +51,12 @@ export interface Remediation {
   text: string;
   /** A command to run, e.g. `kubectl -n shop describe quota compute`. */
   command?: string;
+  /**
+   * A block to paste into a manifest (a `tolerations:` YAML list): the only engine string that spans lines, shown
+   * as a block with its line breaks. The engine writes it; a cluster value inside is quoted (a YAML double-quoted
+   * scalar) so it cannot add a line.
+   */
+  snippet?: string;
   docsUrl?: string;
 }
 

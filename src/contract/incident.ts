@@ -23,11 +23,17 @@ export interface IncidentPod {
   /** When the Pod entered this state (ms since the epoch, from the manager's clock). */
   since: number;
   /**
-   * Fingerprint of this Pod's latest recorded diagnosis (absent in incidents written before it existed).
-   * Replicas failing the same way still differ in their evidence (the uid in format.Pod of a BackOff event,
-   * the node), so "new evidence" is judged per Pod: a Pod seen again with the same evidence changes nothing.
+   * Fingerprint of this Pod's latest recorded diagnosis (absent in incidents written before it existed): its cause
+   * and the classes of its evidence, not their wording (src/incidents/fingerprint.ts). "New evidence" is judged per
+   * Pod: a Pod seen again with the same classes of evidence changes nothing.
    */
   fingerprint?: string;
+}
+
+/** What a person reads as news in diagnoses: full cause ids and classes of evidence (sorted sets). */
+export interface IncidentNews {
+  causes: string[];
+  classes: string[];
 }
 
 /** Has the open message been sent? 'pending': not yet (snoozed, or not decided); 'digest': listed in a digest. */
@@ -52,8 +58,15 @@ export interface Incident {
   pods: Record<string, IncidentPod>;
   /** The latest diagnosis recorded. */
   diagnosis: Diagnosis;
-  /** Hash of the latest recorded diagnosis without volatile parts (ages, counts, the Pod's own name); see IncidentPod.fingerprint. */
+  /** Hash of what a person cares about in the latest recorded diagnosis (cause, other causes, evidence classes); see fingerprintOf. */
   fingerprint: string;
+  /** Every cause and class of evidence recorded since the incident opened (src/incidents/fingerprint.ts newsOf). */
+  seen?: IncidentNews;
+  /**
+   * shownFingerprintOf the incident when its message was last posted or edited (absent before the first, and in
+   * incidents written before it existed): an edit that would tell a person nothing new is dropped.
+   */
+  shownFingerprint?: string;
   /** snapshot.observedAt of the latest diagnosis. */
   lastObservedAt: string;
   firstSeenAt: number;

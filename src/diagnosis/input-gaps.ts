@@ -7,6 +7,7 @@
 import type { Diagnosis } from '../contract/diagnosis.ts';
 import type { PodSnapshot, Snapshot } from '../contract/snapshot.ts';
 import { CONTAINER_CREATING, POD_INITIALIZING } from '../contract/upstream.ts';
+import { shellQuote } from '../contract/shell-quote.ts';
 import { podEvents } from './support.ts';
 
 /** Where the objects came from: a file the user exported, or the live cluster (`podwhy why`). */
@@ -20,7 +21,7 @@ export function inputGaps(snapshots: readonly Snapshot[], diagnoses: readonly Di
   const troubled = snapshots.filter((s): s is PodSnapshot => s.kind === 'Pod' && isTroubled(s, diagnosed));
   if (troubled.length === 0) return [];
   const namespaces = [...new Set(troubled.map((s) => s.pod.metadata.namespace ?? 'default'))];
-  const ns = namespaces.length === 1 ? `-n ${namespaces[0]}` : '-A';
+  const ns = namespaces.length === 1 ? `-n ${shellQuote(namespaces[0] ?? 'default')}` : '-A';
   const notes: string[] = [];
 
   const withoutEvents = troubled.filter((s) => podEvents(s).length === 0);

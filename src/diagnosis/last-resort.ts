@@ -35,6 +35,7 @@ import {
   SIGNATURE_VALIDATION_FAILED,
   START_ERROR,
 } from '../contract/upstream.ts';
+import { shellQuote } from '../contract/shell-quote.ts';
 import { clip, containers, eventEvidence, exitCodeMeaning, kubectl, podCondition, podEvents, secondsBetween, type ContainerView } from './support.ts';
 
 /** Waiting reasons that are a normal step of starting a Pod, not an error. */
@@ -98,9 +99,9 @@ export function lastResort(snapshot: PodSnapshot, settings: EngineSettings): Fin
     summary,
     evidence,
     remediation: [
-      { text: `Read the container's state and the Pod's events in full: the message above is the runtime's or the kubelet's own word.`, command: kubectl(ns, `describe pod ${pod.metadata.name}`) },
-      ...(restarted || t ? [{ text: `Read the log of the ${restarted ? 'crashed' : 'failed'} instance.`, command: kubectl(ns, `logs ${pod.metadata.name} -c ${view.name}${restarted ? ' --previous' : ''}`) }] : []),
-      { text: 'Events expire after an hour by default; list what is left, oldest first.', command: kubectl(ns, `get events --field-selector involvedObject.name=${pod.metadata.name} --sort-by=.lastTimestamp`) },
+      { text: `Read the container's state and the Pod's events in full: the message above is the runtime's or the kubelet's own word.`, command: kubectl(ns, `describe pod ${shellQuote(pod.metadata.name)}`) },
+      ...(restarted || t ? [{ text: `Read the log of the ${restarted ? 'crashed' : 'failed'} instance.`, command: kubectl(ns, `logs ${shellQuote(pod.metadata.name)} -c ${shellQuote(view.name)}${restarted ? ' --previous' : ''}`) }] : []),
+      { text: 'Events expire after an hour by default; list what is left, oldest first.', command: kubectl(ns, `get events --field-selector involvedObject.name=${shellQuote(pod.metadata.name)} --sort-by=.lastTimestamp`) },
     ],
     actions: [{ action: 'rediagnose', reason: 'Check again once more of the story (events, a termination) is recorded.' }],
     ...(notReadyFor !== null && notReadyFor < settings.notReadyAfterSeconds

@@ -7,6 +7,7 @@ import type { Container, ContainerStatus, KubeEvent, Node, Pod } from '../contra
 import { parseQuantity } from '../contract/quantity.ts';
 import type { PodSnapshot, Snapshot } from '../contract/snapshot.ts';
 import { OOM_KILLED } from '../contract/upstream.ts';
+import { shellQuote } from '../contract/shell-quote.ts';
 import { indexOf, indexOfPod } from './snapshot-index.ts';
 
 /** Seconds from `from` to `to` (RFC 3339 strings); null if either is missing or unparsable. */
@@ -207,7 +208,7 @@ export function podRef(pod: Pod): string {
 
 /** `kubectl -n <ns>` prefix for commands in remediation text. */
 export function kubectl(namespace: string | undefined, rest: string): string {
-  return namespace ? `kubectl -n ${namespace} ${rest}` : `kubectl ${rest}`;
+  return namespace ? `kubectl -n ${shellQuote(namespace)} ${rest}` : `kubectl ${rest}`;
 }
 
 export function formatBytes(bytes: number): string {

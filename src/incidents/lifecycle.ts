@@ -1,4 +1,5 @@
 import type { Incident, IncidentPod, NotifyCommand, PodCounts } from '../contract/incident.ts';
+import { addNews, shownFingerprintOf } from './fingerprint.ts';
 import type { IncidentKey, Observation } from './keys.ts';
 import type { IncidentSettings } from './settings.ts';
 import type { StoredDoc } from './store.ts';
@@ -10,7 +11,8 @@ import type { StoredDoc } from './store.ts';
  * so only one process emits. Pure apart from that mutation (the storm count is asked for through
  * `countOpened`).
  * - new evidence becomes an edit of the same message, at most one per incident per minUpdateIntervalMs;
- *   an edit that comes too soon is kept pending and emitted by the manager's flushDue;
+ *   an edit that comes too soon is kept pending and emitted by the manager's flushDue, unless by then the
+ *   message would show nothing new (shownFingerprintOf);
  * - an incident resolves when all its Pods have been healthy or gone for resolveAfterMs.
  */
 
@@ -77,6 +79,7 @@ export function observe(incident: Incident, member: Omit<IncidentPod, 'state' | 
     changed = true;
   }
   incident.fingerprint = fingerprint;
+  incident.seen = addNews(incident.seen, observation.diagnosis, incident.scope);
   incident.diagnosis = observation.diagnosis;
   incident.cause = observation.diagnosis.cause;
   incident.lastObservedAt = observation.observedAt;
@@ -137,6 +140,7 @@ export async function decide(incident: Incident, now: number, snoozedUntil: numb
     incident.delivery = 'message';
     incident.openEmittedAt = now;
     incident.lastEmittedAt = now;
+    incident.shownFingerprint = shownFingerprintOf(incident);
     return 'open';
   }
   if (!incident.posted) {
@@ -146,16 +150,23 @@ export async function decide(incident: Incident, now: number, snoozedUntil: numb
     incident.lastEmittedAt = now;
     incident.pendingUpdate = false;
     incident.pendingReopen = false;
+    incident.shownFingerprint = shownFingerprintOf(incident);
     return 'open';
   }
   if (incident.pendingReopen) {
     incident.pendingReopen = false;
     incident.pendingUpdate = false;
     incident.lastEmittedAt = now;
+    incident.shownFingerprint = shownFingerprintOf(incident);
     return 'reopen';
   }
   if (incident.pendingUpdate && now - (incident.lastEmittedAt ?? 0) >= settings.minUpdateIntervalMs) {
     incident.pendingUpdate = false;
+    // Back where the message already is (a Pod Ready for a moment between crashes, a wording that flipped and
+    // flipped back): no edit. The coalescing clock is left alone, so a real change still goes out at once.
+    const shown = shownFingerprintOf(incident);
+    if (shown === incident.shownFingerprint) return null;
+    incident.shownFingerprint = shown;
     incident.lastEmittedAt = now;
     return 'update';
   }

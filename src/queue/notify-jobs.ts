@@ -39,7 +39,7 @@ const Diagnosis = z.looseObject({
   otherCauses: z.array(CauseIdSchema),
   summary: Text,
   evidence: z.array(Evidence),
-  remediation: z.array(z.looseObject({ text: Text, command: Text.optional(), docsUrl: Text.optional() })),
+  remediation: z.array(z.looseObject({ text: Text, command: Text.optional(), snippet: Text.optional(), docsUrl: Text.optional() })),
   actions: z.array(z.looseObject({ action: z.enum(ACTION_IDS), reason: Text })),
 });
 
@@ -64,6 +64,8 @@ const Incident = z.looseObject({
   pods: z.record(Text, IncidentPod),
   diagnosis: Diagnosis,
   fingerprint: Text,
+  seen: z.looseObject({ causes: z.array(Text), classes: z.array(Text) }).optional(),
+  shownFingerprint: Text.optional(),
   lastObservedAt: Text,
   firstSeenAt: Millis,
   lastSeenAt: Millis,

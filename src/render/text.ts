@@ -103,6 +103,7 @@ export function renderDiagnosisText(d: Diagnosis): string {
     lines.push('  What to do:');
     d.remediation.forEach((r, i) => {
       lines.push(`    ${i + 1}. ${r.text}`);
+      lines.push(...snippetLines(r.snippet, '         '));
       if (r.command) lines.push(`       $ ${r.command}`);
       if (r.docsUrl) lines.push(`       ${r.docsUrl}`);
     });
@@ -111,6 +112,16 @@ export function renderDiagnosisText(d: Diagnosis): string {
     lines.push(`  One-click fixes: ${d.actions.map((a) => `${a.action} (${a.reason})`).join('; ')}`);
   }
   return `${safeLines(lines)}\n`;
+}
+
+/**
+ * A remediation snippet (YAML to paste) as indented lines, its line breaks kept: the one engine string allowed to
+ * span lines. Each line still goes through toTextLine with the rest, so no other break (\r, U+2028) or control
+ * character inside it survives, and the engine quotes the cluster values it puts in one.
+ */
+function snippetLines(snippet: string | undefined, indent: string): string[] {
+  if (!snippet) return [];
+  return snippet.split('\n').map((line) => `${indent}${line}`);
 }
 
 function plural(n: number, word: string): string {
@@ -181,6 +192,7 @@ function incidentDetails(incident: Incident, maxEvidence: number): string[] {
     lines.push('  Fix:');
     for (const r of diagnosis.remediation) {
       lines.push(`    - ${r.text}`);
+      lines.push(...snippetLines(r.snippet, '        '));
       if (r.command) lines.push(`      $ ${r.command}`);
     }
   }

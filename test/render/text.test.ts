@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../src/contract/diagnosis.ts';
 import type { NotifyCommand } from '../../src/contract/incident.ts';
 import { MAX_TEXT_LINE, renderDiagnosesText, renderDiagnosisText, renderNotifyCommand } from '../../src/render/text.ts';
+import { parse as parseYaml } from 'yaml';
+import { diagnoseAll } from '../../src/diagnosis/engine.ts';
+import { tolerationYaml } from '../../src/diagnosis/scenarios/unschedulable-nodes.ts';
+import { loadFixture } from '../support/fixtures.ts';
 import { commandsOfEveryKind, type CommandKind } from '../support/notify-commands.ts';
 
 // One escaping rule for every text surface: a cluster string with a line break, a terminal escape sequence
@@ -86,5 +90,39 @@ describe('the text renderer', () => {
     ]);
     expect(text.split('\n').slice(2)).toEqual(renderDiagnosisText(diagnoses[0] as Diagnosis).trimEnd().split('\n').map((line) => `  ${line}`));
     expect(error).toBe('[C0123ABC] REPLY in thread 1732104000.000100 for U0456DEF to request 1732104000.000100.abcdef\n  pod-not-found: no Pod named "web" in namespace "shop". Did you mean: web-1?');
+  });
+
+  // The engine's one multi-line string, a toleration to paste into the Pod template, keeps its lines (it was squashed
+  // onto one line with the advice); the cluster's taint key inside it is a quoted YAML scalar and adds none.
+  it('prints a remediation snippet as an indented block with its line breaks, in the CLI and the console notifier', () => {
+    const [diagnosis] = diagnoseAll(loadFixture('unschedulable/taint/dedicated-gpu-taint-primary.yaml'));
+    const fix = diagnosis?.remediation.find((r) => r.snippet);
+    if (!diagnosis || !fix?.snippet) throw new Error('the taint fixture suggests no toleration snippet');
+    const open = structuredClone(commands.open) as Extract<NotifyCommand, { type: 'open' }>;
+    open.incident.diagnosis = diagnosis;
+
+    for (const text of [renderDiagnosisText(diagnosis), renderNotifyCommand(open)]) {
+      const lines = text.split('\n');
+      const at = lines.findIndex((line) => line.trimStart() === 'tolerations:');
+      expect(at, text).toBeGreaterThan(0);
+      expect(lines[at - 1]).toContain(fix.text);
+      const indent = (lines[at] ?? '').length - 'tolerations:'.length;
+      expect(indent).toBeGreaterThan(4);
+      expect(lines.slice(at, at + fix.snippet.split('\n').length)).toEqual(fix.snippet.split('\n').map((line) => `${' '.repeat(indent)}${line}`));
+    }
+  });
+
+  it('keeps a hostile taint inside the snippet: each value one quoted scalar on its line, read back as it was', () => {
+    const taint = { key: 'dedicated"\nFAKE: x\r\u2028', value: "gpu'\n- key: evil", effect: 'NoSchedule' };
+    const plain = tolerationYaml({ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' });
+    const hostile = tolerationYaml(taint);
+    const diagnosis = structuredClone((commands.open as Extract<NotifyCommand, { type: 'open' }>).diagnosis);
+    const withSnippet = (snippet: string): Diagnosis => ({ ...diagnosis, remediation: [{ text: 'Add a toleration:', snippet }] });
+
+    expect(hostile.split('\n')).toHaveLength(plain.split('\n').length);
+    expect(parseYaml(hostile)).toEqual({ tolerations: [{ ...taint, operator: 'Equal' }] });
+    const lines = renderDiagnosisText(withSnippet(hostile)).split('\n');
+    expect(lines).toHaveLength(renderDiagnosisText(withSnippet(plain)).split('\n').length);
+    expect(lines.filter((line) => line.trimStart().startsWith('FAKE') || UNSAFE.test(line))).toEqual([]);
   });
 });

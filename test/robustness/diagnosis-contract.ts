@@ -86,7 +86,7 @@ export function structuralViolations(d: Diagnosis): string[] {
   }
   if (!Array.isArray(d.remediation)) add('remediation must be an array');
   else for (const r of d.remediation) {
-    if (!isText(r.text) || (r.command !== undefined && !isText(r.command)) || (r.docsUrl !== undefined && !isText(r.docsUrl))) {
+    if (!isText(r.text) || (r.command !== undefined && !isText(r.command)) || (r.snippet !== undefined && !isText(r.snippet)) || (r.docsUrl !== undefined && !isText(r.docsUrl))) {
       add(`remediation ${JSON.stringify(r).slice(0, 200)} is malformed`);
     }
   }

@@ -28,6 +28,7 @@ import {
   RUN_CONTAINER_ERROR,
   START_ERROR,
 } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import { isTerminationUnreported, kubeletErrors } from './crash-support.ts';
 import { execFailure, isNoCommand, mountFailure, normalizeRuntimeMessage, type ExecProblem } from './runtime-messages.ts';
@@ -194,9 +195,9 @@ function templatePath(workload: Workload): string {
 
 /** How to change the pod template: edit the owner, replace an (immutable) Job, or re-create a bare Pod. */
 function editCommand(ns: string | undefined, owner: Workload | undefined, podName: string): string {
-  if (owner?.kind === 'Job') return kubectl(ns, `get job ${owner.metadata.name} -o yaml > job.yaml  # fix the template, then: kubectl replace --force -f job.yaml`);
-  if (owner) return kubectl(ns, `edit ${ownerRef(owner)}`);
-  return kubectl(ns, `get pod ${podName} -o yaml > pod.yaml  # fix it, then: kubectl replace --force -f pod.yaml`);
+  if (owner?.kind === 'Job') return kubectl(ns, `get job ${shellQuote(owner.metadata.name)} -o yaml > job.yaml  # fix the template, then: kubectl replace --force -f job.yaml`);
+  if (owner) return kubectl(ns, `edit ${shellQuote(ownerRef(owner))}`);
+  return kubectl(ns, `get pod ${shellQuote(podName)} -o yaml > pod.yaml  # fix it, then: kubectl replace --force -f pod.yaml`);
 }
 
 function ownerRef(workload: Workload): string {
@@ -241,7 +242,7 @@ function admissionHit(
       remediation: [
         {
           text: `Create the ServiceAccount "${saName}" (and the Role/RoleBinding the app needs), or point ${templatePath(owner)}.spec.serviceAccountName of ${owner.kind}/${owner.metadata.name} at an existing one.`,
-          command: kubectl(saNs, `create serviceaccount ${saName}`),
+          command: kubectl(saNs, `create serviceaccount ${shellQuote(saName ?? '<name>')}`),
           docsUrl: SA_DOCS,
         },
         { text: 'List the ServiceAccounts that do exist in the namespace.', command: kubectl(saNs, 'get serviceaccounts') },
@@ -262,7 +263,7 @@ function admissionHit(
     const enforced = level.split(':')[0] ?? level;
     remediation.push({
       text: `Only if the workload really needs these privileges: exempt it by relaxing the namespace's enforce level (currently ${enforced}); prefer fixing the template.`,
-      command: kubectl(undefined, `label namespace ${ns ?? '<namespace>'} pod-security.kubernetes.io/enforce=${enforced === 'restricted' ? 'baseline' : 'privileged'} --overwrite`),
+      command: kubectl(undefined, `label namespace ${ns ? shellQuote(ns) : '<namespace>'} pod-security.kubernetes.io/enforce=${enforced === 'restricted' ? 'baseline' : 'privileged'} --overwrite`),
       docsUrl: 'https://kubernetes.io/docs/concepts/security/pod-security-admission/',
     });
     return {
@@ -313,7 +314,7 @@ function policyLookup(hook: string, reason: string): Remediation {
   // source: open-policy-agent/gatekeeper pkg/webhook/policy.go formats each violation as "[<constraint name>] <msg>"
   const constraint = /^\s*\[([^\]]+)\]/.exec(reason)?.[1];
   if (hook.includes('gatekeeper') && constraint) {
-    return { text: `Read Gatekeeper constraint ${constraint} to see exactly what it requires (and its excluded namespaces).`, command: `kubectl get constraints -o name | grep /${constraint}` };
+    return { text: `Read Gatekeeper constraint ${constraint} to see exactly what it requires (and its excluded namespaces).`, command: `kubectl get constraints -o name | grep /${shellQuote(constraint)}` };
   }
   if (hook.includes('kyverno')) {
     return { text: 'Read the Kyverno policies named in the denial to see exactly what they require.', command: 'kubectl get clusterpolicies,policies -A' };
@@ -468,7 +469,7 @@ function runtimeHit(snapshot: PodSnapshot, failure: Failure): Hit | null {
         },
         {
           text: 'Check what the image declares (both empty means there is nothing to run).',
-          command: `docker image inspect ${view.spec?.image ?? '<image>'} --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}'`,
+          command: `docker image inspect ${view.spec?.image ? shellQuote(view.spec?.image) : '<image>'} --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}}'`,
         },
       ],
       actions,
@@ -502,7 +503,7 @@ function runtimeHit(snapshot: PodSnapshot, failure: Failure): Hit | null {
   const inspect = {
     text: 'Look inside the image (needs a shell in it; for distroless images use `docker create` + `docker export`).',
     // A path with spaces or quotes is a command line, not a file: nothing to list.
-    ...(/[\s'"]/.test(path) ? {} : { command: kubectl(ns, `run ${view.name}-inspect --rm -it --restart=Never --image=${view.spec?.image ?? '<image>'} --command -- sh -c '${inspectScript(path || 'sh')}'`) }),
+    ...(/[\s'"]/.test(path) ? {} : { command: kubectl(ns, `run ${shellQuote(view.name)}-inspect --rm -it --restart=Never --image=${view.spec?.image ? shellQuote(view.spec?.image) : '<image>'} --command -- sh -c ${shellQuote(inspectScript(path || 'sh'))}`) }),
   };
   if (!exec && startFailure) {
     const said = message ? `: "${clip(normalizeRuntimeMessage(message), 300)}"` : '';
@@ -594,9 +595,9 @@ const EXEC_FIXES: Record<ExecProblem, (path: string) => string> = {
 };
 
 function inspectScript(path: string): string {
-  if (!path.includes('/')) return `echo $PATH; command -v ${path}`;
+  if (!path.includes('/')) return `echo $PATH; command -v ${shellQuote(path)}`;
   const dir = path.slice(0, path.lastIndexOf('/')) || '/';
-  return `ls -l ${dir}; head -c 64 ${path} | od -c | head -2`;
+  return `ls -l ${shellQuote(dir)}; head -c 64 ${shellQuote(path)} | od -c | head -2`;
 }
 
 function describeExec(problem: ExecProblem, path: string): string {
@@ -639,8 +640,8 @@ function rbacLogHit(snapshot: PodSnapshot, settings: EngineSettings): Hit | null
       const resourceArg = group ? `${resource}.${group}` : resource;
       const roleName = `${saName}-${resource.replace(/[^a-z0-9-]/g, '-')}`;
       const grant = inNs
-        ? `${kubectl(inNs, `create role ${roleName} --verb=${verb} --resource=${resourceArg}`)} && ${kubectl(inNs, `create rolebinding ${roleName} --role=${roleName} --serviceaccount=${saNs}:${saName}`)}`
-        : `kubectl create clusterrole ${roleName} --verb=${verb} --resource=${resourceArg} && kubectl create clusterrolebinding ${saNs}-${roleName} --clusterrole=${roleName} --serviceaccount=${saNs}:${saName}`;
+        ? `${kubectl(inNs, `create role ${shellQuote(roleName)} --verb=${shellQuote(verb)} --resource=${shellQuote(resourceArg)}`)} && ${kubectl(inNs, `create rolebinding ${shellQuote(roleName)} --role=${shellQuote(roleName)} --serviceaccount=${shellQuote(saNs)}:${shellQuote(saName)}`)}`
+        : `kubectl create clusterrole ${shellQuote(roleName)} --verb=${shellQuote(verb)} --resource=${shellQuote(resourceArg)} && kubectl create clusterrolebinding ${shellQuote(saNs)}-${shellQuote(roleName)} --clusterrole=${shellQuote(roleName)} --serviceaccount=${shellQuote(saNs)}:${shellQuote(saName)}`;
       return {
         cause: 'rbac',
         summary: `Container ${view.name} fails because ServiceAccount ${saNs}/${saName} may not ${verb} ${resource} ${scope}.`,
@@ -653,7 +654,7 @@ function rbacLogHit(snapshot: PodSnapshot, settings: EngineSettings): Hit | null
           },
           {
             text: 'Verify the permission before restarting.',
-            command: `kubectl auth can-i ${verb} ${resourceArg} ${inNs ? `-n ${inNs}` : '--all-namespaces'} --as=system:serviceaccount:${saNs}:${saName}`,
+            command: `kubectl auth can-i ${shellQuote(verb)} ${shellQuote(resourceArg)} ${inNs ? `-n ${shellQuote(inNs)}` : '--all-namespaces'} --as=system:serviceaccount:${shellQuote(saNs)}:${shellQuote(saName)}`,
           },
         ],
         actions: [

@@ -10,6 +10,7 @@ import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import { CRASH_LOOP_BACK_OFF } from '../../contract/upstream.ts';
 import { CONTAINER_CANNOT_RUN, OOM_KILLED, START_ERROR } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import { containers, exitCodeMeaning, kubectl, secondsBetween, type ContainerView } from '../support.ts';
 import {
@@ -168,11 +169,11 @@ function remediationFor(snapshot: PodSnapshot, view: ContainerView, code: number
   const image = view.spec?.image ?? 'the image';
   const logs: Remediation = {
     text: `Read the crashed instance's log.`,
-    command: kubectl(ns, `logs ${pod.metadata.name} -c ${view.name} --previous`),
+    command: kubectl(ns, `logs ${shellQuote(pod.metadata.name)} -c ${shellQuote(view.name)} --previous`),
   };
   const workload = workloadRef(snapshot);
   const rollout = workload && /^(deployment|statefulset|daemonset)\//.test(workload) ? workload : null;
-  const debug = kubectl(ns, `debug ${pod.metadata.name} -it --copy-to=${pod.metadata.name}-debug --container=${view.name} -- sh`);
+  const debug = kubectl(ns, `debug ${shellQuote(pod.metadata.name)} -it --copy-to=${shellQuote(pod.metadata.name)}-debug --container=${shellQuote(view.name)} -- sh`);
   switch (code) {
     case 127:
       return [
@@ -209,7 +210,7 @@ function remediationFor(snapshot: PodSnapshot, view: ContainerView, code: number
       return [
         {
           text: `The process crashed in native code (${code === 139 ? 'segmentation fault' : 'abort'}): check native libraries and the base image, and roll back to the last image that worked.`,
-          ...(rollout ? { command: kubectl(ns, `rollout history ${rollout}`) } : {}),
+          ...(rollout ? { command: kubectl(ns, `rollout history ${shellQuote(rollout)}`) } : {}),
         },
         logs,
       ];
@@ -219,13 +220,13 @@ function remediationFor(snapshot: PodSnapshot, view: ContainerView, code: number
           text:
             `SIGKILL without OOMKilled and without a probe kill: something outside the app killed it (a forced stop, a node-level agent, or the grace period running out). ` +
             `Check the Pod's and the node's events around the time it finished.`,
-          command: kubectl(ns, `get events --field-selector involvedObject.name=${pod.metadata.name} --sort-by=.lastTimestamp`),
+          command: kubectl(ns, `get events --field-selector involvedObject.name=${shellQuote(pod.metadata.name)} --sort-by=.lastTimestamp`),
         },
         logs,
       ];
     case 143:
       return [
-        { text: `The process was asked to stop (SIGTERM) and did; find who sent it: events about the Pod, a sidecar or supervisor inside the container, or the app stopping itself.`, command: kubectl(ns, `describe pod ${pod.metadata.name}`) },
+        { text: `The process was asked to stop (SIGTERM) and did; find who sent it: events about the Pod, a sidecar or supervisor inside the container, or the app stopping itself.`, command: kubectl(ns, `describe pod ${shellQuote(pod.metadata.name)}`) },
         logs,
       ];
     default:
@@ -273,10 +274,10 @@ function unreportedFinding(snapshot: PodSnapshot, view: ContainerView, settings:
       `exit code unknown: the kubelet did not report the last termination.${runs}${logText}`,
     evidence,
     remediation: [
-      { text: `Read the crashed instance's log: it says why the process stopped.`, command: kubectl(pod.metadata.namespace, `logs ${pod.metadata.name} -c ${view.name} --previous`) },
+      { text: `Read the crashed instance's log: it says why the process stopped.`, command: kubectl(pod.metadata.namespace, `logs ${shellQuote(pod.metadata.name)} -c ${shellQuote(view.name)} --previous`) },
       {
         text: 'The exit code and reason appear in lastState once the kubelet reports the next termination; describe the Pod again after the next restart (an OOMKilled reason there would make this an OOM kill).',
-        command: kubectl(pod.metadata.namespace, `describe pod ${pod.metadata.name}`),
+        command: kubectl(pod.metadata.namespace, `describe pod ${shellQuote(pod.metadata.name)}`),
       },
     ],
     actions: [

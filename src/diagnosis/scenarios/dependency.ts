@@ -31,6 +31,7 @@ import {
   START_ERROR,
   UNBOUND_IMMEDIATE_PVC,
 } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import { isTerminationUnreported, kubeletErrors } from './crash-support.ts';
 import { mountFailure } from './runtime-messages.ts';
@@ -228,28 +229,28 @@ function volumeSchedulingHits(snapshot: PodSnapshot, settings: EngineSettings, c
   let summary: string;
   if (lost) {
     summary = `Pod ${pod.metadata.name} cannot be scheduled${since}: PersistentVolumeClaim ${lost[1]} is Lost, its PersistentVolume ${lost[2]} no longer exists.`;
-    remediation.push({ text: `Restore PersistentVolume ${lost[2]} (from backup) or delete and re-create claim ${lost[1]}; data on the old volume is gone.`, command: kubectl(ns, `describe pvc ${lost[1]}`), docsUrl: PV_DOCS });
+    remediation.push({ text: `Restore PersistentVolume ${lost[2]} (from backup) or delete and re-create claim ${lost[1]}; data on the old volume is gone.`, command: kubectl(ns, `describe pvc ${shellQuote(lost[1] ?? '<claim>')}`), docsUrl: PV_DOCS });
   } else if (deleting) {
     summary = `Pod ${pod.metadata.name} cannot be scheduled${since}: PersistentVolumeClaim ${deleting[1]} is being deleted.`;
-    remediation.push({ text: `Claim ${deleting[1]} has a deletionTimestamp and is held by the kubernetes.io/pvc-protection finalizer until no Pod uses it; re-create it once it is gone, or point the Pod at another claim.`, command: kubectl(ns, `get pvc ${deleting[1]} -o jsonpath='{.metadata.deletionTimestamp} {.metadata.finalizers}'`) });
+    remediation.push({ text: `Claim ${deleting[1]} has a deletionTimestamp and is held by the kubernetes.io/pvc-protection finalizer until no Pod uses it; re-create it once it is gone, or point the Pod at another claim.`, command: kubectl(ns, `get pvc ${shellQuote(deleting[1] ?? '<claim>')} -o jsonpath='{.metadata.deletionTimestamp} {.metadata.finalizers}'`) });
   } else if (ephemeral) {
     summary = `Pod ${pod.metadata.name} cannot be scheduled${since}: the ephemeral volume controller has not created PersistentVolumeClaim ${ephemeral[1]}.`;
-    remediation.push({ text: 'Check kube-controller-manager (ephemeral-volume controller) and whether a claim of that name already exists for another Pod.', command: kubectl(ns, `get pvc ${ephemeral[1]} -o yaml`) });
+    remediation.push({ text: 'Check kube-controller-manager (ephemeral-volume controller) and whether a claim of that name already exists for another Pod.', command: kubectl(ns, `get pvc ${shellQuote(ephemeral[1] ?? '<claim>')} -o yaml`) });
   } else if (reasons.includes(UNBOUND_IMMEDIATE_PVC)) {
     const pending = claims.filter((c) => c.pvc?.status?.phase === 'Pending' || !c.pvc?.status?.phase);
     const names = (pending.length > 0 ? pending : claims).map((c) => c.claim).join(', ') || claimList;
     const classes = [...new Set(claims.map((c) => c.pvc?.spec?.storageClassName).filter((s): s is string => typeof s === 'string'))];
     summary = `Pod ${pod.metadata.name} cannot be scheduled${since}: PersistentVolumeClaim ${names} is not bound${classes.length > 0 ? ` (storage class ${classes.join(', ')})` : ''}.`;
     remediation.push(
-      { text: `Read the claim's events (ProvisioningFailed, FailedBinding) to see why no volume was provisioned or matched.`, command: kubectl(ns, `describe pvc ${names.split(', ')[0] ?? ''}`), docsUrl: PV_DOCS },
+      { text: `Read the claim's events (ProvisioningFailed, FailedBinding) to see why no volume was provisioned or matched.`, command: kubectl(ns, `describe pvc ${shellQuote(names.split(', ')[0] ?? '')}`), docsUrl: PV_DOCS },
       classes.length > 0
-        ? { text: `Check that StorageClass ${classes.join(', ')} exists and its provisioner (CSI controller) is running.`, command: `kubectl get storageclass ${classes.join(' ')} && kubectl get pods -A | grep -i csi` }
+        ? { text: `Check that StorageClass ${classes.join(', ')} exists and its provisioner (CSI controller) is running.`, command: `kubectl get storageclass ${classes.map(shellQuote).join(' ')} && kubectl get pods -A | grep -i csi` }
         : { text: 'The claim has no storageClassName and there is no default StorageClass: set storageClassName, mark a class default, or create a matching PersistentVolume.', command: 'kubectl get storageclass; kubectl get pv' },
     );
   } else if (reasons.includes(ERR_REASON_NODE_CONFLICT) || reasons.includes(ERR_REASON_VOLUME_ZONE)) {
     summary = `Pod ${pod.metadata.name} cannot be scheduled${since}: the PersistentVolume of ${claimList} is pinned to a zone or node where the Pod cannot run.`;
     remediation.push(
-      { text: 'Compare the volume\'s nodeAffinity (its zone) with where the Pod may run; the Pod\'s nodeSelector/affinity or taints must allow a node in that zone, or the volume must be moved (snapshot and restore).', command: kubectl(ns, `get pv $(${kubectl(ns, `get pvc ${claimNames[0] ?? '<claim>'} -o jsonpath='{.spec.volumeName}'`)}) -o jsonpath='{.spec.nodeAffinity}'`), docsUrl: PV_DOCS },
+      { text: 'Compare the volume\'s nodeAffinity (its zone) with where the Pod may run; the Pod\'s nodeSelector/affinity or taints must allow a node in that zone, or the volume must be moved (snapshot and restore).', command: kubectl(ns, `get pv $(${kubectl(ns, `get pvc ${claimNames[0] ? shellQuote(claimNames[0]) : '<claim>'} -o jsonpath='{.spec.volumeName}'`)}) -o jsonpath='{.spec.nodeAffinity}'`), docsUrl: PV_DOCS },
       { text: 'Use volumeBindingMode: WaitForFirstConsumer in the StorageClass so new volumes are created where the Pod is scheduled.' },
     );
   } else if (reasons.includes(ERR_REASON_NOT_ENOUGH_SPACE)) {
@@ -257,7 +258,7 @@ function volumeSchedulingHits(snapshot: PodSnapshot, settings: EngineSettings, c
     remediation.push({ text: 'Reduce the requested size, free capacity in the storage pool, or add nodes with storage.', command: 'kubectl get csistoragecapacities -A' });
   } else if (reasons.includes(ERR_REASON_PV_NOT_EXIST)) {
     summary = `Pod ${pod.metadata.name} cannot be scheduled${since}: ${claimList} is bound to a PersistentVolume that no longer exists.`;
-    remediation.push({ text: 'Restore the PersistentVolume or re-create the claim.', command: kubectl(ns, `get pvc ${claimNames.join(' ')} -o wide`) });
+    remediation.push({ text: 'Restore the PersistentVolume or re-create the claim.', command: kubectl(ns, `get pvc ${claimNames.map(shellQuote).join(' ')} -o wide`) });
   } else {
     summary = `Pod ${pod.metadata.name} cannot be scheduled${since}: no available PersistentVolume matches ${claimList} on any node.`;
     remediation.push({ text: 'Create a PersistentVolume that matches the claim (storage class, access mode, size, node affinity), or use a StorageClass with dynamic provisioning.', command: 'kubectl get pv', docsUrl: PV_DOCS });
@@ -363,13 +364,13 @@ function volumeEventHit(snapshot: PodSnapshot, event: KubeEvent, waited: number,
       const remediation: Remediation[] = [
         {
           text: `Volume ${pv} is ReadWriteOnce and still attached to another node${holders ? ` (used by pod(s) ${holders})` : ''}; it attaches here only after the other Pod is gone and the volume is detached. Find where it is attached:`,
-          command: `kubectl get volumeattachment -o custom-columns=NAME:.metadata.name,PV:.spec.source.persistentVolumeName,NODE:.spec.nodeName,ATTACHED:.status.attached | grep -e NAME -e ${pv}`,
+          command: `kubectl get volumeattachment -o custom-columns=NAME:.metadata.name,PV:.spec.source.persistentVolumeName,NODE:.spec.nodeName,ATTACHED:.status.attached | grep -e NAME -e ${shellQuote(pv)}`,
           docsUrl: PV_DOCS,
         },
         { text: 'Delete (or wait for) the old Pod that still uses the volume; if its node is down, the attach/detach controller force-detaches after 6 minutes, or mark the node out-of-service (node.kubernetes.io/out-of-service taint) once it is really off.' },
       ];
       if (owner?.kind === 'Deployment') {
-        remediation.push({ text: `Deployment/${owner.metadata.name} rolls out with a surge Pod that needs the same RWO volume on another node: set spec.strategy.type: Recreate (or use a StatefulSet).`, command: kubectl(ns, `patch deployment ${owner.metadata.name} -p '{"spec":{"strategy":{"type":"Recreate","rollingUpdate":null}}}'`) });
+        remediation.push({ text: `Deployment/${owner.metadata.name} rolls out with a surge Pod that needs the same RWO volume on another node: set spec.strategy.type: Recreate (or use a StatefulSet).`, command: kubectl(ns, `patch deployment ${shellQuote(owner.metadata.name)} -p '{"spec":{"strategy":{"type":"Recreate","rollingUpdate":null}}}'`) });
       }
       return {
         volume: claim?.volume ?? pv,
@@ -387,7 +388,7 @@ function volumeEventHit(snapshot: PodSnapshot, event: KubeEvent, waited: number,
         summary: `Pod ${pod.metadata.name} is ${stuck}: volume ${pv} cannot be attached to node ${pod.spec.nodeName}${attach?.[2] ? ` (${clip(attach[2].trim(), 160)})` : ''}.`,
         evidence,
         remediation: [
-          { text: 'Check the VolumeAttachment and the CSI driver\'s controller (attacher) logs for the cloud error; node attach limits and zone mismatches are the usual causes.', command: `kubectl get volumeattachment | grep -e NAME -e ${pv}`, docsUrl: PV_DOCS },
+          { text: 'Check the VolumeAttachment and the CSI driver\'s controller (attacher) logs for the cloud error; node attach limits and zone mismatches are the usual causes.', command: `kubectl get volumeattachment | grep -e NAME -e ${shellQuote(pv)}`, docsUrl: PV_DOCS },
         ],
       },
     };
@@ -458,17 +459,17 @@ function mountFailureHit(snapshot: PodSnapshot, volumeName: string, inner: strin
   if (nfs) {
     remediation.push({
       text: `Node ${node} cannot mount NFS export ${nfs.server ?? '?'}:${nfs.path ?? '?'}: check that the server is up, exports the path to the node's address, and that TCP 2049 (and 111 for NFSv3) is open from the node.`,
-      command: `kubectl debug node/${node} -it --image=busybox:1.36 -- nc -zv -w 5 ${nfs.server ?? '<server>'} 2049`,
+      command: `kubectl debug node/${shellQuote(node)} -it --image=busybox:1.36 -- nc -zv -w 5 ${nfs.server ? shellQuote(nfs.server) : '<server>'} 2049`,
       docsUrl: 'https://kubernetes.io/docs/concepts/storage/volumes/#nfs',
     });
   } else {
     remediation.push({
       text: `The kubelet on ${node} cannot mount ${volumeName}; the error comes from the volume plugin (CSI node driver, storage backend, filesystem). Check the driver's node pod on that node and its logs.`,
-      command: `kubectl get pods -A -o wide --field-selector spec.nodeName=${node} | grep -i -e csi -e NAME`,
+      command: `kubectl get pods -A -o wide --field-selector spec.nodeName=${shellQuote(node)} | grep -i -e csi -e NAME`,
       docsUrl: PV_DOCS,
     });
   }
-  remediation.push({ text: 'See every mount event for the Pod in order.', command: kubectl(ns, `get events --field-selector involvedObject.name=${pod.metadata.name} --sort-by=.lastTimestamp`) });
+  remediation.push({ text: 'See every mount event for the Pod in order.', command: kubectl(ns, `get events --field-selector involvedObject.name=${shellQuote(pod.metadata.name)} --sort-by=.lastTimestamp`) });
   return {
     cause: 'volume',
     stage: STAGE.mount,
@@ -616,25 +617,25 @@ function configHit(
   const lower = kind === 'ConfigMap' ? 'configmap' : 'secret';
   const remediation: Remediation[] = [];
   if (key) {
-    const patch = kind === 'ConfigMap' ? `{"data":{"${key}":"<value>"}}` : `{"stringData":{"${key}":"<value>"}}`;
+    const patch = JSON.stringify({ [kind === 'ConfigMap' ? 'data' : 'stringData']: { [key]: '<value>' } });
     remediation.push({
       text: `Add key "${key}" to ${kind} ${name} (or fix the key name in the reference).`,
-      command: kubectl(ns, `patch ${lower} ${name} --type merge -p '${patch}'`),
+      command: kubectl(ns, `patch ${lower} ${shellQuote(name)} --type merge -p ${shellQuote(patch)}`),
       docsUrl: CONFIG_DOCS[kind],
     });
     remediation.push({
       text: `See which keys ${kind} ${name} has${kind === 'Secret' ? ' (describe shows key names and sizes, not values)' : ''}.`,
-      command: kind === 'Secret' ? kubectl(ns, `describe secret ${name}`) : kubectl(ns, `get configmap ${name} -o jsonpath='{.data}'`),
+      command: kind === 'Secret' ? kubectl(ns, `describe secret ${shellQuote(name)}`) : kubectl(ns, `get configmap ${shellQuote(name)} -o jsonpath='{.data}'`),
     });
   } else {
     // Volumes hold files (--from-file); envFrom takes KEY=value lines (--from-env-file).
     const onlyVolumes = refs.length > 0 && refs.every((r) => r.container === null);
     const from = keys.length > 0
-      ? keys.map((k) => (onlyVolumes ? `--from-file=${k}=<path>` : `--from-literal=${k}=<value>`)).join(' ')
+      ? keys.map((k) => (onlyVolumes ? `--from-file=${shellQuote(k)}=<path>` : `--from-literal=${shellQuote(k)}=<value>`)).join(' ')
       : onlyVolumes ? '--from-file=<path>' : '--from-env-file=<file>';
     remediation.push({
       text: `Create ${kind} ${name} in namespace ${ns ?? 'default'}${keys.length > 0 ? ` with the key${keys.length > 1 ? 's' : ''} the Pod reads (${keys.join(', ')})` : ''}.`,
-      command: kubectl(ns, kind === 'ConfigMap' ? `create configmap ${name} ${from}` : `create secret generic ${name} ${from}`),
+      command: kubectl(ns, kind === 'ConfigMap' ? `create configmap ${shellQuote(name)} ${from}` : `create secret generic ${shellQuote(name)} ${from}`),
       docsUrl: CONFIG_DOCS[kind],
     });
     remediation.push({ text: `If "${name}" is a typo, list what exists and fix the reference.`, command: kubectl(ns, `get ${lower}s`) });
@@ -809,9 +810,9 @@ function editCommand(snapshot: PodSnapshot): string {
   const ns = snapshot.pod.metadata.namespace;
   const owner = templateOwner(snapshot.owners);
   // A Job's pod template is immutable: it must be replaced.
-  if (owner?.kind === 'Job') return kubectl(ns, `get job ${owner.metadata.name} -o yaml > job.yaml  # fix the template, then: kubectl replace --force -f job.yaml`);
-  if (owner) return kubectl(ns, `edit ${owner.kind.toLowerCase()}/${owner.metadata.name}`);
-  return kubectl(ns, `get pod ${snapshot.pod.metadata.name} -o yaml > pod.yaml  # fix it, then: kubectl replace --force -f pod.yaml`);
+  if (owner?.kind === 'Job') return kubectl(ns, `get job ${shellQuote(owner.metadata.name)} -o yaml > job.yaml  # fix the template, then: kubectl replace --force -f job.yaml`);
+  if (owner) return kubectl(ns, `edit ${shellQuote(owner.kind.toLowerCase())}/${shellQuote(owner.metadata.name)}`);
+  return kubectl(ns, `get pod ${shellQuote(snapshot.pod.metadata.name)} -o yaml > pod.yaml  # fix it, then: kubectl replace --force -f pod.yaml`);
 }
 
 function normalizePath(path: string): string {

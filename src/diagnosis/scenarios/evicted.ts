@@ -31,6 +31,7 @@ import {
   REASON_EVICTED,
   TAINT_MANAGER_MARKING_PREFIX,
 } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import {
   eventEvidence,
@@ -390,7 +391,7 @@ function evictionRemediation(snapshot: PodSnapshot, parsed: Parsed): Remediation
     }
     out.push({
       text: `Find what filled node ${node}'s memory${parsed.threshold ? ` (${bytesOf(parsed.threshold.available)} left against an eviction threshold of ${bytesOf(parsed.threshold.quantity)})` : ''}: compare the requests allocated on it with real usage.`,
-      command: `kubectl describe node ${node}; kubectl top pods -A --sort-by=memory`,
+      command: `kubectl describe node ${shellQuote(node)}; kubectl top pods -A --sort-by=memory`,
     });
   } else if (parsed.cause === 'disk') {
     if (parsed.containerEphemeral) {
@@ -411,7 +412,7 @@ function evictionRemediation(snapshot: PodSnapshot, parsed: Parsed): Remediation
     } else {
       out.push({
         text: `Node ${node} ran low on disk${parsed.resource === 'inodes' ? ' inodes' : ''} (nodefs or imagefs)${parsed.threshold ? `: ${amount(parsed.resource, parsed.threshold.available)} left against a threshold of ${amount(parsed.resource, parsed.threshold.quantity)}` : ''}. Free space on it (unused images, old logs), and set resources.requests and limits.ephemeral-storage on containers so the scheduler and the kubelet account for disk.`,
-        command: `kubectl describe node ${node}; crictl rmi --prune; df -h /var/lib/kubelet /var/lib/containerd`,
+        command: `kubectl describe node ${shellQuote(node)}; crictl rmi --prune; df -h /var/lib/kubelet /var/lib/containerd`,
         docsUrl: DOCS_NODE_PRESSURE,
       });
     }
@@ -420,7 +421,7 @@ function evictionRemediation(snapshot: PodSnapshot, parsed: Parsed): Remediation
       text: parsed.resource === 'pids'
         ? `Node ${node} ran out of process IDs. Find the Pod forking without bound (threads count too) and cap PIDs per Pod with the kubelet's podPidsLimit.`
         : `The kubelet on node ${node} evicted the Pod (${pod.status?.message?.trim() || 'no message'}). Check the node's conditions and events.`,
-      command: `kubectl describe node ${node}`,
+      command: `kubectl describe node ${shellQuote(node)}`,
       docsUrl: DOCS_NODE_PRESSURE,
     });
   }
@@ -522,7 +523,7 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settin
       summary = `Pod ${name} was preempted by the kubelet on node ${node} to make room for a critical Pod (system-node-critical or system-cluster-critical) that did not fit.`;
       remediation.push({
         text: `Leave headroom on node ${node} for critical Pods (DaemonSets, node agents), or give this workload a PriorityClass and resource requests that match its real usage so the scheduler places it where it fits.`,
-        command: `kubectl describe node ${node}`,
+        command: `kubectl describe node ${shellQuote(node)}`,
         docsUrl: DOCS_PREEMPTION,
       });
       break;
@@ -535,7 +536,7 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settin
       summary = `Pod ${name} was stopped by the kubelet because node ${node} was shutting down (graceful node shutdown).`;
       remediation.push({
         text: `Node ${node} was shut down or rebooted (maintenance, spot/preemptible reclaim, autoscaler). Run more than one replica spread across nodes with a PodDisruptionBudget, and check why the node went down.`,
-        command: `kubectl get node ${node} -o wide; kubectl get events -A --field-selector involvedObject.name=${node}`,
+        command: `kubectl get node ${shellQuote(node)} -o wide; kubectl get events -A --field-selector involvedObject.name=${shellQuote(node)}`,
         docsUrl: DOCS_GRACEFUL_SHUTDOWN,
       });
       break;
@@ -553,7 +554,7 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settin
       if (disruption.preemptor) {
         remediation.push({
           text: 'Find the preempting Pod by its uid.',
-          command: `kubectl get pods -A -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,UID:.metadata.uid,PRIORITY:.spec.priority | grep ${disruption.preemptor}`,
+          command: `kubectl get pods -A -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,UID:.metadata.uid,PRIORITY:.spec.priority | grep ${shellQuote(disruption.preemptor)}`,
         });
       }
       break;
@@ -571,7 +572,7 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settin
         text: taintText
           ? `Remove the taint if it was added by mistake, or add a matching toleration (with tolerationSeconds) to the Pod template if the workload should stay on tainted nodes.`
           : 'Look at the node\'s NoExecute taints; remove the taint or add a matching toleration to the Pod template.',
-        command: taints[0] ? `kubectl taint nodes ${node} ${taints[0].key}:NoExecute-` : `kubectl describe node ${node}`,
+        command: taints[0] ? `kubectl taint nodes ${shellQuote(node)} ${shellQuote(taints[0].key)}:NoExecute-` : `kubectl describe node ${shellQuote(node)}`,
         docsUrl: DOCS_TAINTS,
       });
       break;
@@ -584,7 +585,7 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settin
         `${owner ? `; ${owner} starts a replacement elsewhere` : '; it has no controller, so nothing replaces it'}.`;
       remediation.push({
         text: `A voluntary eviction: nothing is broken unless it keeps happening. If the Pod must not be interrupted (a long Job, a CI runner), protect it with a PodDisruptionBudget or the cluster-autoscaler.kubernetes.io/safe-to-evict: "false" annotation, and check who drains node ${node}.`,
-        command: `kubectl get events -A --field-selector involvedObject.name=${node}; kubectl get pdb -n ${pod.metadata.namespace ?? 'default'}`,
+        command: `kubectl get events -A --field-selector involvedObject.name=${shellQuote(node)}; kubectl get pdb -n ${shellQuote(pod.metadata.namespace ?? 'default')}`,
         docsUrl: 'https://kubernetes.io/docs/concepts/scheduling-eviction/api-eviction/',
       });
       break;
@@ -592,7 +593,7 @@ function disruptionFinding(snapshot: PodSnapshot, disruption: Disruption, settin
     case 'pod-gc':
       evidence.push(conditionEvidence(disruption.condition));
       summary = `Pod ${name} ${terminal ? 'was' : 'is being'} deleted by the Pod garbage collector: its node ${node} no longer exists or is out of service.`;
-      remediation.push({ text: `Check what happened to node ${node}; the Pod's controller recreates it on another node.`, command: `kubectl get node ${node}` });
+      remediation.push({ text: `Check what happened to node ${node}; the Pod's controller recreates it on another node.`, command: `kubectl get node ${shellQuote(node)}` });
       break;
   }
   const disruptionCondition = podCondition(pod, CONDITION_DISRUPTION_TARGET);

@@ -9,6 +9,7 @@ import type { KubeEvent, LifecycleHandler, Pod } from '../../contract/k8s.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import { EVENT_KILLING, FAILED_POST_START_HOOK, FAILED_PRE_STOP_HOOK, POST_START_HOOK_ERROR } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
@@ -255,7 +256,7 @@ function remediationFor(pod: Pod, f: HookFailure): Remediation[] {
       const command = (handler.exec.command ?? []).map(shellQuote).join(' ');
       out.push({
         text: `Run the hook by hand while the container is up to see its error; postStart runs concurrently with the entrypoint, so it must not assume the app (or files it creates) is ready yet — retry inside the hook, or move the step to an init container.`,
-        command: command ? kubectl(ns, `exec ${pod.metadata.name} -c ${name} -- ${command}`) : undefined,
+        command: command ? kubectl(ns, `exec ${shellQuote(pod.metadata.name)} -c ${shellQuote(name)} -- ${command}`) : undefined,
       });
     } else if (handler?.httpGet) {
       out.push({
@@ -264,7 +265,7 @@ function remediationFor(pod: Pod, f: HookFailure): Remediation[] {
     } else {
       out.push({ text: `Check ${field}: the kubelet could not run it.` });
     }
-    out.push({ text: `The container's own log before the kill often shows why the hook failed.`, command: kubectl(ns, `logs ${pod.metadata.name} -c ${name} --previous`) });
+    out.push({ text: `The container's own log before the kill often shows why the hook failed.`, command: kubectl(ns, `logs ${shellQuote(pod.metadata.name)} -c ${shellQuote(name)} --previous`) });
   } else {
     if (handler?.exec) {
       const binary = handler.exec.command?.[0];
@@ -274,7 +275,7 @@ function remediationFor(pod: Pod, f: HookFailure): Remediation[] {
         missing || code === null
           ? {
               text: `Check that the preStop command exists and is executable in the image (minimal/distroless images often lack ${binary ?? 'the binary'} or a shell); for a plain delay use lifecycle.preStop.sleep (Kubernetes 1.30+).`,
-              command: binary ? kubectl(ns, `exec ${pod.metadata.name} -c ${name} -- ls -l ${binary}`) : undefined,
+              command: binary ? kubectl(ns, `exec ${shellQuote(pod.metadata.name)} -c ${shellQuote(name)} -- ls -l ${shellQuote(binary)}`) : undefined,
             }
           : { text: `The preStop command ran and exited ${code}; its output above says why. Fix what it depends on at shutdown, or make it exit 0 when there is nothing to drain.` },
       );
@@ -285,12 +286,8 @@ function remediationFor(pod: Pod, f: HookFailure): Remediation[] {
     }
     out.push({ text: `A failed preStop does not delay termination: the kubelet sends SIGTERM anyway, so connections are not drained. Keep the hook shorter than terminationGracePeriodSeconds (${pod.spec.terminationGracePeriodSeconds ?? 30}s).` });
   }
-  out.push({ text: 'See the hook events in order.', command: kubectl(ns, `describe pod ${pod.metadata.name}`) });
+  out.push({ text: 'See the hook events in order.', command: kubectl(ns, `describe pod ${shellQuote(pod.metadata.name)}`) });
   return out;
-}
-
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function actionsFor(f: HookFailure): SuggestedAction[] {

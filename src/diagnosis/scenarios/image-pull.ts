@@ -16,6 +16,7 @@ import {
   INVALID_IMAGE_NAME,
   REGISTRY_UNAVAILABLE,
 } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
@@ -308,18 +309,18 @@ function remediationFor(snapshot: PodSnapshot, f: PullFailure): Remediation[] {
   const node = pod.spec.nodeName;
   const sa = pod.spec.serviceAccountName ?? 'default';
   const repo = shortRepository(f.ref);
-  const fixImage = target ? kubectl(ns, `set image ${target} ${container}=${repo}:<existing-tag>`) : undefined;
+  const fixImage = target ? kubectl(ns, `set image ${shellQuote(target)} ${shellQuote(container)}=${shellQuote(repo)}:<existing-tag>`) : undefined;
   const out: Remediation[] = [];
   switch (f.cause) {
     case 'not-found': {
       if (f.ambiguous) {
         out.push({
           text: `Check whether ${repo}${f.ref.tag ? `:${f.ref.tag}` : ''} exists: run this logged out of ${registry}, then logged in with an account that may pull it; if both fail the name or tag is wrong, so fix ${f.view.specPath}.image.`,
-          command: `docker manifest inspect ${f.image}`,
+          command: `docker manifest inspect ${shellQuote(f.image)}`,
         });
         out.push({
           text: `If the repository is private, give the Pod credentials: a pull secret for ${registry} in spec.imagePullSecrets or on ServiceAccount ${sa}.`,
-          command: kubectl(ns, `create secret docker-registry ${hostOf(endpoint).replace(/\./g, '-')}-pull --docker-server=${registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry} --docker-username=<user> --docker-password=<token>`),
+          command: kubectl(ns, `create secret docker-registry ${shellQuote(hostOf(endpoint).replace(/\./g, '-'))}-pull --docker-server=${shellQuote(registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry)} --docker-username=<user> --docker-password=<token>`),
           docsUrl: 'https://kubernetes.io/docs/tasks/configure-pod-container/pull-image-private-registry/',
         });
         break;
@@ -343,7 +344,7 @@ function remediationFor(snapshot: PodSnapshot, f: PullFailure): Remediation[] {
         text: `Check that ${f.ref.tag ? `tag "${f.ref.tag}"` : 'the reference'} exists in repository ${f.ref.repository} on ${registry} (typo, tag never pushed or deleted, wrong registry), then fix ${f.view.specPath}.image in the Pod template.`,
         command: fixImage,
       });
-      out.push({ text: 'List the tags the registry actually has (here with crane from go-containerregistry; skopeo list-tags works too).', command: `crane ls ${repo}` });
+      out.push({ text: 'List the tags the registry actually has (here with crane from go-containerregistry; skopeo list-tags works too).', command: `crane ls ${shellQuote(repo)}` });
       break;
     }
     case 'unauthorized': {
@@ -352,17 +353,17 @@ function remediationFor(snapshot: PodSnapshot, f: PullFailure): Remediation[] {
         const secret = `${hostOf(endpoint).replace(/\./g, '-')}-pull`;
         out.push({
           text: `Create a pull secret for ${registry} with an account that may pull ${f.ref.repository}.`,
-          command: kubectl(ns, `create secret docker-registry ${secret} --docker-server=${registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry} --docker-username=<user> --docker-password=<token>`),
+          command: kubectl(ns, `create secret docker-registry ${shellQuote(secret)} --docker-server=${shellQuote(registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry)} --docker-username=<user> --docker-password=<token>`),
           docsUrl: 'https://kubernetes.io/docs/tasks/configure-pod-container/pull-image-private-registry/',
         });
         out.push({
           text: `Attach it: add it to spec.imagePullSecrets in the Pod template, or to ServiceAccount ${sa} (applies to Pods created afterwards, so delete this Pod once it is attached).`,
-          command: kubectl(ns, `patch serviceaccount ${sa} -p '{"imagePullSecrets":[{"name":"${secret}"}]}'`),
+          command: kubectl(ns, `patch serviceaccount ${shellQuote(sa)} -p ${shellQuote(JSON.stringify({ imagePullSecrets: [{ name: secret }] }))}`),
         });
       } else {
         out.push({
           text: `The Pod sends imagePullSecrets ${secrets.join(', ')}, but ${registry} rejects them: check the secret is for server ${registry}, its credentials are current, and the account may pull ${f.ref.repository}.`,
-          command: kubectl(ns, `get secret ${secrets[0]} -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d`),
+          command: kubectl(ns, `get secret ${shellQuote(secrets[0] ?? '<secret>')} -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d`),
         });
       }
       if (registry === 'docker.io') {
@@ -373,7 +374,7 @@ function remediationFor(snapshot: PodSnapshot, f: PullFailure): Remediation[] {
     case 'network': {
       out.push({
         text: `Check DNS and egress from node ${node ?? '?'} to ${endpoint.includes(':') ? endpoint : `${endpoint}:443`} (firewall, proxy settings of the container runtime, NAT gateway, registry mirror configuration).`,
-        command: node ? `kubectl debug node/${node} -it --image=busybox:1.36 -- sh -c 'nslookup ${hostOf(endpoint)} && wget -S --spider https://${endpoint}/v2/'` : undefined,
+        command: node ? `kubectl debug node/${shellQuote(node)} -it --image=busybox:1.36 -- sh -c ${shellQuote(`nslookup ${shellQuote(hostOf(endpoint))} && wget -S --spider ${shellQuote(`https://${endpoint}/v2/`)}`)}` : undefined,
       });
       if ((f.causeText ?? '').includes('x509: ')) {
         out.push({ text: `The node does not trust ${endpoint}'s TLS certificate: install the registry's CA on the nodes (containerd: /etc/containerd/certs.d/${endpoint}/ca.crt).` });
@@ -403,7 +404,7 @@ function remediationFor(snapshot: PodSnapshot, f: PullFailure): Remediation[] {
       break;
     }
   }
-  out.push({ text: 'See every pull attempt and its error.', command: kubectl(ns, `describe pod ${pod.metadata.name}`) });
+  out.push({ text: 'See every pull attempt and its error.', command: kubectl(ns, `describe pod ${shellQuote(pod.metadata.name)}`) });
   return out;
 }
 

@@ -10,6 +10,7 @@ import type { Container, ContainerState, KubeEvent, Pod } from '../../contract/k
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import { CRASH_LOOP_BACK_OFF, EVENT_BACK_OFF, OOM_KILLED } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
@@ -288,13 +289,13 @@ function remediationFor(pod: Pod, problem: InitProblem): Remediation[] {
     text: problem.kind === 'stuck'
       ? `Read what ${name} is doing (it is still running).`
       : `Read why ${name} failed: the log of the ${problem.kind === 'error' ? 'failed run' : 'crashed instance'}.`,
-    command: kubectl(ns, `logs ${pod.metadata.name} -c ${name}${previous}`),
+    command: kubectl(ns, `logs ${shellQuote(pod.metadata.name)} -c ${shellQuote(name)}${previous}`),
   });
   const host = dependencyOf(problem.view.spec);
   if (host) {
     out.push({
       text: `${name} depends on ${host}: check that the name resolves from inside the cluster and that the service behind it has ready endpoints.`,
-      command: kubectl(ns, `run dns-check --rm -it --restart=Never --image=busybox:1.36 -- nslookup ${host}`),
+      command: kubectl(ns, `run dns-check --rm -it --restart=Never --image=busybox:1.36 -- nslookup ${shellQuote(host)}`),
     });
   }
   if (problem.kind === 'unreported') {
@@ -311,13 +312,13 @@ function remediationFor(pod: Pod, problem: InitProblem): Remediation[] {
   } else if (problem.sidecar) {
     out.push({
       text: `Native sidecars (restartPolicy: Always on an init container) need Kubernetes 1.29+ (1.28 with the SidecarContainers feature gate) on the API server and on the node's kubelet; an older API server drops the field, an older kubelet ignores it. Upgrade them, or run ${name} as a regular container next to the app.`,
-      command: `kubectl version; kubectl get node ${pod.spec.nodeName ?? '<node>'} -o jsonpath='{.status.nodeInfo.kubeletVersion}'`,
+      command: `kubectl version; kubectl get node ${pod.spec.nodeName ? shellQuote(pod.spec.nodeName) : '<node>'} -o jsonpath='{.status.nodeInfo.kubeletVersion}'`,
       docsUrl: 'https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/',
     });
   } else if (!host) {
     out.push({ text: `Find out what ${name} waits for (its command: ${commandLine(problem.view.spec) ?? 'the image entrypoint'}) and make that dependency available, or give the step a timeout so it fails visibly.` });
   }
-  out.push({ text: 'See the init containers\' states and events.', command: kubectl(ns, `describe pod ${pod.metadata.name}`) });
+  out.push({ text: 'See the init containers\' states and events.', command: kubectl(ns, `describe pod ${shellQuote(pod.metadata.name)}`) });
   return out;
 }
 

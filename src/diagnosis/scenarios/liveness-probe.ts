@@ -10,6 +10,7 @@ import { formatDuration } from '../../contract/duration.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import { CRASH_LOOP_BACK_OFF } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import { containers, eventEvidence, exitCodeMeaning, kubectl, secondsBetween, type ContainerView } from '../support.ts';
 import {
@@ -136,8 +137,8 @@ function finding(snapshot: PodSnapshot, { view, termination, kill }: Candidate, 
   for (const hint of hints) remediation.push(hint.remediation);
   remediation.push(
     kill.inProgress
-      ? { text: `Read the log of the instance being killed now, and the probe events.`, command: kubectl(ns, `logs ${pod.metadata.name} -c ${view.name}`) }
-      : { text: `Read the killed instance's log and the probe events.`, command: kubectl(ns, `logs ${pod.metadata.name} -c ${view.name} --previous`) },
+      ? { text: `Read the log of the instance being killed now, and the probe events.`, command: kubectl(ns, `logs ${shellQuote(pod.metadata.name)} -c ${shellQuote(view.name)}`) }
+      : { text: `Read the killed instance's log and the probe events.`, command: kubectl(ns, `logs ${shellQuote(pod.metadata.name)} -c ${shellQuote(view.name)} --previous`) },
   );
 
   const ran = ranForSeconds !== null ? ` after ${formatDuration(ranForSeconds)}` : '';

@@ -13,6 +13,7 @@ import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import { CRASH_LOOP_BACK_OFF } from '../../contract/upstream.ts';
 import { NODE_MEMORY_PRESSURE, OOM_KILLED } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import {
   containers,
@@ -283,10 +284,10 @@ function remediationFor(snapshot: PodSnapshot, view: ContainerView, analysis: An
     remediation.push({
       text: `Raise ${view.specPath}.resources.limits.memory above the container's real peak (e.g. ${raised}), after checking it is not a leak.`,
       ...(workload && !workload.startsWith('replicaset/')
-        ? { command: kubectl(ns, `set resources ${workload} -c ${view.name} --limits=memory=${raised}`) }
+        ? { command: kubectl(ns, `set resources ${shellQuote(workload)} -c ${shellQuote(view.name)} --limits=memory=${shellQuote(raised)}`) }
         : {}),
     });
-    remediation.push({ text: `Watch the container's memory use against the limit.`, command: kubectl(ns, `top pod ${pod.metadata.name} --containers`) });
+    remediation.push({ text: `Watch the container's memory use against the limit.`, command: kubectl(ns, `top pod ${shellQuote(pod.metadata.name)} --containers`) });
   }
   if (analysis.cause === 'node-pressure') {
     const node = pod.spec.nodeName ?? '?';
@@ -297,16 +298,16 @@ function remediationFor(snapshot: PodSnapshot, view: ContainerView, analysis: An
         text:
           `Measure the container's peak memory, then give ${view.specPath} a memory request and limit at that peak (request = limit for Guaranteed QoS), ` +
           `so the scheduler reserves its memory and a leak stays inside its own cgroup` +
-          (editable ? `: ${kubectl(ns, `set resources ${workload} -c ${view.name} --requests=memory=<peak> --limits=memory=<peak>`)}.` : '.'),
-        command: kubectl(ns, `top pod ${pod.metadata.name} --containers`),
+          (editable ? `: ${kubectl(ns, `set resources ${shellQuote(workload)} -c ${shellQuote(view.name)} --requests=memory=<peak> --limits=memory=<peak>`)}.` : '.'),
+        command: kubectl(ns, `top pod ${shellQuote(pod.metadata.name)} --containers`),
       });
     } else {
       remediation.push({
         text: `Set ${view.specPath}.resources.requests.memory equal to its limit (${limit}) so the scheduler reserves what the container may use (limits above requests overcommit the node).`,
-        ...(editable ? { command: kubectl(ns, `set resources ${workload} -c ${view.name} --requests=memory=${limit}`) } : {}),
+        ...(editable ? { command: kubectl(ns, `set resources ${shellQuote(workload)} -c ${shellQuote(view.name)} --requests=memory=${shellQuote(limit)}`) } : {}),
       });
     }
-    remediation.push({ text: `See what else uses memory on node ${node} and whether its pods' limits exceed its allocatable memory.`, command: `kubectl describe node ${node}` });
+    remediation.push({ text: `See what else uses memory on node ${node} and whether its pods' limits exceed its allocatable memory.`, command: `kubectl describe node ${shellQuote(node)}` });
   }
   if (workload === null) remediation.push({ text: `Resources of a running Pod cannot be changed in place here; change ${target}'s template or re-create the Pod.` });
   return remediation;

@@ -18,6 +18,7 @@ import {
   NODE_PID_PRESSURE,
   OOM_KILLED,
 } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import { formatCpu, kubectl, nodeCondition, secondsBetween, type ContainerView } from '../support.ts';
 import { containerEvents, eventContainer, happenedDuring, lastSeen, type Termination } from './crash-support.ts';
 
@@ -371,7 +372,7 @@ export function probeHints(
       evidence: { kind: 'spec', field: `${view.specPath}.resources.limits.cpu`, value: spec?.resources?.limits?.cpu ?? '', note: 'CFS throttling slows start-up and probe responses' },
       remediation: {
         text: `Raise ${view.specPath}.resources.limits.cpu (or remove the CPU limit and keep a request) so probe responses are not throttled.`,
-        command: kubectl(ns, `top pod ${snapshot.pod.metadata.name} --containers`),
+        command: kubectl(ns, `top pod ${shellQuote(snapshot.pod.metadata.name)} --containers`),
       },
     });
   }
@@ -383,7 +384,7 @@ export function probeHints(
       hints.push({
         summary: `node ${node.metadata.name} is under load (${pressured.join(', ')})`,
         evidence: { kind: 'node', node: node.metadata.name, detail: pressured.map((t) => `${t}=True`).join(', ') },
-        remediation: { text: `Check node ${node.metadata.name}; move the workload or relieve the node.`, command: `kubectl describe node ${node.metadata.name}` },
+        remediation: { text: `Check node ${node.metadata.name}; move the workload or relieve the node.`, command: `kubectl describe node ${shellQuote(node.metadata.name)}` },
       });
     }
   }

@@ -7,6 +7,7 @@ import type { Evidence, Finding, Remediation } from '../../contract/diagnosis.ts
 import { formatDuration } from '../../contract/duration.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import { containers, eventEvidence, kubectl, podCondition, secondsBetween, type ContainerView } from '../support.ts';
 import { appContainers, tellingLogLine } from './crash-support.ts';
@@ -80,7 +81,7 @@ function finding(snapshot: PodSnapshot, { view, notReadySeconds, failures }: Can
   const remediation: Remediation[] = [];
   if (probe) remediation.push(failureRemediation(failure, 'readiness', field, probe));
   for (const hint of hints) remediation.push(hint.remediation);
-  remediation.push({ text: `See every probe failure and the container's recent log.`, command: kubectl(ns, `describe pod ${pod.metadata.name}`) });
+  remediation.push({ text: `See every probe failure and the container's recent log.`, command: kubectl(ns, `describe pod ${shellQuote(pod.metadata.name)}`) });
 
   const why = hints.length > 0 ? `; ${hints.map((h) => h.summary).join('; ')}` : '';
   return {

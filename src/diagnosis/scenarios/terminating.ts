@@ -29,6 +29,7 @@ import {
   POD_REASON_NODE_LOST,
   TAINT_OUT_OF_SERVICE,
 } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
@@ -262,7 +263,7 @@ function remediation(cause: Cause, facts: Facts): Remediation[] {
 
 function forceDeleteCommand(facts: Facts): string {
   const pod = facts.snapshot.pod;
-  return kubectl(pod.metadata.namespace, `delete pod ${pod.metadata.name} --grace-period=0 --force`);
+  return kubectl(pod.metadata.namespace, `delete pod ${shellQuote(pod.metadata.name)} --grace-period=0 --force`);
 }
 
 function statefulSetWarning(facts: Facts, nodeName: string, context: 'node-lost' | 'unresponsive'): Remediation | null {
@@ -291,11 +292,11 @@ function nodeLostRemediation(facts: Facts): Remediation[] {
   } else {
     out.push({
       text: `Bring node ${node.name} back (check the instance in your cloud console, then the kubelet on the machine); the kubelet finishes the deletion as soon as it reports again.`,
-      command: `kubectl describe node ${node.name}`,
+      command: `kubectl describe node ${shellQuote(node.name)}`,
     });
     out.push({
       text: `If ${node.name} is gone for good, mark it out of service (non-graceful node shutdown) so the control plane force-deletes its terminating Pods and detaches their volumes, or delete the Node object; for this Pod alone, force-delete it.`,
-      command: `kubectl taint nodes ${node.name} ${TAINT_OUT_OF_SERVICE}=nodeshutdown:NoExecute`,
+      command: `kubectl taint nodes ${shellQuote(node.name)} ${TAINT_OUT_OF_SERVICE}=nodeshutdown:NoExecute`,
       docsUrl: DOCS_NON_GRACEFUL_SHUTDOWN,
     });
     out.push({ text: 'Force-delete the Pod object (the kubelet cannot confirm; the API server removes it at once).', command: forceDeleteCommand(facts), docsUrl: DOCS_FORCE_DELETE });
@@ -316,7 +317,7 @@ function finalizerHint(finalizer: string, facts: Facts): string {
   switch (finalizer) {
     case FINALIZER_JOB_TRACKING: {
       const job = (pod.metadata.ownerReferences ?? []).find((r) => r.kind === 'Job')?.name;
-      return `"${FINALIZER_JOB_TRACKING}" is the Job controller's (kube-controller-manager): it removes it once it has counted the Pod's result in the Job's status. Check that kube-controller-manager is healthy${job ? ` and that Job ${job} still exists (${kubectl(pod.metadata.namespace, `get job ${job}`)})` : ''}.`;
+      return `"${FINALIZER_JOB_TRACKING}" is the Job controller's (kube-controller-manager): it removes it once it has counted the Pod's result in the Job's status. Check that kube-controller-manager is healthy${job ? ` and that Job ${job} still exists (${kubectl(pod.metadata.namespace, `get job ${shellQuote(job)}`)})` : ''}.`;
     }
     case FINALIZER_FOREGROUND:
       return `"${FINALIZER_FOREGROUND}" is the garbage collector's: it waits until every object owned by this Pod (blockOwnerDeletion) is deleted. Look for the Pod's dependents.`;
@@ -335,7 +336,7 @@ function finalizerRemediation(facts: Facts): Remediation[] {
   if (isNodeLost(facts.node)) {
     out.push({
       text: `Node ${facts.node.name} is lost as well, so nothing confirms the containers stopped: if it may come back, make sure whatever the finalizer guards (connections, registrations, volumes) is not still in use there.`,
-      command: `kubectl describe node ${facts.node.name}`,
+      command: `kubectl describe node ${shellQuote(facts.node.name)}`,
     });
   }
   const first = facts.finalizers[0] ?? '';
@@ -343,7 +344,7 @@ function finalizerRemediation(facts: Facts): Remediation[] {
   const patch = JSON.stringify([{ op: 'test', path: '/metadata/finalizers/0', value: first }, { op: 'remove', path: '/metadata/finalizers/0' }]);
   out.push({
     text: `Only if that controller is gone for good and its cleanup is done (or done by hand), remove the finalizer. ${FINALIZER_WARNING}`,
-    command: kubectl(pod.metadata.namespace, `patch pod ${pod.metadata.name} --type=json -p '${patch}'`),
+    command: kubectl(pod.metadata.namespace, `patch pod ${shellQuote(pod.metadata.name)} --type=json -p ${shellQuote(patch)}`),
     docsUrl: DOCS_FINALIZERS,
   });
   return out;
@@ -358,12 +359,12 @@ function unresponsiveRemediation(facts: Facts): Remediation[] {
   if (node?.health === 'no-data') {
     out.push({
       text: `The snapshot holds no Node objects, so node ${nodeName} could not be checked: if it is NotReady or gone, no kubelet will ever confirm this deletion and the fix is the node (or a force delete), not the application.`,
-      command: `kubectl get node ${nodeName}`,
+      command: `kubectl get node ${shellQuote(nodeName)}`,
     });
   }
   out.push({
     text: `The kubelet sends SIGTERM, waits the grace period (${grace}s here) and then has the runtime SIGKILL the container. A container alive long after that means the kill itself failed: a process stuck in uninterruptible I/O (D state, often a hung NFS or disk mount), or a hung container runtime. Read the kubelet log for this Pod on ${nodeName} and inspect the container there.`,
-    command: `journalctl -u kubelet | grep ${pod.metadata.uid ?? pod.metadata.name}; crictl ps --name ${running[0]?.name ?? '<container>'}; crictl inspect <container-id>`,
+    command: `journalctl -u kubelet | grep ${shellQuote(pod.metadata.uid ?? pod.metadata.name)}; crictl ps --name ${running[0]?.name ? shellQuote(running[0]?.name) : '<container>'}; crictl inspect <container-id>`,
   });
   if (running.length > 0 || facts.killEvents.length > 0) {
     out.push({
@@ -373,7 +374,7 @@ function unresponsiveRemediation(facts: Facts): Remediation[] {
   } else {
     out.push({
       text: `The containers are stopped, so look for what the kubelet is still waiting on: a volume that will not unmount (FailedUnmount/UnmountVolume errors) or a sandbox the runtime cannot remove.`,
-      command: `journalctl -u kubelet | grep ${pod.metadata.uid ?? pod.metadata.name}`,
+      command: `journalctl -u kubelet | grep ${shellQuote(pod.metadata.uid ?? pod.metadata.name)}`,
     });
   }
   out.push({

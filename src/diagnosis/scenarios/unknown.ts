@@ -13,6 +13,7 @@ import { formatDuration } from '../../contract/duration.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import { POD_REASON_NODE_LOST, TAINT_OUT_OF_SERVICE } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import { isNodeReady, kubectl, podCondition, podEvents, secondsBetween } from '../support.ts';
 import {
@@ -134,7 +135,7 @@ function remediation(snapshot: PodSnapshot, state: NodeState): Remediation[] {
   if (state.health === 'gone') {
     out.push({
       text: `Node ${state.name} was deleted while Pod ${pod.metadata.name} was bound to it; the pod garbage collector normally deletes such orphans within a minute, so check that kube-controller-manager is healthy, then delete the Pod.`,
-      command: kubectl(ns, `delete pod ${pod.metadata.name} --grace-period=0 --force`),
+      command: kubectl(ns, `delete pod ${shellQuote(pod.metadata.name)} --grace-period=0 --force`),
     });
     return out;
   }
@@ -142,7 +143,7 @@ function remediation(snapshot: PodSnapshot, state: NodeState): Remediation[] {
     const ready = state.node?.status?.conditions?.find((c) => c.type === 'Ready');
     out.push({
       text: `The kubelet on node ${state.name} is still posting status but reports it cannot run Pods${ready?.message ? ` ("${ready.message}")` : ''}: fix that on the node, most often the container runtime, the CNI plugin or a stalled PLEG.`,
-      command: `kubectl describe node ${state.name}`,
+      command: `kubectl describe node ${shellQuote(state.name)}`,
     });
     out.push({
       text: 'On the machine (SSH or the cloud serial console), read the kubelet and runtime logs.',
@@ -151,7 +152,7 @@ function remediation(snapshot: PodSnapshot, state: NodeState): Remediation[] {
   } else {
     out.push({
       text: `Find out why node ${state.name} stopped reporting: a powered-off or crashed machine, a network partition, a stopped kubelet, or an expired kubelet client certificate. Check its conditions and recent events, and the instance in your cloud console.`,
-      command: `kubectl describe node ${state.name}`,
+      command: `kubectl describe node ${shellQuote(state.name)}`,
     });
     out.push({
       text: 'If the machine is up, read the kubelet and runtime logs on it (SSH or the cloud serial console).',
@@ -167,7 +168,7 @@ function remediation(snapshot: PodSnapshot, state: NodeState): Remediation[] {
   }
   out.push({
     text: `If ${state.name} is gone for good, drain and delete it: deleting the Node lets the pod garbage collector remove its Pods. If it was shut down without draining and runs StatefulSet Pods or attached volumes, mark it out of service so they can move.`,
-    command: `kubectl drain ${state.name} --ignore-daemonsets --delete-emptydir-data --timeout=2m; kubectl taint nodes ${state.name} ${TAINT_OUT_OF_SERVICE}=nodeshutdown:NoExecute`,
+    command: `kubectl drain ${shellQuote(state.name)} --ignore-daemonsets --delete-emptydir-data --timeout=2m; kubectl taint nodes ${shellQuote(state.name)} ${TAINT_OUT_OF_SERVICE}=nodeshutdown:NoExecute`,
     docsUrl: DOCS_NON_GRACEFUL_SHUTDOWN,
   });
   if (controllerKind(pod) === 'StatefulSet') {

@@ -91,12 +91,16 @@ export function taintText(taint: { key: string; value?: string; effect?: string 
   return `${taint.key}${taint.value ? `=${taint.value}` : ''}${taint.effect ? `:${taint.effect}` : ''}`;
 }
 
-/** The toleration that lets the Pod onto a node with this taint, as YAML for spec.tolerations. */
+/**
+ * The toleration that lets the Pod onto a node with this taint, as YAML for spec.tolerations (a Remediation
+ * snippet). Each value is a JSON string, which is a YAML double-quoted scalar: a key holding `"` or a line break
+ * stays one escaped scalar on its line.
+ */
 export function tolerationYaml(taint: { key: string; value?: string; effect?: string }): string {
-  const lines = ['tolerations:', `  - key: "${taint.key}"`];
-  if (taint.value) lines.push('    operator: "Equal"', `    value: "${taint.value}"`);
+  const lines = ['tolerations:', `  - key: ${JSON.stringify(taint.key)}`];
+  if (taint.value) lines.push('    operator: "Equal"', `    value: ${JSON.stringify(taint.value)}`);
   else lines.push('    operator: "Exists"');
-  if (taint.effect) lines.push(`    effect: "${taint.effect}"`);
+  if (taint.effect) lines.push(`    effect: ${JSON.stringify(taint.effect)}`);
   return lines.join('\n');
 }
 

@@ -9,6 +9,7 @@ import { parseQuantity } from '../../contract/quantity.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { WorkloadSnapshot } from '../../contract/snapshot.ts';
 import { FAILED_CREATE } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import { clip, eventEvidence, findEvents, kubectl } from '../support.ts';
 import { formatResource } from './unschedulable-nodes.ts';
 
@@ -128,7 +129,7 @@ export function detectQuotaExceeded(snapshot: WorkloadSnapshot, settings: Engine
     const detail = (failed?.[2] ?? '').trim();
     remediation.push({
       text: `ResourceQuota ${quotaName} tracks resources the Pod template does not declare (${clip(detail, 160)}). Set requests/limits for every container in ${owner.kind}/${owner.name}, or add a LimitRange with defaults in namespace ${namespace ?? ''}.`,
-      command: kubectl(namespace, `describe resourcequota ${quotaName}`),
+      command: kubectl(namespace, `describe resourcequota ${shellQuote(quotaName)}`),
     });
     return {
       scenario: 'unschedulable',
@@ -163,11 +164,11 @@ export function detectQuotaExceeded(snapshot: WorkloadSnapshot, settings: Engine
       const flag = resource.startsWith('limits.') ? '--limits' : '--requests';
       const fits = `${formatResource(resource, free)} is still free in the quota, so a Pod asking for at most that fits (it asks ${requestedText}; with several containers, split it between them)`;
       if (SET_RESOURCES_KINDS.includes(owner.kind)) {
-        remediation.push({ text: `Or lower the Pod's ${resource}: ${fits}.`, command: kubectl(namespace, `set resources ${ownerRef} ${flag}=${perPod}=${formatResource(resource, free)}`) });
+        remediation.push({ text: `Or lower the Pod's ${resource}: ${fits}.`, command: kubectl(namespace, `set resources ${shellQuote(ownerRef)} ${flag}=${shellQuote(perPod)}=${shellQuote(formatResource(resource, free))}`) });
       } else if (owner.kind === 'CronJob') {
-        remediation.push({ text: `Or lower ${resource} in spec.jobTemplate.spec.template.spec.containers[].resources of CronJob/${owner.name}: ${fits}; the next Job uses it.`, command: kubectl(namespace, `edit ${ownerRef}`) });
+        remediation.push({ text: `Or lower ${resource} in spec.jobTemplate.spec.template.spec.containers[].resources of CronJob/${owner.name}: ${fits}; the next Job uses it.`, command: kubectl(namespace, `edit ${shellQuote(ownerRef)}`) });
       } else {
-        remediation.push({ text: `Or recreate ${owner.kind}/${owner.name} with a lower ${resource} (a Job's Pod template cannot be changed in place): ${fits}.`, command: kubectl(namespace, `get ${ownerRef} -o yaml`) });
+        remediation.push({ text: `Or recreate ${owner.kind}/${owner.name} with a lower ${resource} (a Job's Pod template cannot be changed in place): ${fits}.`, command: kubectl(namespace, `get ${shellQuote(ownerRef)} -o yaml`) });
       }
     } else {
       remediation.push({ text: `Nothing is left of ${resource} in quota ${rejection.quota} (${usedText} of ${hardText} used): free some by scaling other workloads in namespace ${namespace ?? ''} down, or raise the quota.` });
@@ -175,9 +176,9 @@ export function detectQuotaExceeded(snapshot: WorkloadSnapshot, settings: Engine
   }
   remediation.unshift({
     text: `Raise quota ${rejection.quota}${raises.length > 0 ? `: ${raises.join('; ')}` : ''} (spec.hard), if the namespace is meant to run this much.`,
-    command: kubectl(namespace, `edit resourcequota ${rejection.quota}`),
+    command: kubectl(namespace, `edit resourcequota ${shellQuote(rejection.quota)}`),
   });
-  remediation.push({ text: 'See what uses the quota.', command: kubectl(namespace, `describe resourcequota ${rejection.quota}`) });
+  remediation.push({ text: 'See what uses the quota.', command: kubectl(namespace, `describe resourcequota ${shellQuote(rejection.quota)}`) });
   if (!quota) {
     evidence.push({ kind: 'status', field: `ResourceQuota/${rejection.quota}`, value: 'not in the snapshot; used/hard are the values the admission error reported' });
   }

@@ -18,6 +18,7 @@ import type { CauseOf } from '../../contract/scenarios.ts';
 import type { EngineSettings } from '../../contract/settings.ts';
 import type { PodSnapshot, Snapshot } from '../../contract/snapshot.ts';
 import { FAILED_SCHEDULING, REASON_UNSCHEDULABLE } from '../../contract/upstream.ts';
+import { shellQuote } from '../../contract/shell-quote.ts';
 import type { Detector } from '../detector.ts';
 import {
   clip,
@@ -165,7 +166,7 @@ function detectPod(snapshot: PodSnapshot, settings: EngineSettings): Finding<'un
     const first = buildSection(ctx, other).remediation[0];
     if (first) remediation.push({ ...first, text: `Also (${other.cause}, ${nodesText(other.count)}): ${first.text}` });
   }
-  remediation.push({ text: 'Once fixed, the scheduler retries on its own (at the latest every 5 minutes); watch the Pod get a node.', command: kubectl(ctx.namespace, `get pod ${ctx.podName} -o wide -w`) });
+  remediation.push({ text: 'Once fixed, the scheduler retries on its own (at the latest every 5 minutes); watch the Pod get a node.', command: kubectl(ctx.namespace, `get pod ${shellQuote(ctx.podName)} -o wide -w`) });
   return {
     scenario: 'unschedulable',
     cause: primary.cause,
@@ -214,8 +215,8 @@ function where(ctx: Context, field: string): string {
 }
 
 function editCommand(ctx: Context): string {
-  if (!ctx.template) return kubectl(ctx.namespace, `get pod ${ctx.podName} -o yaml > pod.yaml   # edit, then: kubectl replace --force -f pod.yaml`);
-  return kubectl(ctx.namespace, `edit ${ctx.template.kind.toLowerCase()}/${ctx.template.name}`);
+  if (!ctx.template) return kubectl(ctx.namespace, `get pod ${shellQuote(ctx.podName)} -o yaml > pod.yaml   # edit, then: kubectl replace --force -f pod.yaml`);
+  return kubectl(ctx.namespace, `edit ${shellQuote(ctx.template.kind.toLowerCase())}/${shellQuote(ctx.template.name)}`);
 }
 
 function nodesText(count: number): string {
@@ -492,7 +493,7 @@ function insufficientResources(ctx: Context, entry: Tally): Section {
       sentences.push(`it requests ${q(requested)} and no node offers ${resource} at all`);
       remediation.push({
         text: `No node advertises ${resource} in status.allocatable: add nodes that have it (and the device plugin that advertises it), or remove the request from ${where(ctx, 'containers[].resources')}.`,
-        command: `kubectl get nodes -o custom-columns=NAME:.metadata.name,${resource.toUpperCase().replace(/[^A-Z0-9]/g, '_')}:.status.allocatable.${resource.replace(/\./g, '\\.')}`,
+        command: `kubectl get nodes -o custom-columns=NAME:.metadata.name,${shellQuote(resource.toUpperCase().replace(/[^A-Z0-9]/g, '_'))}:.status.allocatable.${shellQuote(resource.replace(/\./g, '\\.'))}`,
       });
       continue;
     }
@@ -574,9 +575,9 @@ function nodeSelector(ctx: Context, entry: Tally): Section {
     : `Pod ${ctx.podName} cannot be scheduled: its nodeSelector (${pairs}) rules out ${ofNodes(ctx, entry.count)}.`;
   remediation.push({
     text: `Label the node(s) meant to run this Pod with ${culprit}, or change ${where(ctx, 'nodeSelector')} to labels the nodes carry.`,
-    command: `kubectl label nodes <node-name> ${culprit.split(', ')[0] ?? culprit}`,
+    command: `kubectl label nodes <node-name> ${shellQuote(culprit.split(', ')[0] ?? culprit)}`,
   });
-  remediation.push({ text: 'Compare with the labels the nodes have.', command: `kubectl get nodes -L ${Object.keys(selector).join(',')}` });
+  remediation.push({ text: 'Compare with the labels the nodes have.', command: `kubectl get nodes -L ${shellQuote(Object.keys(selector).join(','))}` });
   if (remediation.length === 2) remediation.push({ text: `Edit the selector in ${ctx.template ? `${ctx.template.kind}/${ctx.template.name}` : `Pod ${ctx.podName}`}.`, command: editCommand(ctx) });
   return { summary, evidence, remediation };
 }
@@ -614,7 +615,7 @@ function affinity(ctx: Context, entry: Tally): Section {
       parts.push(`its required node affinity matches none of the nodes it could use (${ofNodes(ctx, count)} rejected)`);
       remediation.push({
         text: `Label nodes to satisfy ${where(ctx, 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution')}, correct the expression, or move it to preferredDuringSchedulingIgnoredDuringExecution if it is only a preference.`,
-        command: keys.length > 0 ? `kubectl get nodes -L ${keys.join(',')}` : editCommand(ctx),
+        command: keys.length > 0 ? `kubectl get nodes -L ${shellQuote(keys.join(','))}` : editCommand(ctx),
       });
     }
   }
@@ -721,14 +722,15 @@ function taints(ctx: Context, entry: Tally): Section {
     const tol = tolerationYaml({ key: g.key, value: g.value, effect: g.effect });
     if (isControlPlane) {
       remediation.push({
-        text: `${g.count === 1 ? '1 node is a control-plane node' : `${g.count} nodes are control-plane nodes`} (taint ${taintText(g)}), kept free of workloads on purpose: add worker nodes rather than tolerating it. Only if this Pod belongs on the control plane, add to ${where(ctx, 'tolerations')}:\n${tol}`,
+        text: `${g.count === 1 ? '1 node is a control-plane node' : `${g.count} nodes are control-plane nodes`} (taint ${taintText(g)}), kept free of workloads on purpose: add worker nodes rather than tolerating it. Only if this Pod belongs on the control plane, add to ${where(ctx, 'tolerations')}:`,
+        snippet: tol,
         command: 'kubectl get nodes -o custom-columns=NAME:.metadata.name,TAINTS:.spec.taints',
       });
     } else {
-      remediation.push({ text: `Add a toleration for ${taintText(g)} to ${where(ctx, 'tolerations')} if the Pod belongs on ${g.nodes.length > 0 ? nodeList(g.nodes) : 'those nodes'}:\n${tol}`, command: editCommand(ctx) });
+      remediation.push({ text: `Add a toleration for ${taintText(g)} to ${where(ctx, 'tolerations')} if the Pod belongs on ${g.nodes.length > 0 ? nodeList(g.nodes) : 'those nodes'}:`, snippet: tol, command: editCommand(ctx) });
       remediation.push({
         text: `Or, if the taint is a leftover, remove it from the node${g.nodes.length === 1 ? '' : 's'}.`,
-        command: `kubectl taint nodes ${g.nodes[0]?.metadata.name ?? '<node-name>'} ${g.key}${g.value ? `=${g.value}` : ''}${g.effect ? `:${g.effect}` : ''}-`,
+        command: `kubectl taint nodes ${g.nodes[0]?.metadata.name ? shellQuote(g.nodes[0]?.metadata.name) : '<node-name>'} ${shellQuote(g.key)}${g.value ? `=${shellQuote(g.value)}` : ''}${g.effect ? `:${shellQuote(g.effect)}` : ''}-`,
       });
     }
   }
@@ -774,7 +776,7 @@ function noReadyNodes(ctx: Context, entry: Tally): Section {
   }
   const summary = `Pod ${ctx.podName} has no usable node: ${parts.join('; ')} (${ofNodes(ctx, entry.count)} rejected for readiness).`;
   for (const x of cordoned) {
-    remediation.push({ text: `${x.node.metadata.name} is cordoned; if its maintenance or drain is over, let it take Pods again.`, command: `kubectl uncordon ${x.node.metadata.name}` });
+    remediation.push({ text: `${x.node.metadata.name} is cordoned; if its maintenance or drain is over, let it take Pods again.`, command: `kubectl uncordon ${shellQuote(x.node.metadata.name)}` });
   }
   if (cordoned.length === 0 && entry.reasons.some((r) => r.text === NODES_UNSCHEDULABLE)) {
     remediation.push({ text: 'Cordoned nodes refuse new Pods; uncordon the ones whose maintenance is over.', command: 'kubectl uncordon <node-name>' });
@@ -782,11 +784,11 @@ function noReadyNodes(ctx: Context, entry: Tally): Section {
   for (const x of notReady.slice(0, 3)) {
     remediation.push({
       text: `${x.node.metadata.name} is NotReady: look at its conditions, then at the kubelet on the machine (systemctl status kubelet; journalctl -u kubelet), or replace the node.`,
-      command: `kubectl describe node ${x.node.metadata.name}`,
+      command: `kubectl describe node ${shellQuote(x.node.metadata.name)}`,
     });
   }
   for (const x of pressure.slice(0, 3)) {
-    remediation.push({ text: `${x.node.metadata.name} reports pressure or an unavailable network (${x.problem}); free the resource on the node, and it takes Pods again once the condition clears.`, command: `kubectl describe node ${x.node.metadata.name}` });
+    remediation.push({ text: `${x.node.metadata.name} reports pressure or an unavailable network (${x.problem}); free the resource on the node, and it takes Pods again once the condition clears.`, command: `kubectl describe node ${shellQuote(x.node.metadata.name)}` });
   }
   if (remediation.length === 0) remediation.push({ text: 'Find out why the nodes cannot take Pods (STATUS NotReady or SchedulingDisabled).', command: 'kubectl get nodes' });
   return { summary, evidence, remediation };

@@ -35,7 +35,7 @@ export const SCENARIO_TITLES: Record<ScenarioId, string> = {
 export const DIAGNOSIS_LOG_LINES = 20;
 /** Longest log line shown (escaped, marker included). */
 export const LOG_LINE_CHARS = 300;
-/** Lines of one remediation command kept (multi-line snippets keep their line breaks). */
+/** Lines of one remediation command or snippet kept (a snippet keeps its line breaks). */
 const COMMAND_LINES = 25;
 
 export interface DiagnosisMessageOptions {
@@ -146,6 +146,7 @@ function quotaLine(e: Extract<Evidence, { kind: 'quota' }>): string {
 function remediationBlocks(remediation: readonly Remediation[]): DraftBlock[] {
   return remediation.map((r, i) => {
     const parts = [`${i === 0 ? '*What to do*\n' : ''}${i + 1}. ${mrkdwnProse(r.text, 1_200)}`];
+    if (r.snippet) parts.push(codeBlock(r.snippet.split('\n'), { maxLines: COMMAND_LINES, maxLineChars: 500, maxChars: 1_500, keep: 'head' }));
     if (r.command) parts.push(codeBlock(r.command.split('\n'), { maxLines: COMMAND_LINES, maxLineChars: 500, maxChars: 1_500, keep: 'head' }));
     if (r.docsUrl) parts.push(mrkdwnLink(r.docsUrl, 'Documentation'));
     return draft(section(parts.join('\n')), i === 0 ? 'essential' : 'high');

@@ -298,7 +298,7 @@ describe('unschedulable evidence', () => {
     const finding = onlyFinding('unschedulable/insufficient-resources/mixed-memory-and-taint.yaml');
 
     expect(finding.summary).toContain('requests memory 12Gi and 4 of 6 nodes lack that much free memory');
-    expect(finding.remediation.some((r) => r.text.startsWith('Also (taint, 2 nodes)') && r.text.includes('key: "dedicated"'))).toBe(true);
+    expect(finding.remediation.some((r) => r.text.startsWith('Also (taint, 2 nodes)') && r.snippet?.includes('key: "dedicated"'))).toBe(true);
   });
 
   it('says when no node offers an extended resource at all', () => {
@@ -400,7 +400,8 @@ describe('unschedulable evidence', () => {
     const finding = onlyFinding('unschedulable/taint/dedicated-gpu-taint-primary.yaml');
 
     expect(finding.summary).toBe('Pod api-6f8d9c7b5-m2k8r cannot be scheduled: 4 of 6 nodes have a taint it does not tolerate: dedicated=gpu:NoSchedule.');
-    expect(finding.remediation[0]?.text).toContain('tolerations:\n  - key: "dedicated"\n    operator: "Equal"\n    value: "gpu"\n    effect: "NoSchedule"');
+    expect(finding.remediation[0]?.text).toBe('Add a toleration for dedicated=gpu:NoSchedule to spec.template.spec.tolerations in Deployment/api if the Pod belongs on gpu-a, gpu-b, gpu-c, gpu-d:');
+    expect(finding.remediation[0]?.snippet).toBe('tolerations:\n  - key: "dedicated"\n    operator: "Equal"\n    value: "gpu"\n    effect: "NoSchedule"');
     expect(finding.remediation[1]?.command).toBe('kubectl taint nodes gpu-a dedicated=gpu:NoSchedule-');
   });
 

@@ -53,6 +53,17 @@ describe('renderDiagnosis over the fixture corpus', () => {
     expect(text).toContain('command not found');
   });
 
+  it('shows a remediation snippet (a toleration to paste) as a code block with its line breaks', () => {
+    const diagnosis = diagnoseOne(loadFixture('unschedulable/taint/dedicated-gpu-taint-primary.yaml'));
+    const snippet = diagnosis.remediation.find((r) => r.snippet)?.snippet ?? '';
+
+    const text = allText(renderDiagnosis(diagnosis, OPTIONS));
+
+    expect(snippet.split('\n').length).toBeGreaterThan(2);
+    const fence = '`'.repeat(3);
+    expect(text).toContain(`:\n${fence}\n${snippet}\n${fence}\n${fence}\nkubectl`);
+  });
+
   it('shows status fields with their exact values, and quota usage', () => {
     const quota = diagnoseOne(loadFixture(corpus.find((f) => f.expectedCause === 'unschedulable.quota-exceeded')!.path));
 
