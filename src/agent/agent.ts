@@ -210,7 +210,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   await queue
     .startWorkers(
     createDiagnoseProcessor({
-      cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis,
+      cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis, log: agentLog.child({ component: 'actions' }),
       commands: {
         answer: (job) => answerQuery(job, { cache, collector, reader: clusterClient, watchedNamespaces: config.WATCH_NAMESPACES }),
         reply: (command) => notify.enqueue(command),
