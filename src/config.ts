@@ -77,8 +77,9 @@ export const Config = z.object({
   /** A button older than this asks for a re-diagnosis before it acts (default 15 min). */
   ACTION_MAX_AGE_SECONDS: seconds(900),
   /**
-   * Who may click the buttons that change the cluster (src/slack/action-policy.ts): JSON, a list of rules
-   * `{"users":["U…"],"groups":["S…"],"clusters":["prod"],"namespaces":["shop-*"],"actions":["force-delete"]}`.
+   * Who may click the buttons that change the cluster or an incident (src/slack/action-policy.ts): JSON, a list of
+   * rules `{"users":["U…"],"groups":["S…","@oncall"],"clusters":["prod"],"namespaces":["shop-*"],"actions":["force-delete"]}`;
+   * actions: remove-finalizer, force-delete, restart-pod, snooze, mark-resolved. Parsed at start-up by parseActionPolicy.
    * Empty (the default): nobody may; the read-only buttons work for everyone.
    */
   ACTION_POLICY: z.string().default(''),

@@ -339,5 +339,5 @@ function snoozeView(value: ActionValue, rawValue: string, where: Where): View {
       { type: 'input', block_id: SNOOZE_DURATION_BLOCK, label: { type: 'plain_text', text: 'For', emoji: false }, element: { type: 'radio_buttons', action_id: SNOOZE_CHOICE, options: durations, initial_option: durations[0] } },
       { type: 'input', block_id: SNOOZE_SCOPE_BLOCK, label: { type: 'plain_text', text: 'Snooze', emoji: false }, element: { type: 'radio_buttons', action_id: SNOOZE_CHOICE, options: scopes, initial_option: scopes[0] } },
     ],
-  } as View;
+  };
 }
