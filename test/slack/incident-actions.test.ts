@@ -108,6 +108,20 @@ describe('snooze from Slack', () => {
     expect(denial.text).toContain('the action policy grants you no actions');
     expect(p.slack.calls('views.open')).toHaveLength(modals);
   });
+
+  it('refuses a tampered incident button (another incident id under the old HMAC): nothing changes', async () => {
+    const { parent, diagnosis } = await incident('container-exit.immediate', 'tampered');
+    const original = (diagnosis.blocks as { elements?: { action_id: string; value: string }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === 'podwhy.mark-resolved')?.value ?? '';
+    const value = JSON.parse(original) as Record<string, unknown>;
+    value['incidentId'] = 'prod/shop/Deployment/api/container-exit.immediate';
+
+    await sendBlockAction(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, userId: 'U0ALICE', channelId: diagnosis.channel, messageTs: diagnosis.ts, actionId: 'podwhy.mark-resolved', value: JSON.stringify(value) });
+    await waitFor(() => p.slack.ephemerals({ user: 'U0ALICE' }).find((e) => e.text.includes('not one podwhy can read')), 'the refusal');
+    await sleep(300);
+
+    expect(p.slack.thread('C0OPS', parent.ts).filter((m) => m.text.includes('marked resolved'))).toEqual([]);
+    expect(parentText(parent)).not.toContain('Resolved');
+  });
 });
 
 describe('mark resolved from Slack', () => {
