@@ -7,6 +7,7 @@ import type { AppHomePublisher } from '../src/slack/app-home.ts';
 import type { ButtonRequests } from '../src/slack/button-requests.ts';
 import type { PodCommands } from '../src/slack/commands.ts';
 import type { RemediationRequests } from '../src/slack/remediation.ts';
+import { registerIncidentButtons } from './actions/incident.ts';
 import { registerRemediationButtons } from './actions/remediate.ts';
 import { registerRediagnoseButton } from './actions/rediagnose.ts';
 import { registerShowLogsButton } from './actions/show-logs.ts';
@@ -25,5 +26,6 @@ export function registerHandlers(app: App, deps: HandlerDeps): void {
   registerShowLogsButton(app, deps);
   registerRediagnoseButton(app, deps);
   registerRemediationButtons(app, deps);
+  registerIncidentButtons(app, deps);
   registerAppHome(app, deps);
 }

@@ -64,7 +64,7 @@ export const Config = z.object({
   RESOLVE_AFTER_SECONDS: seconds(120).describe('An incident whose Pods are all healthy or gone this long is resolved.'),
   REOPEN_WINDOW_SECONDS: seconds(3_600).describe('A recurrence within this many seconds of the resolution re-opens the incident in its old thread.'),
   STORM_THRESHOLD_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10).describe('More new incidents than this per minute for one channel are folded into one digest message.'),
-  ACTIONS_ENABLED: z.stringbool().default(false).describe('Whether the one-click fixes that change the cluster (`restart-pod`, `force-delete`, `remove-finalizer`) are offered. Needs the actions RBAC (`deploy/kubernetes/overlays/actions`).'),
+  ACTIONS_ENABLED: z.stringbool().default(false).describe('Whether the one-click fixes that change the cluster (`restart-pod`, `force-delete`, `remove-finalizer`) and the incident buttons (snooze, mark resolved) are offered. Needs the actions RBAC (`deploy/kubernetes/overlays/actions`).'),
   ACTION_SIGNING_KEY: z
     .string()
     .min(32, 'an action signing key has at least 32 characters (e.g. openssl rand -base64 32)')
@@ -74,7 +74,7 @@ export const Config = z.object({
   ACTION_POLICY: z
     .string()
     .default('')
-    .describe('Who may click the buttons that change the cluster (src/slack/action-policy.ts): a JSON list of rules `{"users":["U…"],"groups":["S…"],"clusters":["prod"],"namespaces":["shop-*"],"actions":["force-delete"]}`. Empty: nobody may; the read-only buttons work for everyone.'),
+    .describe('Who may click the buttons that change the cluster or an incident (src/slack/action-policy.ts): a JSON list of rules `{"users":["U…"],"groups":["S…","@oncall"],"clusters":["prod"],"namespaces":["shop-*"],"actions":["force-delete"]}`; actions: `remove-finalizer`, `force-delete`, `restart-pod`, `snooze`, `mark-resolved`. Parsed at start-up. Empty: nobody may; the read-only buttons work for everyone.'),
   ACTION_AUTHORIZATION: z
     .enum(['policy', 'kubernetes'])
     .default('policy')

@@ -214,7 +214,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   await queue
     .startWorkers(
     createDiagnoseProcessor({
-      cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis,
+      cluster, snapshots: collector, owners: cache, incidents: recorder, metrics, now, onDiagnosis: deps.onDiagnosis, log: agentLog.child({ component: 'actions' }),
       watchesNamespace: (namespace) => cache.watchesNamespace(namespace),
       ...(queue instanceof ShardedDiagnosisQueue && { forward: (job: DiagnoseJob) => queue.forward(job) }),
       commands: {

@@ -60,7 +60,8 @@ export interface Remediation {
   docsUrl?: string;
 }
 
-export const ACTION_IDS = ['remove-finalizer', 'force-delete', 'restart-pod', 'show-logs', 'rediagnose', 'snooze'] as const;
+/** `mark-resolved` is a button of incident messages only (src/slack/render/diagnosis.ts); the engine never suggests it. */
+export const ACTION_IDS = ['remove-finalizer', 'force-delete', 'restart-pod', 'show-logs', 'rediagnose', 'snooze', 'mark-resolved'] as const;
 export type ActionId = (typeof ACTION_IDS)[number];
 
 /** A one-click fix the bot may offer. Always bound to the subject's UID, never to a name alone. */

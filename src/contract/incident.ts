@@ -85,8 +85,21 @@ export interface Incident {
   allClearSince?: number;
   /** Set while a snooze held back a notification. */
   snoozedUntil?: number;
+  /** The last thing a person did to it from Slack (a one-click fix that was done, or "mark resolved"), shown on the parent. */
+  intervention?: IncidentIntervention;
   /** When flushDue has something to do for this incident; null: nothing scheduled. */
   dueAt: number | null;
+}
+
+/** A one-click fix that was done (src/queue/act.ts), or "mark resolved" (src/incidents/manager.ts markResolved). */
+export interface IncidentIntervention {
+  action: 'remove-finalizer' | 'force-delete' | 'restart-pod' | 'mark-resolved';
+  /** The Slack user who clicked. */
+  by: string;
+  /** When it was done (ms since the epoch, the incident manager's clock). */
+  at: number;
+  /** The Pod acted on (one-click fixes). */
+  pod?: string;
 }
 
 export interface DigestEntry {
@@ -182,6 +195,7 @@ export type ReplyAnswer =
     }
   | { kind: 'logs'; namespace: string; pod: string; container: string; previous: boolean; /** Redacted (src/contract/redact.ts), at most 50. */ lines: string[] }
   | ActionResult
+  | IncidentActionResult
   | {
       kind: 'error';
       /** A PodwhyError code (src/errors.ts). */
@@ -209,6 +223,25 @@ export interface ActionResult {
   detail?: string;
   /** The Slack user who clicked. */
   by: string;
+}
+
+/**
+ * What "Snooze" or "Mark resolved" did to an incident (src/queue/incident-action.ts), posted in its thread: `done`;
+ * `gone` (podwhy no longer tracks the incident: nothing done); `already-resolved` (nothing done).
+ */
+export interface IncidentActionResult {
+  kind: 'incident-action';
+  action: 'snooze' | 'mark-resolved';
+  /** The Slack user who clicked. */
+  by: string;
+  /** What was snoozed or resolved, as people read it: `Deployment/web`, `namespace shop`, `Node/node-3`. */
+  target: string;
+  outcome: 'done' | 'gone' | 'already-resolved';
+  /** snooze: how long and until when (ms since the epoch). */
+  forSeconds?: number;
+  untilMs?: number;
+  /** mark-resolved: Pods still failing when it was marked (their next diagnosis re-opens it in the thread). */
+  stillFailing?: number;
 }
 
 /** Who asked, and what they typed after `/pod` (shown under the answer). */

@@ -1,4 +1,4 @@
-import type { Digest, Incident, NotifyCommand, PodState } from '../contract/incident.ts';
+import type { Digest, Incident, IncidentIntervention, NotifyCommand, PodState } from '../contract/incident.ts';
 import { BatchedDocumentWriter, type DocumentChange } from './compare-and-set.ts';
 import { addToDigest, flushDigest } from './digest.ts';
 import { fingerprintOf } from './fingerprint.ts';
@@ -27,6 +27,13 @@ export interface IncidentManagerOptions {
 }
 
 const FLUSH_BATCH = 200;
+
+/** What a person's change to an incident found, and the command to deliver for it (null: nothing to post or edit). */
+export interface IncidentChange {
+  outcome: 'done' | 'gone' | 'already-resolved';
+  incident?: Incident;
+  command: NotifyCommand | null;
+}
 
 type FlushOutcome =
   | { kind: 'missing' }
@@ -129,6 +136,69 @@ export class IncidentManager {
 
   async snooze(request: SnoozeRequest): Promise<void> {
     await this.#store.setSnooze(request.cluster, snoozeScopeOf(request), request.untilMs);
+  }
+
+  /**
+   * "Snooze" on an incident's message: holds back new posts and edits for its workload (a node incident: its node) or
+   * its whole namespace for `forMs`. The incidents stay tracked; what was held back is posted when the snooze ends.
+   */
+  async snoozeIncident(cluster: string, id: string, scope: 'workload' | 'namespace', forMs: number, now: number = this.#now()): Promise<IncidentChange & { target: string; untilMs?: number }> {
+    const incident = await this.get(cluster, id);
+    if (!incident) return { outcome: 'gone', target: id.split('/').slice(1, -1).join('/'), command: null };
+    const untilMs = now + forMs;
+    const request: SnoozeRequest =
+      incident.scope === 'node' || incident.namespace === null
+        ? { cluster, node: incident.subject.name, untilMs }
+        : scope === 'namespace'
+          ? { cluster, namespace: incident.namespace, untilMs }
+          : { cluster, namespace: incident.namespace, workload: incident.subject, untilMs };
+    await this.snooze(request);
+    const target = request.node ? `Node/${request.node}` : request.workload ? `${request.workload.kind}/${request.workload.name}` : `namespace ${request.namespace ?? ''}`;
+    return { outcome: 'done', target, untilMs, incident, command: null };
+  }
+
+  /**
+   * "Mark resolved": resolves an open incident now and edits its parent (the resolve command is emitted even while a
+   * snooze holds the rest back: a person asked for it). Its Pods leave the member index, so a Pod still failing is
+   * recorded afresh by its next diagnosis, which re-opens the incident in the same thread (canReopen).
+   */
+  async markResolved(cluster: string, id: string, by: string, now: number = this.#now()): Promise<IncidentChange & { stillFailing?: number }> {
+    return this.#mutate<IncidentChange & { stillFailing?: number }>(cluster, id, async (doc) => {
+      if (doc?.type !== 'incident') return { next: null, result: { outcome: 'gone', command: null } };
+      if (doc.status === 'resolved') return { next: null, result: { outcome: 'already-resolved', incident: doc, command: null } };
+      const stillFailing = Object.values(doc.pods).filter((p) => p.state === 'failing').length;
+      doc.status = 'resolved';
+      doc.resolvedAt = now;
+      doc.pendingUpdate = false;
+      doc.pendingReopen = false;
+      doc.pendingResolve = false;
+      delete doc.allClearSince;
+      doc.intervention = { action: 'mark-resolved', by, at: now };
+      doc.dueAt = nextDue(doc, now, this.settings);
+      const command = doc.delivery === 'message' && doc.posted ? commandFor('resolve', doc) : null;
+      return { next: doc, removeMembers: Object.keys(doc.pods), result: { outcome: 'done', incident: doc, command, stillFailing } };
+    });
+  }
+
+  /**
+   * A one-click fix was done on a Pod of this incident: the parent shows it at once (an edit outside the coalescing
+   * interval, as a person is waiting), whatever the incident's status; nothing when it was never posted.
+   */
+  async noteIntervention(cluster: string, id: string, intervention: Omit<IncidentIntervention, 'at'>, now: number = this.#now()): Promise<IncidentChange> {
+    return this.#mutate<IncidentChange>(cluster, id, async (doc) => {
+      if (doc?.type !== 'incident') return { next: null, result: { outcome: 'gone', command: null } };
+      doc.intervention = { ...intervention, at: now };
+      let command: NotifyCommand | null = null;
+      if (doc.delivery === 'message' && doc.posted) {
+        command = commandFor(doc.status === 'resolved' ? 'resolve' : 'update', doc);
+        if (doc.status === 'open') {
+          doc.pendingUpdate = false;
+          doc.lastEmittedAt = now;
+        }
+      }
+      doc.dueAt = nextDue(doc, now, this.settings);
+      return { next: doc, result: { outcome: 'done', incident: doc, command } };
+    });
   }
 
   async unsnooze(request: Omit<SnoozeRequest, 'untilMs'>): Promise<void> {

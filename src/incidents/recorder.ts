@@ -4,7 +4,7 @@
  * handed to the notify queue. A timer emits what has come due (coalesced updates, resolutions, digest edits).
  */
 import type { Diagnosis } from '../contract/diagnosis.ts';
-import type { Incident, NotifyCommand } from '../contract/incident.ts';
+import type { Incident, IncidentIntervention, NotifyCommand } from '../contract/incident.ts';
 import type { CauseId } from '../contract/scenarios.ts';
 import type { Snapshot } from '../contract/snapshot.ts';
 import type { Logger } from '../log.ts';
@@ -83,6 +83,24 @@ export class IncidentRecorder {
   /** A Pod that was handed on is gone. Never throws. */
   podGone(uid: string): Promise<void> {
     return this.#settle(() => this.#o.manager.resolvePod(this.#o.cluster, uid));
+  }
+
+  /** "Snooze" from Slack (manager.ts snoozeIncident). Throws when the store fails (the job is retried). */
+  snoozeIncident(id: string, scope: 'workload' | 'namespace', forMs: number): ReturnType<IncidentManager['snoozeIncident']> {
+    return this.#o.manager.snoozeIncident(this.#o.cluster, id, scope, forMs);
+  }
+
+  /** "Mark resolved" from Slack: resolves it and hands on the edit of its parent. Throws when the store or the notify queue fails. */
+  async markResolved(id: string, by: string): ReturnType<IncidentManager['markResolved']> {
+    const change = await this.#o.manager.markResolved(this.#o.cluster, id, by);
+    if (change.command) await this.#o.notify.enqueue(change.command);
+    return change;
+  }
+
+  /** A one-click fix was done on a Pod of incident `id`: its parent shows it. Throws when the store or the notify queue fails. */
+  async noteIntervention(id: string, intervention: Omit<IncidentIntervention, 'at'>): Promise<void> {
+    const change = await this.#o.manager.noteIntervention(this.#o.cluster, id, intervention);
+    if (change.command) await this.#o.notify.enqueue(change.command);
   }
 
   /** Emits what has come due. One pass at a time; never throws. */

@@ -156,7 +156,41 @@ export const ActJob = z.strictObject({
 });
 export type ActJob = z.infer<typeof ActJob>;
 
-export const DiagnoseJob = z.discriminatedUnion('trigger', [WatchJob, CommandJob, RediagnoseJob, ActJob]);
+/** The incident buttons (docs/architecture.md, "Button click"): podwhy's own state, not the cluster's. */
+export const INCIDENT_ACTIONS = ['snooze', 'mark-resolved'] as const;
+export type IncidentActionId = (typeof INCIDENT_ACTIONS)[number];
+/** What a snooze may last: 1 hour or 1 day. */
+export const SNOOZE_SECONDS = [3_600, 86_400] as const;
+export const SnoozeChoice = z.strictObject({
+  /** `workload`: this incident's workload (a node incident: its node); `namespace`: every incident of its namespace. */
+  scope: z.enum(['workload', 'namespace']),
+  seconds: z.union([z.literal(SNOOZE_SECONDS[0]), z.literal(SNOOZE_SECONDS[1])]),
+});
+export type SnoozeChoice = z.infer<typeof SnoozeChoice>;
+
+/**
+ * "Snooze" or "Mark resolved" on an incident's message, authorized, fresh and claimed by the gateway: the agent of
+ * that cluster, which owns the incident manager, changes the incident and reports in the thread
+ * (src/queue/incident-action.ts).
+ */
+export const IncidentActionJob = z.strictObject({
+  trigger: z.literal('incident-action'),
+  cluster: ClusterName,
+  incidentId: z.string().min(1).max(700),
+  /** The Pod (or workload) whose message carries the button: for the audit line and the logs. */
+  namespace: Namespace,
+  subject: IdentifiedSubject,
+  action: z.enum(INCIDENT_ACTIONS),
+  /** snooze only. */
+  snooze: SnoozeChoice.optional(),
+  requestId: RequestId,
+  requestedBy: z.string().regex(/^[A-Z0-9]{1,32}$/, 'a Slack user id'),
+  replyTo: ReplyTo,
+  enqueuedAt: EnqueuedAt,
+}).refine((job) => (job.action === 'snooze') === (job.snooze !== undefined), { message: 'a snooze (and only a snooze) says for how long and what' });
+export type IncidentActionJob = z.infer<typeof IncidentActionJob>;
+
+export const DiagnoseJob = z.discriminatedUnion('trigger', [WatchJob, CommandJob, RediagnoseJob, ActJob, IncidentActionJob]);
 export type DiagnoseJob = z.infer<typeof DiagnoseJob>;
 
 /**
@@ -209,6 +243,8 @@ export function dedupIdOf(job: DiagnoseJob): string {
     case 'act':
       // One per Pod and action: a replayed or concurrent click that got past the gateway's claim still acts once.
       return `${job.cluster}-act-${job.subject.uid}-${job.action}`;
+    case 'incident-action':
+      return `${job.cluster}-incident-${job.requestId}`;
   }
 }
 

@@ -79,6 +79,7 @@ const Incident = z.looseObject({
   pendingResolve: z.boolean(),
   allClearSince: Millis.optional(),
   snoozedUntil: Millis.optional(),
+  intervention: z.looseObject({ action: z.enum(['remove-finalizer', 'force-delete', 'restart-pod', 'mark-resolved']), by: Text, at: Millis, pod: Text.optional() }).optional(),
   dueAt: Millis.nullable(),
 });
 
@@ -118,6 +119,10 @@ const ReplyAnswer = z.discriminatedUnion('kind', [
   z.looseObject({
     kind: z.literal('action'), action: z.enum(['remove-finalizer', 'force-delete', 'restart-pod']), namespace: Text, pod: Text, uid: Text, by: Text,
     outcome: z.enum(['done', 'replaced', 'gone', 'cause-gone', 'forbidden', 'denied', 'needs-typed-confirmation', 'failed']), detail: Text.optional(),
+  }),
+  z.looseObject({
+    kind: z.literal('incident-action'), action: z.enum(['snooze', 'mark-resolved']), by: Text, target: Text, outcome: z.enum(['done', 'gone', 'already-resolved']),
+    forSeconds: z.number().int().positive().optional(), untilMs: Millis.optional(), stillFailing: z.number().int().nonnegative().optional(),
   }),
   z.looseObject({ kind: z.literal('error'), code: Text.min(1), message: Text, suggestions: z.array(Text).optional(), namespace: Text.optional(), name: Text.optional() }),
 ]);

@@ -11,7 +11,10 @@ import { countDiagnosis, type AgentMetrics } from '../metrics.ts';
 import type { ReplyAnswer, ReplyCommand } from '../contract/incident.ts';
 import type { DiagnoseProcessor, ProcessorContext } from './diagnosis-queue.ts';
 import { executeAction, type ActDeps } from './act.ts';
-import type { ActJob, CommandJob, DiagnoseJob, RediagnoseJob, WatchJob } from './jobs.ts';
+import type { ActJob, CommandJob, DiagnoseJob, IncidentActionJob, RediagnoseJob, WatchJob } from './jobs.ts';
+import { executeIncidentAction, type IncidentActions } from './incident-action.ts';
+import type { IncidentIntervention } from '../contract/incident.ts';
+import type { Logger } from '../log.ts';
 
 /** What the worker needs to build a fresh snapshot (SnapshotCollector implements it). */
 export interface SnapshotSource {
@@ -30,6 +33,11 @@ export interface DiagnosisSink {
   record(diagnosis: Diagnosis, snapshot: Snapshot): Promise<void>;
   /** The job's Pod no longer exists. */
   podGone(uid: string): Promise<void>;
+  /** "Snooze" / "Mark resolved" from Slack (incident-action.ts); absent: those jobs are refused. */
+  snoozeIncident?: IncidentActions['snoozeIncident'];
+  markResolved?: IncidentActions['markResolved'];
+  /** A one-click fix was done on a Pod of this incident: its parent message shows it. */
+  noteIntervention?(id: string, intervention: Omit<IncidentIntervention, 'at'>): Promise<void>;
 }
 
 export interface DiagnoseWorkerDeps {
@@ -52,6 +60,8 @@ export interface DiagnoseWorkerDeps {
    * does; false when none is known.
    */
   forward?: ((job: DiagnoseJob) => Promise<boolean>) | undefined;
+  /** For the audit lines of incident actions and the warnings of steps that must not fail a job. */
+  log?: Logger | undefined;
 }
 
 export interface CommandAnswering {
@@ -94,7 +104,17 @@ export async function processDiagnoseJob(job: DiagnoseJob, ctx: ProcessorContext
       return answerCommand(job, deps);
     case 'act':
       return act(job, deps);
+    case 'incident-action':
+      return incidentAction(job, deps);
   }
+}
+
+async function incidentAction(job: IncidentActionJob, deps: DiagnoseWorkerDeps): Promise<void> {
+  const { snoozeIncident, markResolved } = deps.incidents;
+  if (!deps.commands || !snoozeIncident || !markResolved) throw new Error(`incident-action job ${job.requestId} reached a worker without incidents to change`);
+  const answer = await executeIncidentAction(job, { snoozeIncident: snoozeIncident.bind(deps.incidents), markResolved: markResolved.bind(deps.incidents) }, deps.actions?.log ?? deps.log);
+  deps.metrics.jobs.inc({ cluster: deps.cluster, outcome: 'completed' });
+  await deps.commands.reply({ type: 'reply', cluster: job.cluster, requestId: job.requestId, replyTo: job.replyTo, answer });
 }
 
 async function act(job: ActJob, deps: DiagnoseWorkerDeps): Promise<void> {
@@ -105,6 +125,12 @@ async function act(job: ActJob, deps: DiagnoseWorkerDeps): Promise<void> {
     : ({ kind: 'action', action: job.action, namespace: job.namespace, pod: job.subject.name, uid: job.subject.uid, by: job.requestedBy, outcome: 'failed', detail: `one-click fixes are turned off on the agent of cluster ${job.cluster} (ACTIONS_ENABLED=false); nothing done` } as const);
   deps.metrics.jobs.inc({ cluster: deps.cluster, outcome: 'completed' });
   await deps.commands.reply({ type: 'reply', cluster: job.cluster, requestId: job.requestId, replyTo: job.replyTo, answer });
+  // The incident's parent shows the fix too, not only its thread (after the audit line: that one must not wait on this).
+  if (answer.outcome === 'done' && job.incidentId && deps.incidents.noteIntervention) {
+    await deps.incidents.noteIntervention(job.incidentId, { action: job.action, by: job.requestedBy, pod: job.subject.name }).catch((error: unknown) => {
+      (deps.actions?.log ?? deps.log)?.warn({ err: error, incident: job.incidentId }, 'Could not show a one-click fix on its incident message');
+    });
+  }
 }
 
 /** The processor the queues run, bound to its dependencies. */

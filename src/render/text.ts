@@ -220,6 +220,11 @@ function replyText(command: ReplyCommand): string {
   const head = `[${replyTo.channel}] REPLY${where} to request ${command.requestId}`;
   if (answer.kind === 'error') return safeLines([head, `  ${answer.code}: ${answer.message}`]);
   if (answer.kind === 'action') return safeLines([head, `  ${answer.by} ${answer.action} pod ${answer.namespace}/${answer.pod} (uid ${answer.uid}): ${answer.outcome}${answer.detail ? ` (${answer.detail})` : ''}`]);
+  if (answer.kind === 'incident-action') {
+    const until = answer.untilMs !== undefined ? ` until ${new Date(answer.untilMs).toISOString()}` : '';
+    const failing = answer.stillFailing ? ` (${answer.stillFailing} pod(s) still failing)` : '';
+    return safeLines([head, `  ${answer.by} ${answer.action} ${answer.target}${until}: ${answer.outcome}${failing}`]);
+  }
   if (answer.kind === 'logs') return safeLines([head, `  log of ${answer.namespace}/${answer.pod} container ${answer.container}${answer.previous ? ' (previous)' : ''}:`, ...answer.lines.map((line) => `  | ${line}`)]);
   const body = [answer.note ?? '', renderDiagnosesText(answer.diagnoses)].filter((part) => part.length > 0).join('\n');
   return safeLines([head, ...body.trimEnd().split('\n').map((line) => (line ? `  ${line}` : line))]);

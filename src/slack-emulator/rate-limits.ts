@@ -72,6 +72,9 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     'users.info': 4,
     'conversations.info': 3,
     'conversations.join': 3,
+    // https://docs.slack.dev/reference/methods/usergroups.list, usergroups.users.list: Tier 2.
+    'usergroups.list': 2,
+    'usergroups.users.list': 2,
   },
   ignoreGraceMs: 250,
 };

@@ -12,6 +12,7 @@
  * - views.open: `invalid_trigger_id`, `exchanged_trigger_id`, `expired_trigger_id` (trigger ids "expire in
  *   three seconds" and "may only be used once", https://docs.slack.dev/interactivity/handling-user-interaction);
  * - views.publish / views.update: `hash_conflict`, `not_found`; schema problems answer `invalid_arguments`;
+ * - usergroups.list (users only with include_users), usergroups.users.list: `no_such_subteam`;
  * - users.info: `user_not_found`; conversations.info/join: `channel_not_found`,
  *   `method_not_supported_for_channel_type`, `is_archived`, warning `already_in_channel`.
  * The emulator's own choice, not Slack's documented behaviour: a `thread_ts` naming no message answers
@@ -322,6 +323,30 @@ const botsInfo: MethodHandler = (args, context) => {
   return { ok: true, bot: { id: identity.botId, deleted: false, name: identity.botName, app_id: identity.appId, user_id: identity.botUserId } };
 };
 
+/** https://docs.slack.dev/reference/methods/usergroups.list: the workspace's groups; users only with include_users. */
+const usergroupsList: MethodHandler = (args, context) => {
+  const includeUsers = flagArg(args, 'include_users');
+  const includeDisabled = flagArg(args, 'include_disabled');
+  const { teamId } = context.workspace.identity;
+  const usergroups = context.workspace
+    .userGroups()
+    .filter((g) => includeDisabled || !g.disabled)
+    .map((g) => ({
+      id: g.id, team_id: teamId, is_usergroup: true, name: g.name, handle: g.handle, date_delete: g.disabled ? 1 : 0, user_count: g.users.length,
+      ...(includeUsers && { users: [...g.users] }),
+    }));
+  return { ok: true, usergroups };
+};
+
+/** https://docs.slack.dev/reference/methods/usergroups.users.list: a group's user ids; `no_such_subteam` for an unknown one. */
+const usergroupsUsersList: MethodHandler = (args, context) => {
+  const id = stringArg(args, 'usergroup');
+  if (id === undefined) return fail('invalid_arguments');
+  const group = context.workspace.userGroup(id);
+  if (!group || (group.disabled && !flagArg(args, 'include_disabled'))) return fail('no_such_subteam');
+  return { ok: true, users: [...group.users] };
+};
+
 const conversationsInfo: MethodHandler = (args, context) => {
   const channelId = stringArg(args, 'channel');
   const channel = channelId === undefined ? undefined : context.workspace.channel(channelId);
@@ -376,6 +401,8 @@ export const WEB_API_METHODS: Readonly<Record<string, MethodHandler>> = {
   'views.update': viewsUpdate,
   'users.info': usersInfo,
   'bots.info': botsInfo,
+  'usergroups.list': usergroupsList,
+  'usergroups.users.list': usergroupsUsersList,
   'conversations.info': conversationsInfo,
   'conversations.join': conversationsJoin,
 };

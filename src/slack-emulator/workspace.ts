@@ -183,6 +183,19 @@ export interface RecordedViolation {
   at: number;
 }
 
+/** A user group (https://docs.slack.dev/reference/objects/usergroup-object): `@handle` mentions notify its users. */
+export interface WorkspaceUserGroup {
+  /** `S…` */
+  id: string;
+  /** Without the `@`. */
+  handle: string;
+  name: string;
+  /** User ids. */
+  users: string[];
+  /** Disabled groups are left out of usergroups.list unless include_disabled. */
+  disabled: boolean;
+}
+
 export interface TriggerRecord {
   id: string;
   user: string;
@@ -195,6 +208,7 @@ export class SlackWorkspace {
   readonly now: () => number;
   private readonly userMap = new Map<string, WorkspaceUser>();
   private readonly channelMap = new Map<string, WorkspaceChannel>();
+  private readonly userGroupMap = new Map<string, WorkspaceUserGroup>();
   private readonly messagesByChannel = new Map<string, StoredMessage[]>();
   private readonly ephemeralLog: EphemeralMessage[] = [];
   private readonly viewsById = new Map<string, StoredView>();
@@ -264,6 +278,21 @@ export class SlackWorkspace {
 
   users(): WorkspaceUser[] {
     return [...this.userMap.values()];
+  }
+
+  /** Adds or replaces a user group (tests change its members to see the gateway's cache expire). */
+  addUserGroup(input: Pick<WorkspaceUserGroup, 'id' | 'handle'> & Partial<WorkspaceUserGroup>): WorkspaceUserGroup {
+    const group: WorkspaceUserGroup = { id: input.id, handle: input.handle, name: input.name ?? input.handle, users: [...(input.users ?? [])], disabled: input.disabled ?? false };
+    this.userGroupMap.set(group.id, group);
+    return group;
+  }
+
+  userGroup(id: string): WorkspaceUserGroup | undefined {
+    return this.userGroupMap.get(id);
+  }
+
+  userGroups(): WorkspaceUserGroup[] {
+    return [...this.userGroupMap.values()];
   }
 
   channel(id: string): WorkspaceChannel | undefined {

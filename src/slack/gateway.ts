@@ -17,7 +17,8 @@ import { SlackPacer, type PacingSettings } from '../notify/channel-pacer.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { SlackNotifier } from '../notify/slack-notifier.ts';
 import { SlackReplier } from '../notify/slack-replier.ts';
-import type { ActJob, CommandJob } from '../queue/jobs.ts';
+import type { ActJob, CommandJob, IncidentActionJob } from '../queue/jobs.ts';
+import { UserGroups } from './user-groups.ts';
 import { MemoryActionClaims, type ActionClaims } from './action-claims.ts';
 import type { ActionPolicy } from './action-policy.ts';
 import { RemediationRequests } from './remediation.ts';
@@ -59,8 +60,8 @@ export interface GatewayActionSettings {
   authorization?: 'policy' | 'kubernetes';
   /** Idempotency keys: Redis when scaled out (RedisActionClaims); default in memory. */
   claims?: ActionClaims;
-  /** Puts an `act` job on its cluster's queue. */
-  enqueue(job: ActJob): Promise<unknown>;
+  /** Puts an `act` job, or an `incident-action` job (snooze, mark resolved), on its cluster's queue. */
+  enqueue(job: ActJob | IncidentActionJob): Promise<unknown>;
   now?: () => number;
 }
 
@@ -96,7 +97,17 @@ export async function createSlackGateway(options: SlackGatewayOptions): Promise<
     policy: actions?.policy ?? [],
     maxAgeSeconds: actions?.maxAgeSeconds ?? 900,
     authorization: actions?.authorization ?? 'policy',
+    // users.info's profile.email needs users:read.email (only ACTION_AUTHORIZATION=kubernetes asks for it).
     emailOf: async (user) => (await slack.client.users.info({ user })).user?.profile?.email ?? null,
+    // User groups named in ACTION_POLICY (usergroups:read), looked up at click time and kept 60 s.
+    groups: new UserGroups({
+      api: {
+        list: async () => ((await slack.client.usergroups.list({})).usergroups ?? []).flatMap((g) => (g.id && g.handle ? [{ id: g.id, handle: g.handle }] : [])),
+        members: async (usergroup) => (await slack.client.usergroups.users.list({ usergroup })).users ?? [],
+      },
+      ...(actions?.now && { now: actions.now }),
+    }),
+    ...(actions && { enqueueIncidentAction: actions.enqueue }),
     claims: actions?.claims ?? new MemoryActionClaims(),
     enqueue: actions?.enqueue ?? (async () => Promise.reject(new Error('one-click fixes are not wired in this gateway'))),
     openView: (triggerId, view) => slack.client.views.open({ trigger_id: triggerId, view }),

@@ -371,6 +371,60 @@ describe.each(STORES)('IncidentManager with the $name store', (store) => {
     expect(sent).toHaveLength(2);
   });
 
+  it('snoozes an incident\'s workload (or its node) from Slack: the same workload\'s other incidents are held back, another workload\'s are not', async () => {
+    const { clock, manager, sent, send } = setup(store);
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+    const id = 'prod/shop/Deployment/web/container-exit.after-running';
+
+    const snoozed = await manager.snoozeIncident('prod', id, 'workload', 3_600_000);
+    const missing = await manager.snoozeIncident('prod', 'prod/shop/Deployment/gone/container-exit.after-running', 'workload', 3_600_000);
+    const sameWorkload = await manager.record(observation({ ...crashLoop('web-2', 'uid-2'), cause: 'container-exit.immediate' }));
+    await send(await manager.record(observation(crashLoop('api-1', 'uid-a1'), { owner: { kind: 'Deployment', name: 'api' } })));
+    const node = await manager.record(observation(nodeLost('db-0', 'uid-d0', 'node-3'), { node: 'node-3' }));
+    await send(node);
+    const nodeSnooze = await manager.snoozeIncident('prod', 'prod/_node/node-3/node-lost', 'namespace', 86_400_000);
+
+    expect(snoozed).toMatchObject({ outcome: 'done', target: 'Deployment/web', untilMs: clock.now + 3_600_000 });
+    expect(missing).toMatchObject({ outcome: 'gone' });
+    expect(sameWorkload).toBeNull();
+    expect(nodeSnooze).toMatchObject({ outcome: 'done', target: 'Node/node-3' });
+    expect(types(sent)).toEqual(['open', 'open', 'open']);
+  });
+
+  it('marks an incident resolved from Slack: one resolve edit naming who, members released so a still-failing Pod re-opens it as occurrence 2', async () => {
+    const { clock, manager, sent, send } = setup(store);
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+    const id = 'prod/shop/Deployment/web/container-exit.after-running';
+    clock.now += 60_000;
+
+    const marked = await manager.markResolved('prod', id, 'U0ALICE');
+    await send(marked.command);
+    const again = await manager.markResolved('prod', id, 'U0BOB');
+    clock.now += 60_000;
+    await send(await manager.podHealthy('prod', 'uid-1'));
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1', 6))));
+
+    expect(marked).toMatchObject({ outcome: 'done', stillFailing: 1, command: { type: 'resolve', incident: { status: 'resolved', intervention: { action: 'mark-resolved', by: 'U0ALICE', at: T0 + 60_000 } } } });
+    expect(again).toMatchObject({ outcome: 'already-resolved', command: null });
+    expect(types(sent)).toEqual(['open', 'resolve', 'reopen']);
+    expect((await manager.get('prod', id))?.occurrence).toBe(2);
+  });
+
+  it('shows a done one-click fix on the parent at once (an edit outside the coalescing interval), open or resolved', async () => {
+    const { clock, manager, sent, send } = setup(store);
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+    const id = 'prod/shop/Deployment/web/container-exit.after-running';
+    clock.now += 1_000;
+
+    const noted = await manager.noteIntervention('prod', id, { action: 'restart-pod', by: 'U0ALICE', pod: 'web-1' });
+    await send(noted.command);
+    const unknown = await manager.noteIntervention('prod', 'prod/shop/Deployment/gone/x', { action: 'restart-pod', by: 'U0ALICE' });
+
+    expect(noted.command).toMatchObject({ type: 'update', incident: { intervention: { action: 'restart-pod', by: 'U0ALICE', pod: 'web-1', at: T0 + 1_000 } } });
+    expect(unknown).toMatchObject({ outcome: 'gone', command: null });
+    expect(types(sent)).toEqual(['open', 'update']);
+  });
+
   it('during a storm lists further new incidents in one digest message instead of posting each, per channel', async () => {
     const { clock, manager, sent, send } = setup(store);
 

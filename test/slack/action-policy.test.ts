@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPodwhyError } from '../../src/errors.ts';
-import { authorize, parseActionPolicy } from '../../src/slack/action-policy.ts';
+import { authorize, groupsThatCouldGrant, parseActionPolicy } from '../../src/slack/action-policy.ts';
 
 const policy = parseActionPolicy(JSON.stringify([
   { users: ['U0ALICE'], clusters: ['prod'], namespaces: ['shop', 'team-*'], actions: ['remove-finalizer', 'restart-pod'] },
@@ -31,7 +31,24 @@ describe('ACTION_POLICY', () => {
     expect(authorize(policy, { user: 'U0ALICE', cluster: 'prod', namespace: 'shop', action: 'force-delete' })).toMatchObject({ reason: expect.stringContaining('does not let you force-delete') });
   });
 
+  it('grants through a user group the caller found the user in (by id or @handle), and names the groups worth looking up', () => {
+    const grouped = parseActionPolicy(JSON.stringify([
+      { groups: ['@oncall', 'S0PLATFORM'], clusters: ['prod'], namespaces: ['shop'], actions: ['restart-pod', 'snooze', 'mark-resolved'] },
+      { users: ['U0ALICE'], groups: ['S0DBA'], clusters: ['prod'], namespaces: ['db'], actions: ['force-delete'] },
+    ]));
+    const request = { user: 'U0BOB', cluster: 'prod', namespace: 'shop', action: 'snooze' } as const;
+
+    expect(authorize(grouped, request)).toEqual({ allowed: false, reason: 'the action policy grants you no actions' });
+    expect(authorize(grouped, request, new Set(['@oncall']))).toEqual({ allowed: true });
+    expect(authorize(grouped, { ...request, namespace: 'db' }, new Set(['@oncall'])).allowed).toBe(false);
+    expect(authorize(grouped, { ...request, namespace: 'db', action: 'force-delete' }, new Set(['S0DBA'])).allowed).toBe(true);
+    expect(groupsThatCouldGrant(grouped, { cluster: 'prod', namespace: 'shop', action: 'mark-resolved' })).toEqual(['@oncall', 'S0PLATFORM']);
+    expect(groupsThatCouldGrant(grouped, { cluster: 'prod', namespace: 'shop', action: 'force-delete' })).toEqual([]);
+  });
+
   it.each([
+    ['neither users nor groups', '[{"clusters":["prod"],"namespaces":["*"],"actions":["snooze"]}]'],
+    ['a group that is neither an id nor a @handle', '[{"groups":["oncall"],"clusters":["prod"],"namespaces":["*"],"actions":["snooze"]}]'],
     ['not JSON', '{'],
     ['an unknown action', '[{"users":["U0A"],"clusters":["prod"],"namespaces":["*"],"actions":["exec"]}]'],
     ['no users', '[{"users":[],"clusters":["prod"],"namespaces":["*"],"actions":["restart-pod"]}]'],

@@ -40,6 +40,11 @@ const METHOD_SCOPES: Readonly<Record<string, Requirement>> = {
   // https://docs.slack.dev/reference/methods/users.setPresence
   'users.setPresence': { allOf: ['users:write'] },
   'users.lookupByEmail': { allOf: ['users:read.email'] },
+  // https://docs.slack.dev/reference/methods/users.info: the profile's email field is there only with users:read.email.
+  'users.info#profile.email': { allOf: ['users:read.email'] },
+  // https://docs.slack.dev/reference/methods/usergroups.list, usergroups.users.list
+  'usergroups.list': { allOf: ['usergroups:read'] },
+  'usergroups.users.list': { allOf: ['usergroups:read'] },
   // channels:read for public channels, groups:read for private ones, im:read / mpim:read for DMs.
   'conversations.info': { anyOf: ['channels:read', 'groups:read', 'im:read', 'mpim:read'] },
   'conversations.join': { allOf: ['channels:join'] },
@@ -60,6 +65,8 @@ const INDIRECT_CALLS: readonly { method: string; why: string; when?: RegExp }[] 
   { method: 'auth.test', why: 'Bolt App verifies its token at start' },
   // Bolt's say() is chat.postMessage in the event's channel.
   { method: 'chat.postMessage', why: "Bolt's say()", when: /\bsay\(\s*[{'"`]/ },
+  // Reading a user's email from a users.info answer is a call of its own as far as scopes go.
+  { method: 'users.info#profile.email', why: 'the email of a users.info answer', when: /\bprofile\??\.email\b/ },
 ];
 
 /** Web API method families, so `foo.chat.update(` counts and `cache.pods.get(` does not. */
@@ -123,6 +130,10 @@ describe('deploy/slack-app-manifest.yaml scopes', () => {
     expect(called.get('chat.postMessage')).toContain('src/notify/slack-notifier.ts');
     expect(called.get('chat.update')).toContain('src/notify/slack-notifier.ts');
     expect(called.get('views.publish')).toContain('src/slack/app-home.ts');
+    // ACTION_AUTHORIZATION=kubernetes: the clicker's email (users:read.email); ACTION_POLICY's user groups (usergroups:read).
+    expect(called.get('users.info#profile.email')).toEqual(['src/slack/gateway.ts']);
+    expect(called.get('usergroups.users.list')).toEqual(['src/slack/gateway.ts']);
+    expect(called.get('usergroups.list')).toEqual(['src/slack/gateway.ts']);
     expect(called.has('auth.test')).toBe(true);
   });
 

@@ -207,6 +207,21 @@ describe('force delete and restart', () => {
     expect(c.store.get('pods', 'shop', name)?.metadata.uid).not.toBe(pod.metadata.uid);
   });
 
+  it('force-deletes a Pod its kubelet cannot kill (terminating.unresponsive, the last resort) after its name is typed', async () => {
+    const { c, pod, answer } = await diagnosed('terminating.unresponsive', 'podwhy.force-delete', stuckPod);
+    const name = pod.metadata.name ?? '';
+
+    await sendBlockAction(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, userId: 'U0ALICE', channelId: answer.channel, messageTs: answer.ts, actionId: 'podwhy.force-delete' });
+    const opened = await waitFor(() => p.slack.calls('views.open').find((call) => JSON.stringify(call.args).includes(name)), 'the typed-confirmation modal');
+    const view = (opened.response as { view: { id: string } }).view;
+    await sendViewSubmission(p.eventsUrl, { signingSecret: SIGNING_SECRET, slack: p.slack, userId: 'U0ALICE', viewId: view.id, values: { typed: { 'pod-name': { type: 'plain_text_input', value: name } } } });
+    const audit = await waitFor(() => p.slack.thread('C0OPS', answer.ts).find((m) => m.text.includes('force-deleted')), 'the audit line');
+
+    expect(audit.text).toContain(`U0ALICE force-deleted pod shop/${name} (uid ${pod.metadata.uid}): done`);
+    expect(mutations(c).map((r) => [r.verb, r.name, r.status])).toEqual([['delete', name, 200]]);
+    expect(mutations(c)[0]?.query).toContain('gracePeriodSeconds=0');
+  });
+
   it('restarts a Pod its controller re-creates: a plain delete with the uid precondition', async () => {
     const pickFailing = (c: SimCluster) => c.store.list('pods', { namespace: 'shop' }).items[0] as KubeObject;
     const { c, pod, answer } = await diagnosed('image-pull.unauthorized', 'podwhy.restart-pod', pickFailing);

@@ -409,6 +409,13 @@ function actions(cause: Cause, facts: Facts): SuggestedAction[] {
       return [
         { action: 'show-logs', reason: 'See whether the application logged receiving SIGTERM and how far its shutdown got.' },
         { action: 'rediagnose', reason: 'Check again after the kubelet or runtime on the node has been looked at.' },
+        // The last resort of the remediation above; a StatefulSet Pod's button asks for its name typed (src/slack/remediation.ts).
+        {
+          action: 'force-delete',
+          reason: controllerKind(pod) === 'StatefulSet'
+            ? `Last resort: removes the Pod object although its container may still run on ${facts.node?.name ?? '?'}; ${controllerRef(pod)} would then start a second Pod with the same identity next to it.`
+            : `Last resort: removes the Pod object so its controller can replace it; the old process may keep running on ${facts.node?.name ?? '?'} until the kubelet manages to kill it.`,
+        },
       ];
   }
 }

@@ -2,9 +2,9 @@
  * The audit line of a one-click fix, posted in the incident's (or answer's) thread: who did what to which Pod (by
  * uid), and what came of it (docs/architecture.md, "Button click"). Also the texts of the confirm dialogs. Pure.
  */
-import type { ActionResult } from '../../contract/incident.ts';
+import type { ActionResult, IncidentActionResult, IncidentIntervention } from '../../contract/incident.ts';
 import { context, draft, section, type SlackMessage } from './blocks.ts';
-import { inlineCode, mrkdwnProse, plainText, userMention } from './escape.ts';
+import { inlineCode, mrkdwnProse, plainText, slackDate, userMention } from './escape.ts';
 import { fitMessage } from './limits.ts';
 
 export type MutatingActionId = ActionResult['action'];
@@ -63,5 +63,58 @@ export function confirmText(action: MutatingActionId, namespace: string, name: s
       return `Force-delete Pod ${pod} (grace period 0)? Its name is freed at once, even if its containers still run on a lost node.`;
     case 'restart-pod':
       return `Delete Pod ${pod} so its controller creates a new one?`;
+  }
+}
+
+/** "1 hour", "1 day": how long a snooze lasts. */
+export function snoozeLength(seconds: number): string {
+  if (seconds % 86_400 === 0) return seconds === 86_400 ? '1 day' : `${seconds / 86_400} days`;
+  if (seconds % 3_600 === 0) return seconds === 3_600 ? '1 hour' : `${seconds / 3_600} hours`;
+  return `${Math.round(seconds / 60)} minutes`;
+}
+
+/** "14:05 UTC", or "2026-12-08 14:05 UTC" when the snooze ends on another day than it started. Pure: both times come in. */
+export function snoozeEnd(untilMs: number, fromMs: number): string {
+  const until = new Date(untilMs).toISOString();
+  const sameDay = until.slice(0, 10) === new Date(fromMs).toISOString().slice(0, 10);
+  return `${sameDay ? until.slice(11, 16) : `${until.slice(0, 10)} ${until.slice(11, 16)}`} UTC`;
+}
+
+/**
+ * The thread line of "Snooze" or "Mark resolved". `by` and `target` come formatted (a mention and a code span in
+ * Slack, plain words in the fallback); everything else is podwhy's own words.
+ */
+export function incidentActionText(result: IncidentActionResult, by: string, target: string): string {
+  if (result.outcome === 'gone') return `${by} could not ${result.action === 'snooze' ? 'snooze' : 'mark resolved'} ${target}: podwhy no longer tracks this incident — nothing done`;
+  if (result.action === 'snooze') {
+    const until = result.untilMs !== undefined && result.forSeconds !== undefined ? ` for ${snoozeLength(result.forSeconds)} (until ${snoozeEnd(result.untilMs, result.untilMs - result.forSeconds * 1000)})` : '';
+    return `${by} snoozed alerts for ${target}${until}. podwhy keeps tracking it and posts what was held back when the snooze ends.`;
+  }
+  if (result.outcome === 'already-resolved') return `${by} marked ${target} resolved: it already was — nothing done`;
+  const failing = result.stillFailing ?? 0;
+  const reopen = failing > 0 ? ` ${failing} of its Pods ${failing === 1 ? 'is' : 'are'} still failing: the next diagnosis re-opens it in this thread as a new occurrence.` : '';
+  return `${target} marked resolved by ${by}.${reopen}`;
+}
+
+export function renderIncidentActionResult(result: IncidentActionResult): SlackMessage {
+  return fitMessage({
+    text: plainText(incidentActionText(result, result.by, result.target), 1_000),
+    blocks: [draft(section(incidentActionText(result, userMention(result.by), inlineCode(result.target, 400))), 'essential')],
+  });
+}
+
+/** The parent message's line for what a person did from Slack: "Remediation: finalizers removed from Pod x by @u at …". */
+export function interventionLine(intervention: IncidentIntervention): string {
+  const who = `${userMention(intervention.by)} at ${slackDate(intervention.at)}`;
+  const pod = intervention.pod ? ` ${inlineCode(intervention.pod, 260)}` : '';
+  switch (intervention.action) {
+    case 'remove-finalizer':
+      return `:wrench: Remediation: finalizers removed from Pod${pod} by ${who}`;
+    case 'force-delete':
+      return `:wrench: Remediation: Pod${pod} force-deleted by ${who}`;
+    case 'restart-pod':
+      return `:wrench: Remediation: Pod${pod} restarted by ${who}`;
+    case 'mark-resolved':
+      return `:white_check_mark: Marked resolved by ${who}`;
   }
 }

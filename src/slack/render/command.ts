@@ -6,7 +6,7 @@ import type { Diagnosis } from '../../contract/diagnosis.ts';
 import type { ReplyCommand } from '../../contract/incident.ts';
 import { redactSecrets } from '../../contract/redact.ts';
 import { slackActionId, tryEncodeActionValue, type ActionValueSigner } from '../action-value.ts';
-import { renderActionResult } from './action.ts';
+import { renderActionResult, renderIncidentActionResult } from './action.ts';
 import { button, context, draft, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
 import { diagnosisBlocks, diagnosisFallback, LOG_LINE_CHARS, logTitle, SCENARIO_TITLES, subjectCode } from './diagnosis.ts';
 import { codeBlock, formatCount, inlineCode, mrkdwnProse, plainText, userMention } from './escape.ts';
@@ -252,6 +252,8 @@ export function renderReplyCommand(command: ReplyCommand, options: { issuedAt: n
       return renderPodLogs(answer, request);
     case 'action':
       return renderActionResult(answer);
+    case 'incident-action':
+      return renderIncidentActionResult(answer);
     case 'error':
       return renderPodCommandError(commandErrorOf(answer), request);
     case 'diagnoses': {

@@ -179,13 +179,15 @@ export function logTitle(container: string, previous: boolean): string {
  */
 export function diagnosisButtons(diagnosis: Diagnosis, options: DiagnosisMessageOptions): Button[] {
   const { subject } = diagnosis;
-  const wanted: ('show-logs' | 'rediagnose' | MutatingActionId)[] = [];
+  const wanted: ('show-logs' | 'rediagnose' | MutatingActionId | 'snooze' | 'mark-resolved')[] = [];
   if (subject.kind === 'Pod' && diagnosis.actions.some((a) => a.action === 'show-logs')) wanted.push('show-logs');
   wanted.push('rediagnose');
   // Only where the engine says the fix fits this cause (terminating.finalizer → remove finalizers, …), only for a Pod.
   if (options.mutating && subject.kind === 'Pod') {
     for (const { action } of diagnosis.actions) if (isMutating(action) && !wanted.includes(action)) wanted.push(action);
   }
+  // On an incident's diagnosis: snooze it (a modal asks how long and what) or mark it resolved.
+  if (options.mutating && options.incidentId) wanted.push('snooze', 'mark-resolved');
   return wanted.flatMap((action) => {
     const value = tryEncodeActionValue(
       {
@@ -202,6 +204,13 @@ export function diagnosisButtons(diagnosis: Diagnosis, options: DiagnosisMessage
     );
     if (value === null) return [];
     if (action === 'show-logs' || action === 'rediagnose') return [button(action === 'show-logs' ? 'Show logs' : 'Re-diagnose', slackActionId(action), value)];
+    if (action === 'snooze') return [button('Snooze…', slackActionId(action), value)];
+    if (action === 'mark-resolved') {
+      return [{
+        ...button('Mark resolved', slackActionId(action), value),
+        confirm: { title: plain('Mark resolved'), text: plain('Mark this incident resolved now? If its Pods are still failing, the next diagnosis re-opens it in this thread as a new occurrence.'), confirm: plain('Mark resolved'), deny: plain('Cancel') },
+      }];
+    }
     return [dangerButton(ACTION_LABELS[action], slackActionId(action), value, confirmText(action, subject.namespace, subject.name))];
   });
 }

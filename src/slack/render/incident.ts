@@ -7,6 +7,7 @@ import type { Diagnosis } from '../../contract/diagnosis.ts';
 import { redactSecrets } from '../../contract/redact.ts';
 import type { Digest, DigestCommand, Incident, IncidentCommand, PodCounts, PostedMessage } from '../../contract/incident.ts';
 import { context, draft, fieldsSection, header, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
+import { interventionLine } from './action.ts';
 import { diagnosisBlocks, renderDiagnosis, SCENARIO_TITLES, subjectCode, type DiagnosisMessageOptions } from './diagnosis.ts';
 import { formatCount, inlineCode, mrkdwnLink, mrkdwnProse, plainText, slackDate } from './escape.ts';
 import { fitMessage, MAX_SECTION_TEXT } from './limits.ts';
@@ -93,8 +94,14 @@ function workloadIncidentBlocks(incident: Incident, pods: PodCounts): DraftBlock
       ]),
       'essential',
     ),
-    draft(context([incident.status === 'resolved' ? 'All its Pods are healthy or gone. The diagnosis is in the thread.' : 'Diagnosis, evidence and fixes in the thread.']), 'normal'),
+    ...interventionBlocks(incident),
+    draft(context([incident.status === 'resolved' ? (incident.intervention?.action === 'mark-resolved' ? 'The diagnosis is in the thread.' : 'All its Pods are healthy or gone. The diagnosis is in the thread.') : 'Diagnosis, evidence and fixes in the thread.']), 'normal'),
   ];
+}
+
+/** What a person did from Slack (a one-click fix, "mark resolved"): on the parent, not only in the thread. */
+function interventionBlocks(incident: Incident): DraftBlock[] {
+  return incident.intervention ? [draft(context([interventionLine(incident.intervention)]), 'essential')] : [];
 }
 
 function nodeIncidentBlocks(incident: Incident, pods: PodCounts): DraftBlock[] {
@@ -121,6 +128,7 @@ function nodeIncidentBlocks(incident: Incident, pods: PodCounts): DraftBlock[] {
       ]),
       'essential',
     ),
+    ...interventionBlocks(incident),
     ...listSections('*Pods affected, by namespace*', namespaceItems, 'normal', MAX_SECTION_TEXT),
     ...listSections('*Failing Pods*', podItems, 'low', MAX_SECTION_TEXT),
   ];

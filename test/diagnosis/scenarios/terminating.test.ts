@@ -197,14 +197,15 @@ describe('terminating detector: remediation and actions', () => {
     expect(finding?.remediation[0]?.text).toMatch(/^"batch\.kubernetes\.io\/job-tracking" is the Job controller's \(kube-controller-manager\).* \(kubectl -n analytics get job nightly-export-29101380\)\.$/);
   });
 
-  it('sends an unresponsive Pod to SIGTERM handling and the runtime, without a force-delete button', () => {
+  it('sends an unresponsive Pod to SIGTERM handling and the runtime, with force-delete as the last resort', () => {
     const snapshot = podSnapshot(STILL_RUNNING);
 
     const finding = terminating.detect(snapshot, DEFAULT_ENGINE_SETTINGS);
 
     expect(finding?.remediation[0]?.command).toBe('journalctl -u kubelet | grep 1a0e3c4d-7001-4b1e-8f10-0a0b0c0d5001; crictl ps --name ingest; crictl inspect <container-id>');
     expect(finding?.remediation[1]?.text).toMatch(/PID 1 .* exec form \(CMD \["app"\]\) rather than the shell form \(CMD app\).*spec\.terminationGracePeriodSeconds/);
-    expect(finding?.actions.map((a) => a.action)).toEqual(['show-logs', 'rediagnose']);
+    expect(finding?.actions.map((a) => a.action)).toEqual(['show-logs', 'rediagnose', 'force-delete']);
+    expect(finding?.actions.at(-1)?.reason).toMatch(/^Last resort: removes the Pod object so its controller can replace it; the old process may keep running on node-a/);
   });
 
   it('warns a StatefulSet owner that force-deleting an unresponsive Pod leaves the old container running next to its replacement', () => {
@@ -213,6 +214,7 @@ describe('terminating detector: remediation and actions', () => {
     const finding = terminating.detect(snapshot, DEFAULT_ENGINE_SETTINGS);
 
     expect(finding?.remediation.at(-1)?.text).toMatch(/the old es-data-1 is still running on node-c, so the StatefulSet controller would start a second es-data-1 next to it/);
+    expect(finding?.actions.find((a) => a.action === 'force-delete')?.reason).toMatch(/StatefulSet\/es-data would then start a second Pod with the same identity/);
   });
 });
 

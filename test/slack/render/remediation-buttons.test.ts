@@ -3,7 +3,7 @@ import type { Diagnosis } from '../../../src/contract/diagnosis.ts';
 import { diagnose } from '../../../src/diagnosis/engine.ts';
 import { actionSigning } from '../../../src/slack/action-signing.ts';
 import { decodeActionValue } from '../../../src/slack/action-value.ts';
-import { renderActionResult } from '../../../src/slack/render/action.ts';
+import { interventionLine, renderActionResult, renderIncidentActionResult } from '../../../src/slack/render/action.ts';
 import { renderDiagnosis } from '../../../src/slack/render/diagnosis.ts';
 import { listFixtures, loadFixture } from '../../support/fixtures.ts';
 import { blockKitViolations } from './block-kit-check.ts';
@@ -61,5 +61,39 @@ describe('the audit line', () => {
 
     expect(message.text).toBe(`U0ALICE force-deleted pod shop/db-0 (uid u-1): ${words}`);
     expect(JSON.stringify(message.blocks)).toContain('<@U0ALICE> force-deleted pod `shop/db-0`');
+  });
+});
+
+describe('the incident buttons and lines', () => {
+  const diagnosis = diagnosisOf('terminating/unresponsive/prestop-hook-failed.yaml');
+  const idsOf = (options: { mutating: boolean; incidentId?: string }) =>
+    renderDiagnosis(diagnosis, { ...OPTIONS, ...options }).blocks.flatMap((b) => (b.type === 'actions' ? b.elements : [])).flatMap((e) => (e.type === 'button' ? [e] : []));
+
+  it('offers "Snooze…" and "Mark resolved" (with a confirm saying it may re-open) on an incident\'s diagnosis with ACTIONS_ENABLED only', () => {
+    const incidentId = 'prod/search/StatefulSet/es-data/terminating.unresponsive';
+    const on = idsOf({ mutating: true, incidentId });
+
+    expect(on.map((b) => b.action_id)).toEqual(['podwhy.show-logs', 'podwhy.rediagnose', 'podwhy.force-delete', 'podwhy.snooze', 'podwhy.mark-resolved']);
+    expect(on.at(-1)?.confirm?.text.text).toContain('the next diagnosis re-opens it');
+    expect(decodeActionValue(on.at(-2)?.value, signing.verify)).toMatchObject({ ok: true, value: { action: 'snooze', incidentId } });
+    expect(idsOf({ mutating: false, incidentId }).map((b) => b.action_id)).toEqual(['podwhy.show-logs', 'podwhy.rediagnose']);
+    expect(idsOf({ mutating: true }).map((b) => b.action_id)).not.toContain('podwhy.snooze');
+  });
+
+  it('writes the snooze line with its end in UTC (the date too when it ends another day) and the resolve line with what re-opens it', () => {
+    const until = Date.parse('2026-12-07T23:30:00Z');
+    const hour = renderIncidentActionResult({ kind: 'incident-action', action: 'snooze', by: 'U0ALICE', target: 'Deployment/web', outcome: 'done', forSeconds: 3_600, untilMs: until });
+    const day = renderIncidentActionResult({ kind: 'incident-action', action: 'snooze', by: 'U0ALICE', target: 'namespace shop', outcome: 'done', forSeconds: 86_400, untilMs: until });
+    const resolved = renderIncidentActionResult({ kind: 'incident-action', action: 'mark-resolved', by: 'U0BOB', target: 'Deployment/web', outcome: 'done', stillFailing: 1 });
+
+    expect(hour.text).toMatch(/^U0ALICE snoozed alerts for Deployment\/web for 1 hour \(until 23:30 UTC\)\./);
+    expect(day.text).toContain('for 1 day (until 2026-12-07 23:30 UTC)');
+    expect(JSON.stringify(resolved.blocks)).toContain('`Deployment/web` marked resolved by <@U0BOB>. 1 of its Pods is still failing: the next diagnosis re-opens it in this thread as a new occurrence.');
+    expect(blockKitViolations(hour)).toEqual([]);
+  });
+
+  it('puts what a person did on the parent: a fix, or "marked resolved"', () => {
+    expect(interventionLine({ action: 'force-delete', by: 'U0ALICE', at: Date.parse('2026-12-07T21:00:00Z'), pod: 'es-data-1' })).toMatch(/^:wrench: Remediation: Pod `es-data-1` force-deleted by <@U0ALICE> at <!date\^\d+\^/);
+    expect(interventionLine({ action: 'mark-resolved', by: 'U0BOB', at: 0 })).toMatch(/^:white_check_mark: Marked resolved by <@U0BOB>/);
   });
 });
