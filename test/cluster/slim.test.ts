@@ -5,6 +5,7 @@ import { slimObject } from '../../src/cluster/slim.ts';
 import { StringPool } from '../../src/cluster/string-pool.ts';
 import { listFixtures } from '../support/fixtures.ts';
 import type { Pod } from '../../src/contract/k8s.ts';
+import type { KubeObject } from '../../src/sim/store.ts';
 import { fixtureObjects, readyPod, RESOURCE_OF_KIND } from './helpers.ts';
 
 describe('slimObject', () => {
@@ -66,7 +67,7 @@ describe('slimObject', () => {
   it('keeps one frozen copy of what Pods of a template repeat, and each Pod\'s own values', () => {
     const pool = new StringPool();
     const podOf = (name: string, uid: string, mount: string): Record<string, unknown> => {
-      const pod = readyPod('shop', name, { uid, labels: { app: 'web' } });
+      const pod = readyPod('shop', name, { uid, labels: { app: 'web' } }) as KubeObject & { spec: object; status: object };
       const container = { name: 'app', image: 'nginx:1.27', env: [{ name: 'LOG_LEVEL', value: 'info' }], readinessProbe: { httpGet: { path: '/ready', port: 8080 } } };
       return JSON.parse(JSON.stringify({
         ...pod,
