@@ -142,6 +142,8 @@ export interface ClusterFigures {
 }
 
 const MB = 1024 * 1024;
+/** 150,000 Pods on a busy 2-core machine can take minutes; the figure is the time, the timeout only ends a run that is stuck. */
+const SYNC_TIMEOUT_MS = 900_000;
 
 function sumOf(counts: RequestCounts, verbs: readonly string[]): number {
   let n = 0;
@@ -284,7 +286,7 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
   }, 20);
   const started = performance.now();
   cache.start();
-  await cache.waitForSync(120_000);
+  await cache.waitForSync(SYNC_TIMEOUT_MS);
   const syncMs = performance.now() - started;
   clearInterval(sampler);
   lag.disable();
