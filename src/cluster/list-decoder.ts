@@ -6,8 +6,12 @@ import { isRecord } from '../contract/is-record.ts';
 import { yieldIfSpent } from './watch/resilient-informer.ts';
 
 /** Decodes a LIST response body as it arrives, sharing the informers' time slices (yieldIfSpent). */
-export async function decodeListStream(stream: AsyncIterable<Uint8Array> | null, onItem?: (item: unknown) => void): Promise<{ head: unknown; items: unknown[] }> {
-  const decoder = new ListDecoder(onItem);
+export async function decodeListStream(
+  stream: AsyncIterable<Uint8Array> | null,
+  onItem?: (item: unknown) => void,
+  options: ListDecoderOptions = {},
+): Promise<{ head: unknown; items: unknown[] }> {
+  const decoder = new ListDecoder(onItem, options);
   if (stream) {
     for await (const chunk of stream) {
       decoder.push(chunk);
@@ -92,10 +96,16 @@ function isJsonSpace(byte: number): boolean {
  * Pod, where the JSON.parse objects of this decoder keep 3.7 KB. Both packages would raise the
  * sync time and RSS by more than 10%, so neither is used.
  */
+export interface ListDecoderOptions {
+  /** Parse items' managedFields as sent (bench:cluster's naive baseline) instead of null. */
+  keepManagedFields?: boolean;
+}
+
 export class ListDecoder {
   /** Decoded items, unless an `onItem` callback takes them. */
   readonly items: unknown[] = [];
   readonly #onItem: ((item: unknown) => void) | undefined;
+  readonly #dropManagedFields: boolean;
   #depth = 0;
   #inString = false;
   #escaped = false;
@@ -116,8 +126,9 @@ export class ListDecoder {
   #droppingAt = -1;
 
   /** `onItem` receives each item as soon as it is decoded (then `items` stays empty). */
-  constructor(onItem?: (item: unknown) => void) {
+  constructor(onItem?: (item: unknown) => void, options: ListDecoderOptions = {}) {
     this.#onItem = onItem;
+    this.#dropManagedFields = options.keepManagedFields !== true;
   }
 
   push(chunk: Uint8Array): void {
@@ -144,7 +155,7 @@ export class ListDecoder {
         if (this.#key === null && !this.#escaped) {
           // Most of a LIST's bytes are inside strings: jump to the closing quote.
           const end = closingQuote(chunk, i);
-          const inItem = this.#phase === 'items' && this.#depth >= 3 && this.#droppingAt < 0;
+          const inItem = this.#dropManagedFields && this.#phase === 'items' && this.#depth >= 3 && this.#droppingAt < 0;
           if (end < 0) {
             this.#escaped = backslashesBefore(chunk, chunk.length, i) % 2 === 1;
             if (inItem) this.#nameMatched = matchManagedFields(chunk, i, chunk.length, this.#nameMatched);
