@@ -126,6 +126,11 @@ export interface ClusterFigures {
   /** Objects per informer after sync. */
   cachedObjects: Record<string, number>;
   syncMs: number;
+  /**
+   * CPU time (user + system) this process spent from start() to waitForSync(): unlike syncMs it
+   * hardly depends on what else runs on the machine, so runs on a busy machine compare by it.
+   */
+  syncCpuMs: number;
   /** Informers (one per resource scope). */
   scopes: number;
   /** Full LISTs per informer after sync (1 each when there is no relist). */
@@ -288,10 +293,12 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
   }, 20);
   const loadAtSync = loadavg()[0] ?? 0;
+  const cpuAtStart = process.cpuUsage();
   const started = performance.now();
   cache.start();
   await cache.waitForSync(SYNC_TIMEOUT_MS);
   const syncMs = performance.now() - started;
+  const syncCpu = process.cpuUsage(cpuAtStart);
   clearInterval(sampler);
   lag.disable();
   const afterSync = memory();
@@ -330,6 +337,7 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
     cachedPods,
     cachedObjects: Object.fromEntries(Object.entries(stats).map(([scope, s]) => [scope, s.objects])),
     syncMs: Math.round(syncMs),
+    syncCpuMs: Math.round((syncCpu.user + syncCpu.system) / 1000),
     scopes: Object.keys(stats).length,
     listsPerScope: Object.fromEntries(Object.entries(stats).map(([scope, s]) => [scope, s.lists])),
     pageSize: options.pageSize ?? DEFAULT_INFORMER_TIMINGS.pageSize,
@@ -459,6 +467,7 @@ export function reportRows(f: ClusterFigures): Row[] {
   const rows: Row[] = [
     { metric: 'Pods cached / on the server', value: `${f.cachedPods} / ${f.pods}`, target: 'all', verdict: verdict(f.cachedPods === f.pods) },
     { metric: 'time to sync (start → waitForSync)', value: `${(f.syncMs / 1000).toFixed(2)} s`, target: `≤ ${TARGETS.syncMs / 1000} s`, verdict: verdict(f.syncMs <= TARGETS.syncMs) },
+    { metric: 'CPU time of the sync (user + system)', value: `${(f.syncCpuMs / 1000).toFixed(2)} s`, target: '', verdict: '' },
     { metric: 'RSS after sync', value: `${m.rssAfterSyncMb} MB`, target: `≤ ${TARGETS.rssMb} MB`, verdict: verdict(m.rssAfterSyncMb <= TARGETS.rssMb) },
     { metric: 'RSS peak during sync (maxrss)', value: `${m.rssPeakSyncMb} MB`, target: `≤ ${TARGETS.rssMb} MB`, verdict: verdict(m.rssPeakSyncMb <= TARGETS.rssMb) },
     { metric: `RSS after sync + full GC${m.gcForced ? '' : ' (GC not forced)'}`, value: `${m.rssAfterGcMb} MB`, target: '', verdict: '' },
@@ -524,7 +533,7 @@ export function formatSummary(f: ClusterFigures, nodes: number): string {
   const { cold, steady } = f.passes;
   const n = (x: number): string => x.toLocaleString('en-US');
   return (
-    `${n(f.pods)} Pods on ${n(nodes)} nodes: sync ${(f.syncMs / 1000).toFixed(1)} s; RSS after sync / steady ${Math.round(m.rssAfterSyncMb)} / ${Math.round(m.rssSteadyMb)} MB; ` +
+    `${n(f.pods)} Pods on ${n(nodes)} nodes: sync ${(f.syncMs / 1000).toFixed(1)} s (CPU ${(f.syncCpuMs / 1000).toFixed(1)} s); RSS after sync / steady ${Math.round(m.rssAfterSyncMb)} / ${Math.round(m.rssSteadyMb)} MB; ` +
     `cache heap ${Math.round(m.cacheHeapMb)} MB (${m.heapPerPodKb} KB/Pod); lag p99 / max ${f.eventLoop.p99Ms} / ${f.eventLoop.maxMs} ms; ` +
     `${steady.requestsPerDiagnosis} requests/diagnosis steady (${cold.requestsPerDiagnosis} cold); ` +
     `${steady.failingMatched}/${steady.failing} failing diagnosed right, ${steady.healthyFlagged}/${steady.healthy} healthy flagged; load ${f.loadAverage.atSync}–${f.loadAverage.atEnd}`
