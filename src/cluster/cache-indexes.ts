@@ -21,11 +21,17 @@ export interface IndexDefinition<T> {
   keys(object: T): string[];
 }
 
+/**
+ * The object keys under one index key: one key as itself, more as a Set. Most index keys name one
+ * object (a Pod's namespace/name), and a Set per Pod cost ~100 bytes of the cache's ~2 KB per Pod.
+ */
+type Keys = string | Set<string>;
+
 /** Objects by key plus secondary indexes (index key → object keys), maintained on every change. */
 export class Table<T extends { metadata: ObjectMeta }> {
   readonly objects = new Map<string, T>();
   readonly #definitions: Record<string, IndexDefinition<T>>;
-  readonly #indexes = new Map<string, Map<string, Set<string>>>();
+  readonly #indexes = new Map<string, Map<string, Keys>>();
 
   constructor(definitions: Record<string, IndexDefinition<T>>) {
     this.#definitions = definitions;
@@ -40,9 +46,10 @@ export class Table<T extends { metadata: ObjectMeta }> {
       const index = this.#indexes.get(name);
       if (!index) continue;
       for (const k of definition.keys(object)) {
-        let set = index.get(k);
-        if (!set) index.set(k, (set = new Set()));
-        set.add(key);
+        const keys = index.get(k);
+        if (keys === undefined || keys === key) index.set(k, key);
+        else if (typeof keys === 'string') index.set(k, new Set([keys, key]));
+        else keys.add(key);
       }
     }
   }
@@ -56,7 +63,11 @@ export class Table<T extends { metadata: ObjectMeta }> {
 
   lookup(index: string, key: string): T[] {
     const keys = this.#indexes.get(index)?.get(key);
-    if (!keys) return [];
+    if (keys === undefined) return [];
+    if (typeof keys === 'string') {
+      const object = this.objects.get(keys);
+      return object ? [object] : [];
+    }
     const out: T[] = [];
     for (const k of keys) {
       const object = this.objects.get(k);
@@ -77,9 +88,12 @@ export class Table<T extends { metadata: ObjectMeta }> {
       const index = this.#indexes.get(name);
       if (!index) continue;
       for (const k of definition.keys(object)) {
-        const set = index.get(k);
-        set?.delete(key);
-        if (set?.size === 0) index.delete(k);
+        const keys = index.get(k);
+        if (keys === key) index.delete(k);
+        else if (typeof keys === 'object') {
+          keys.delete(key);
+          if (keys.size === 1) index.set(k, keys.values().next().value as string);
+        }
       }
     }
   }

@@ -151,7 +151,7 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor, AccessRev
       }
       // The body is read to its end (the connection goes back to the pool) or, when decoding throws or
       // the page is aborted, its stream is cancelled by the for-await (the connection is dropped).
-      const { head, items } = await decodeListStream(response.body.stream(), request.onItem);
+      const { head, items } = await decodeListStream(response.body.stream(), request.onItem, { keepManagedFields: request.keepManagedFields });
       const metadata = isRecord(head) && isRecord(head.metadata) ? head.metadata : {};
       return {
         items,

@@ -35,8 +35,11 @@ export interface CollectorOptions {
   /** The wall clock: snapshots are observed at now(). */
   now?: () => Date;
   logLimits?: Partial<LogTailLimits>;
-  /** Remembered log tails (per container instance); oldest are dropped beyond this. */
-  logCacheSize?: number;
+  /**
+   * Remembered log tails (per container instance), least recently used dropped beyond this many
+   * bytes of log text (default 16 MiB: ~5,000 crash-looping containers' 50-line tails of 60-byte lines).
+   */
+  logCacheBytes?: number;
   /** Told about failures the collector works around (a log it could not read). */
   onError?(error: unknown, context: { what: 'log' | 'get'; namespace: string; name: string }): void;
 }
@@ -61,8 +64,10 @@ export class SnapshotCollector {
   readonly #reader: ClusterReader;
   readonly #now: () => Date;
   readonly #limits: LogTailLimits;
-  readonly #logCacheSize: number;
+  readonly #logCacheBytes: number;
+  /** Immutable log tails by `uid/container/previous/restartCount`, least recently used first. */
   readonly #logCache = new Map<string, ContainerLogTail>();
+  #logCacheUsed = 0;
   readonly #onError: CollectorOptions['onError'];
   readonly #stats: CollectorStats = { collections: 0, requests: 0, podGets: 0, logReads: 0, logCacheHits: 0, logErrors: 0 };
 
@@ -71,7 +76,7 @@ export class SnapshotCollector {
     this.#reader = options.reader;
     this.#now = options.now ?? (() => new Date());
     this.#limits = { ...DEFAULT_LOG_LIMITS, ...options.logLimits };
-    this.#logCacheSize = options.logCacheSize ?? 1000;
+    this.#logCacheBytes = options.logCacheBytes ?? DEFAULT_LOG_CACHE_BYTES;
     this.#onError = options.onError;
   }
 
@@ -136,6 +141,9 @@ export class SnapshotCollector {
     const remembered = this.#logCache.get(key);
     if (remembered) {
       this.#stats.logCacheHits++;
+      // Most recently used goes last (Map keeps insertion order).
+      this.#logCache.delete(key);
+      this.#logCache.set(key, remembered);
       return [remembered];
     }
     const namespace = pod.metadata.namespace ?? 'default';
@@ -155,15 +163,46 @@ export class SnapshotCollector {
       return [];
     }
     const tail: ContainerLogTail = { container: candidate.container, previous: candidate.previous, lines: toLogLines(text, this.#limits) };
-    if (candidate.immutable) {
-      this.#logCache.set(key, tail);
-      if (this.#logCache.size > this.#logCacheSize) {
-        const oldest = this.#logCache.keys().next().value;
-        if (oldest !== undefined) this.#logCache.delete(oldest);
-      }
-    }
+    if (candidate.immutable) this.#remember(key, tail);
     return [tail];
   }
+
+  /**
+   * Bounded by bytes, not entries: an entry bound sized for a small cluster (it was 1,000 tails)
+   * turned over on a large one, where a steady pass diagnoses more crashed containers than it held,
+   * each diagnosis evicting the tail the next one needed (150,000 Pods, 4,050 crash tails: 0.40
+   * requests per diagnosis; remembered by bytes, 0.05, the probe-failing Pods whose log is live).
+   * Tails of deleted Pods or earlier restarts are never asked for again and age out at the front.
+   */
+  #remember(key: string, tail: ContainerLogTail): void {
+    const old = this.#logCache.get(key);
+    if (old) {
+      this.#logCache.delete(key);
+      this.#logCacheUsed -= tailBytes(old);
+    }
+    this.#logCache.set(key, tail);
+    this.#logCacheUsed += tailBytes(tail);
+    for (const [oldestKey, oldest] of this.#logCache) {
+      if (this.#logCacheUsed <= this.#logCacheBytes || oldestKey === key) break;
+      this.#logCache.delete(oldestKey);
+      this.#logCacheUsed -= tailBytes(oldest);
+    }
+  }
+
+  /** Log tails remembered and the bytes of their text. */
+  logCacheUsage(): { tails: number; bytes: number } {
+    return { tails: this.#logCache.size, bytes: this.#logCacheUsed };
+  }
+}
+
+/** 16 MiB of remembered log text. */
+export const DEFAULT_LOG_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** What a tail's text costs (UTF-16 code units ≈ bytes for log text; V8 keeps ASCII one byte per character), plus its key and array. */
+function tailBytes(tail: ContainerLogTail): number {
+  let n = 200;
+  for (const line of tail.lines) n += line.length + 16;
+  return n;
 }
 
 // source: kubernetes pkg/kubelet/container/sync_result.go (ErrCrashLoopBackOff = errors.New("CrashLoopBackOff"))

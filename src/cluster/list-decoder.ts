@@ -6,8 +6,12 @@ import { isRecord } from '../contract/is-record.ts';
 import { yieldIfSpent } from './watch/resilient-informer.ts';
 
 /** Decodes a LIST response body as it arrives, sharing the informers' time slices (yieldIfSpent). */
-export async function decodeListStream(stream: AsyncIterable<Uint8Array> | null, onItem?: (item: unknown) => void): Promise<{ head: unknown; items: unknown[] }> {
-  const decoder = new ListDecoder(onItem);
+export async function decodeListStream(
+  stream: AsyncIterable<Uint8Array> | null,
+  onItem?: (item: unknown) => void,
+  options: ListDecoderOptions = {},
+): Promise<{ head: unknown; items: unknown[] }> {
+  const decoder = new ListDecoder(onItem, options);
   if (stream) {
     for await (const chunk of stream) {
       decoder.push(chunk);
@@ -31,8 +35,23 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
+const COLON = 0x3a;
 /** `items` in UTF-8. */
 const ITEMS_KEY = [0x69, 0x74, 0x65, 0x6d, 0x73];
+/** `managedFields` in UTF-8. */
+const MANAGED_FIELDS = Buffer.from('managedFields');
+/** What replaces a managedFields value in an item's bytes. */
+const NULL_BYTES = Buffer.from('null');
+
+/**
+ * How many bytes of `MANAGED_FIELDS` the string content `bytes[from, to)` matches when it follows
+ * `matched` bytes already matched in an earlier chunk: the new total, or -1 when it cannot be it.
+ */
+function matchManagedFields(bytes: Uint8Array, from: number, to: number, matched: number): number {
+  if (matched < 0 || matched + (to - from) > MANAGED_FIELDS.length) return -1;
+  for (let i = from; i < to; i++) if (bytes[i] !== MANAGED_FIELDS[matched + i - from]) return -1;
+  return matched + (to - from);
+}
 
 /** The backslashes right before `end`, not looking before `from`. */
 function backslashesBefore(bytes: Uint8Array, end: number, from: number): number {
@@ -77,10 +96,16 @@ function isJsonSpace(byte: number): boolean {
  * Pod, where the JSON.parse objects of this decoder keep 3.7 KB. Both packages would raise the
  * sync time and RSS by more than 10%, so neither is used.
  */
+export interface ListDecoderOptions {
+  /** Parse items' managedFields as sent (bench:cluster's naive baseline) instead of null. */
+  keepManagedFields?: boolean;
+}
+
 export class ListDecoder {
   /** Decoded items, unless an `onItem` callback takes them. */
   readonly items: unknown[] = [];
   readonly #onItem: ((item: unknown) => void) | undefined;
+  readonly #dropManagedFields: boolean;
   #depth = 0;
   #inString = false;
   #escaped = false;
@@ -91,15 +116,24 @@ export class ListDecoder {
   readonly #head: Uint8Array[] = [];
   #item: Uint8Array[] = [];
   #itemOpen = false;
+  /** Bytes of `managedFields` matched by the string being read inside an item (-1: not that string). */
+  #nameMatched = -1;
+  /** The last string inside an item was `managedFields`: if a colon follows, it is the key. */
+  #afterManagedFields = false;
+  /** A managedFields key and its colon were read: its value is dropped. */
+  #dropNextValue = false;
+  /** The depth a dropped value started at, while its bytes are being skipped; -1 otherwise. */
+  #droppingAt = -1;
 
   /** `onItem` receives each item as soon as it is decoded (then `items` stays empty). */
-  constructor(onItem?: (item: unknown) => void) {
+  constructor(onItem?: (item: unknown) => void, options: ListDecoderOptions = {}) {
     this.#onItem = onItem;
+    this.#dropManagedFields = options.keepManagedFields !== true;
   }
 
   push(chunk: Uint8Array): void {
     let headFrom = this.#phase === 'items' ? -1 : 0;
-    let itemFrom = this.#itemOpen ? 0 : -1;
+    let itemFrom = this.#itemOpen && this.#droppingAt < 0 ? 0 : -1;
     const openItem = (at: number): void => {
       this.#itemOpen = true;
       itemFrom = at;
@@ -121,10 +155,14 @@ export class ListDecoder {
         if (this.#key === null && !this.#escaped) {
           // Most of a LIST's bytes are inside strings: jump to the closing quote.
           const end = closingQuote(chunk, i);
+          const inItem = this.#dropManagedFields && this.#phase === 'items' && this.#depth >= 3 && this.#droppingAt < 0;
           if (end < 0) {
             this.#escaped = backslashesBefore(chunk, chunk.length, i) % 2 === 1;
+            if (inItem) this.#nameMatched = matchManagedFields(chunk, i, chunk.length, this.#nameMatched);
             break;
           }
+          if (inItem) this.#afterManagedFields = matchManagedFields(chunk, i, end, this.#nameMatched) === MANAGED_FIELDS.length;
+          this.#nameMatched = -1;
           i = end;
           this.#inString = false;
           if (this.#depth === 1) this.#lastKeyIsItems = false;
@@ -144,9 +182,23 @@ export class ListDecoder {
         }
         continue;
       }
+      if (this.#afterManagedFields && !isJsonSpace(byte)) {
+        this.#afterManagedFields = false;
+        this.#dropNextValue = byte === COLON;
+        if (this.#dropNextValue) continue;
+      } else if (this.#dropNextValue && !isJsonSpace(byte)) {
+        this.#dropNextValue = false;
+        if (byte === OPEN_BRACKET || byte === OPEN_BRACE) {
+          // managedFields (2–4 KB of a Pod's ~7) is never kept: parse `null` in its place.
+          this.#item.push(chunk.subarray(itemFrom, i), NULL_BYTES);
+          itemFrom = -1;
+          this.#droppingAt = this.#depth;
+        }
+      }
       switch (byte) {
         case QUOTE:
           this.#inString = true;
+          this.#nameMatched = 0;
           this.#key = this.#depth === 1 ? [] : null;
           if (this.#phase === 'items' && this.#depth === 2 && !this.#itemOpen) openItem(i);
           break;
@@ -164,6 +216,10 @@ export class ListDecoder {
         case CLOSE_BRACE:
         case CLOSE_BRACKET:
           this.#depth--;
+          if (this.#depth === this.#droppingAt) {
+            this.#droppingAt = -1;
+            itemFrom = i + 1;
+          }
           if (this.#phase === 'items' && this.#depth === 1) {
             if (this.#itemOpen) closeItem(i);
             this.#phase = 'tail';
@@ -178,7 +234,7 @@ export class ListDecoder {
       }
     }
     if (headFrom >= 0) this.#head.push(chunk.subarray(headFrom));
-    if (this.#itemOpen) this.#item.push(chunk.subarray(itemFrom));
+    if (this.#itemOpen && itemFrom >= 0) this.#item.push(chunk.subarray(itemFrom));
   }
 
   end(): { head: unknown; items: unknown[] } {

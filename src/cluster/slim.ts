@@ -90,13 +90,15 @@ function slimArray(array: unknown[], depth: number, pool: StringPool | undefined
 
 /**
  * Normalizes one object of `resource` (Date → RFC 3339 string, managedFields and
- * last-applied-configuration dropped, as normalizeObject does) and removes what the engine never
- * reads but costs memory (a Node's image list). Sets kind/apiVersion, which LIST items lack.
+ * last-applied-configuration dropped, as normalizeObject does) and projects it onto what podwhy
+ * reads (PROJECTION below). Sets kind/apiVersion, which LIST items lack.
  * test/cluster/slim.test.ts proves, fixture by fixture, that the engine sees no difference.
  *
- * The result shares the parts that needed no change with `raw` (see slimValue): `raw` must not be
- * changed afterwards. With `pool`, `raw`'s strings are swapped for pooled equal ones in place, so
- * pass a pool only for objects nobody else holds (a LIST page or watch event just decoded).
+ * With `pool`, `raw`'s strings are swapped for pooled equal ones in place, and the parts of the
+ * object that repeat across objects (a Pod's labels, owner references, tolerations, its containers'
+ * specs, its volumes' sources; a workload's template) are replaced by one shared, frozen copy
+ * (StringPool.share): pass a pool only for objects nobody else holds (a LIST page or watch event
+ * just decoded). Objects from the cache must not be changed: parts of them are frozen and shared.
  */
 export function slimObject(resource: ResourceName, raw: unknown, pool?: StringPool): CachedObject | null {
   if (!isRecord(raw) || !isRecord(raw.metadata) || typeof raw.metadata.name !== 'string') return null;
@@ -105,10 +107,16 @@ export function slimObject(resource: ResourceName, raw: unknown, pool?: StringPo
   switch (resource) {
     case 'pods':
       // Env values stay: detectors read some (oom reads JAVA_TOOL_OPTIONS' -Xmx); redaction is the renderers' job.
-      if (!isRecord(object.spec)) object.spec = { containers: [] };
-      else if (!Array.isArray(object.spec.containers)) object.spec = { ...object.spec, containers: [] };
+      object.metadata = projectMetadata(object.metadata, pool, POD_METADATA_DROPPED);
+      {
+        const spec = isRecord(object.spec) ? projectPodSpec(object.spec, pool) : {};
+        if (!Array.isArray(spec.containers)) spec.containers = [];
+        object.spec = spec;
+      }
+      if (isRecord(object.status)) object.status = projectPodStatus(object.status);
       return object;
     case 'nodes':
+      object.metadata = projectMetadata(object.metadata, pool, []);
       if (isRecord(object.status)) {
         // status.images alone is often 10–50 KB per node; none of these is read by a detector.
         const { images: _images, nodeInfo: _nodeInfo, daemonEndpoints: _daemon, volumesInUse: _inUse, volumesAttached: _attached, config: _config, ...status } = object.status;
@@ -127,7 +135,134 @@ export function slimObject(resource: ResourceName, raw: unknown, pool?: StringPo
       if (annotations !== undefined) metadata.annotations = annotations;
       return { kind: info.kind, apiVersion: info.apiVersion, metadata };
     }
+    case 'replicasets':
+    case 'deployments':
+    case 'statefulsets':
+    case 'daemonsets':
+    case 'jobs':
+    case 'cronjobs':
+      object.metadata = projectMetadata(object.metadata, pool, POD_METADATA_DROPPED);
+      if (isRecord(object.spec)) object.spec = projectWorkloadSpec(object.spec, pool);
+      return object;
     default:
       return object;
   }
+}
+
+/*
+ * PROJECTION: what the cache keeps of each object, derived from what reads it — the detectors
+ * (src/diagnosis, through the snapshot), the collector (collector.ts logCandidate, snapshot.ts
+ * rolloutContext), the alert source (candidates.ts, alert-source.ts), answer-query.ts and
+ * resolve-target.ts, the one-click fixes (uid, resourceVersion, finalizers) and channel routing
+ * (a Namespace's annotations). test/cluster/projection.test.ts records every field the engine
+ * and the collector read while diagnosing every fixture and fails if the projection drops one.
+ *
+ * Kept as listed: everything src/contract/k8s.ts declares, and every other field (a detector may
+ * read one the contract leaves open, such as a volume's nfs server or a container's
+ * imagePullPolicy), except these, which nothing reads and which are per-object values that cost
+ * memory on every Pod:
+ *   metadata.managedFields, .generateName, .selfLink, annotation last-applied-configuration;
+ *   Pod status.hostIPs, .podIPs (status.hostIP and .podIP stay), conditions[].lastProbeTime,
+ *   container statuses' imageID and containerID (also in state/lastState.terminated);
+ *   Node status.images, .nodeInfo, .daemonEndpoints, .volumesInUse, .volumesAttached, .config;
+ *   Namespace everything but name, uid, resourceVersion, labels, annotations.
+ * Shared (one frozen copy for all equal values, StringPool.share): metadata labels, annotations,
+ * ownerReferences and finalizers; a Pod spec's fields other than nodeName, hostname, subdomain,
+ * containers and volumes (tolerations, affinity, nodeSelector, securityContext, …); each container
+ * without its volumeMounts (a Pod's service-account token mount has a per-Pod name); each volume's
+ * source; a workload's selector, strategy and template (the template's Pod spec as above, so a
+ * ReplicaSet, its Deployment and their Pods hold one copy of each container spec).
+ */
+const POD_METADATA_DROPPED: readonly string[] = ['generateName', 'selfLink'];
+const SHARED_METADATA: ReadonlySet<string> = new Set(['labels', 'annotations', 'ownerReferences', 'finalizers']);
+/** Per-Pod values of a Pod spec: not worth a lookup in the shared table. */
+const PER_POD_SPEC: ReadonlySet<string> = new Set(['nodeName', 'hostname', 'subdomain', 'containers', 'initContainers', 'ephemeralContainers', 'volumes']);
+const CONTAINER_LISTS: ReadonlySet<string> = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+const POD_STATUS_DROPPED: ReadonlySet<string> = new Set(['hostIPs', 'podIPs']);
+const CONTAINER_STATUS_LISTS: ReadonlySet<string> = new Set(['containerStatuses', 'initContainerStatuses', 'ephemeralContainerStatuses']);
+const EMPTY_STATE: Readonly<Record<string, never>> = Object.freeze({});
+
+function projectMetadata(metadata: ObjectMeta, pool: StringPool | undefined, dropped: readonly string[]): ObjectMeta {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (dropped.includes(key)) continue;
+    out[key] = pool && SHARED_METADATA.has(key) ? pool.share(value) : value;
+  }
+  return out as unknown as ObjectMeta;
+}
+
+function projectPodSpec(spec: Record<string, unknown>, pool: StringPool | undefined): Record<string, unknown> & { containers?: unknown } {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(spec)) {
+    if (CONTAINER_LISTS.has(key)) out[key] = Array.isArray(value) ? value.map((c) => projectContainer(c, pool)) : value;
+    else if (key === 'volumes') out[key] = Array.isArray(value) ? value.map((v) => projectVolume(v, pool)) : value;
+    else out[key] = pool && !PER_POD_SPEC.has(key) ? pool.share(value) : value;
+  }
+  return out;
+}
+
+function projectContainer(container: unknown, pool: StringPool | undefined): unknown {
+  if (!pool || !isRecord(container)) return container;
+  const { volumeMounts, ...rest } = container;
+  const shared = pool.share(rest);
+  return volumeMounts === undefined ? shared : { ...shared, volumeMounts };
+}
+
+function projectVolume(volume: unknown, pool: StringPool | undefined): unknown {
+  if (!pool || !isRecord(volume)) return volume;
+  const { name, ...source } = volume;
+  return { name, ...pool.share(source) };
+}
+
+function projectWorkloadSpec(spec: Record<string, unknown>, pool: StringPool | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(spec)) {
+    if (key === 'template' && isRecord(value)) {
+      const template: Record<string, unknown> = {};
+      if (isRecord(value.metadata)) template.metadata = projectMetadata(value.metadata as unknown as ObjectMeta, pool, POD_METADATA_DROPPED);
+      if (isRecord(value.spec)) template.spec = projectPodSpec(value.spec, pool);
+      out[key] = { ...value, ...template };
+    } else if (key === 'jobTemplate' && isRecord(value)) {
+      out[key] = isRecord(value.spec) ? { ...value, spec: projectWorkloadSpec(value.spec, pool) } : value;
+    } else {
+      out[key] = pool && (key === 'selector' || key === 'strategy' || key === 'updateStrategy') ? pool.share(value) : value;
+    }
+  }
+  return out;
+}
+
+function projectPodStatus(status: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(status)) {
+    if (POD_STATUS_DROPPED.has(key)) continue;
+    if (key === 'conditions' && Array.isArray(value)) out[key] = value.map(projectCondition);
+    else if (CONTAINER_STATUS_LISTS.has(key) && Array.isArray(value)) out[key] = value.map(projectContainerStatus);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function projectCondition(condition: unknown): unknown {
+  if (!isRecord(condition) || !('lastProbeTime' in condition)) return condition;
+  const { lastProbeTime: _probe, ...rest } = condition;
+  return rest;
+}
+
+function projectContainerStatus(status: unknown): unknown {
+  if (!isRecord(status)) return status;
+  const { imageID: _image, containerID: _container, state, lastState, ...rest } = status;
+  const out: Record<string, unknown> = rest;
+  if (state !== undefined) out.state = projectState(state);
+  if (lastState !== undefined) out.lastState = projectState(lastState);
+  return out;
+}
+
+function projectState(state: unknown): unknown {
+  if (!isRecord(state)) return state;
+  const keys = Object.keys(state);
+  if (keys.length === 0) return EMPTY_STATE;
+  const terminated = state.terminated;
+  if (!isRecord(terminated) || !('containerID' in terminated)) return state;
+  const { containerID: _container, ...rest } = terminated;
+  return { ...state, terminated: rest };
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatReport, measureCluster, reportRows, type ClusterFigures } from '../../bench/cluster-measure.ts';
+import { formatReport, formatSummary, measureCluster, reportRows, type ClusterFigures } from '../../bench/cluster-measure.ts';
 import { startBenchServer, type BenchServer } from '../../bench/cluster-seed.ts';
 import { RESOURCE_NAMES } from '../../src/cluster/resources.ts';
 
@@ -86,6 +86,7 @@ describe('bench:cluster, small', () => {
   it('reports finite numbers and a table with a verdict for every target', () => {
     const numbers = [
       figures.syncMs,
+      figures.syncCpuMs,
       ...Object.values(figures.memory).filter((v) => typeof v === 'number'),
       figures.eventLoop.p50Ms,
       figures.eventLoop.p99Ms,
@@ -100,5 +101,6 @@ describe('bench:cluster, small', () => {
     expect(figures.naive?.managedFieldsMb).toBeGreaterThan(0);
     expect(verdicts.map((r) => r.metric)).toEqual(expect.arrayContaining(['time to sync (start → waitForSync)', 'RSS after sync']));
     expect(formatReport(figures)).toContain('API requests per diagnosis, steady');
+    expect(formatSummary(figures, NODES)).toMatch(/^500 Pods on 25 nodes: sync \d+\.\d s \(CPU \d+\.\d s\); RSS after sync \/ steady \d+ \/ \d+ MB; .*; 20\/20 failing diagnosed right, 0\/20 healthy flagged; load [\d.]+–[\d.]+$/);
   });
 });

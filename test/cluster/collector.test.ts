@@ -27,7 +27,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function setUp(seed: (s: FakeApiServer) => void, namespaces?: string[]): Promise<{ server: FakeApiServer; collector: SnapshotCollector }> {
+async function setUp(seed: (s: FakeApiServer) => void, namespaces?: string[]): Promise<{ server: FakeApiServer; collector: SnapshotCollector; cluster: ClientNodeCluster }> {
   server = await startFakeApiServer({ tls: true, bookmarkIntervalMs: 200 });
   seed(server);
   const kc = new KubeConfig();
@@ -36,7 +36,7 @@ async function setUp(seed: (s: FakeApiServer) => void, namespaces?: string[]): P
   cache = new ClusterCache(cluster, { namespaces, timings: { watchdogSilenceMs: 5_000, watchdogCheckMs: 250 } });
   cache.start();
   await cache.waitForSync(10_000);
-  return { server, collector: new SnapshotCollector({ cache, reader: cluster, now: () => new Date(FIXTURE_NOW) }) };
+  return { server, cluster, collector: new SnapshotCollector({ cache, reader: cluster, now: () => new Date(FIXTURE_NOW) }) };
 }
 
 /** Requests other than the informers' long-running watches. */
@@ -229,5 +229,33 @@ describe('log tails', () => {
     expect(redactSecrets('POST /login password=hunter2 user=bob')).toBe('POST /login password=[redacted] user=bob');
     expect(redactSecrets('Authorization: Bearer eyJhbGciOi.abc')).toBe('Authorization: Bearer [redacted]');
     expect(redactSecrets('slack token xoxb-1234-5678-abcdef')).toBe('slack token [redacted]');
+  });
+});
+
+describe('SnapshotCollector: remembered log tails', () => {
+  it('keeps the most recently used tails within its byte bound, so a steady pass over many crashed containers re-reads none it still holds', async () => {
+    const { cluster: reader } = await setUp(seedCrashAndHealthy);
+    const pod = cache?.podByName(CRASH_POD.namespace, CRASH_POD.name) as Pod;
+    // The worker's three log lines, as tailBytes counts them.
+    const TAIL_BYTES = 200 + WORKER_LOG.reduce((n, line) => n + line.length + 16, 0);
+    // Three crashed instances (restart counts) of the same container; room for two tails.
+    const instances = [7, 8, 9].map((restartCount) => {
+      const copy = structuredClone(pod);
+      const [status] = copy.status?.containerStatuses ?? [];
+      if (status) status.restartCount = restartCount;
+      return copy;
+    });
+    const collector = new SnapshotCollector({ cache: cache as ClusterCache, reader, now: () => new Date(FIXTURE_NOW), logCacheBytes: 2 * TAIL_BYTES });
+
+    for (const instance of instances) await collector.snapshotOf(instance);
+    expect(collector.logCacheUsage()).toEqual({ tails: 2, bytes: 2 * TAIL_BYTES });
+    await collector.snapshotOf(instances[2] as Pod);
+    await collector.snapshotOf(instances[1] as Pod);
+    expect(collector.stats()).toMatchObject({ logReads: 3, logCacheHits: 2 });
+    await collector.snapshotOf(instances[0] as Pod);
+    expect(collector.stats()).toMatchObject({ logReads: 4, logCacheHits: 2 });
+    // Reading the first instance again pushed out the least recently used one (restart 9), not restart 8.
+    await collector.snapshotOf(instances[1] as Pod);
+    expect(collector.stats()).toMatchObject({ logReads: 4, logCacheHits: 3 });
   });
 });

@@ -37,6 +37,37 @@ describe('ListDecoder', () => {
     expect(byteByByte.end()).toEqual(whole);
   });
 
+  it('parses null in place of each item\'s managedFields, wherever chunk boundaries fall, and leaves a string "managedFields" alone', () => {
+    const managedFields = [{ manager: 'kubelet', operation: 'Update', fieldsV1: { 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {} } } } } }];
+    const withFields = {
+      kind: 'PodList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: '7' },
+      items: [
+        { metadata: { name: 'a', managedFields, uid: 'u' }, spec: { containers: [{ name: 'app', args: ['managedFields', 'managedFields:'] }] } },
+        { metadata: { managedFields: [], name: 'b' }, note: { managedFields: { nested: [1, { x: ']' }] } } },
+      ],
+    };
+    const expected = [
+      { metadata: { name: 'a', managedFields: null, uid: 'u' }, spec: { containers: [{ name: 'app', args: ['managedFields', 'managedFields:'] }] } },
+      { metadata: { managedFields: null, name: 'b' }, note: { managedFields: null } },
+    ];
+    const body = Buffer.from(JSON.stringify(withFields, null, 1));
+
+    const splits = Array.from({ length: body.length + 1 }, (_, at) => {
+      const decoder = new ListDecoder();
+      decoder.push(body.subarray(0, at));
+      decoder.push(body.subarray(at));
+      return decoder.end().items;
+    });
+    const byteByByte = new ListDecoder();
+    for (let i = 0; i < body.length; i++) byteByByte.push(body.subarray(i, i + 1));
+
+    expect(decodeList(body).items).toEqual(expected);
+    expect(splits.filter((items) => JSON.stringify(items) !== JSON.stringify(expected))).toEqual([]);
+    expect(byteByByte.end().items).toEqual(expected);
+  });
+
   it('hands each item to onItem as soon as its last byte arrives', () => {
     const body = Buffer.from(JSON.stringify(list));
     const firstEnds = body.indexOf('},{"metadata":{"name":"b"}') + 1;

@@ -4,6 +4,8 @@ import type { ResourceName } from '../../src/cluster/resources.ts';
 import { slimObject } from '../../src/cluster/slim.ts';
 import { StringPool } from '../../src/cluster/string-pool.ts';
 import { listFixtures } from '../support/fixtures.ts';
+import type { Pod } from '../../src/contract/k8s.ts';
+import type { KubeObject } from '../../src/sim/store.ts';
 import { fixtureObjects, readyPod, RESOURCE_OF_KIND } from './helpers.ts';
 
 describe('slimObject', () => {
@@ -62,15 +64,37 @@ describe('slimObject', () => {
     expect(Object.getPrototypeOf(slim?.metadata)).toBe(Object.prototype);
   });
 
-  it('shares the parts that need no change with the decoded object, which keeps its own fields', () => {
-    const raw = JSON.parse(JSON.stringify({ ...readyPod('shop', 'a', { uid: 'u' }), metadata: { name: 'a', namespace: 'shop', uid: 'u', managedFields: [{ manager: 'kubelet' }] } })) as Record<string, unknown>;
+  it('keeps one frozen copy of what Pods of a template repeat, and each Pod\'s own values', () => {
+    const pool = new StringPool();
+    const podOf = (name: string, uid: string, mount: string): Record<string, unknown> => {
+      const pod = readyPod('shop', name, { uid, labels: { app: 'web' } }) as KubeObject & { spec: object; status: object };
+      const container = { name: 'app', image: 'nginx:1.27', env: [{ name: 'LOG_LEVEL', value: 'info' }], readinessProbe: { httpGet: { path: '/ready', port: 8080 } } };
+      return JSON.parse(JSON.stringify({
+        ...pod,
+        metadata: { ...pod.metadata, generateName: 'web-7d9f8b6c5-', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9f8b6c5', uid: 'rs', controller: true }] },
+        spec: { ...pod.spec, tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' }], volumes: [{ name: mount, projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }], containers: [{ ...container, volumeMounts: [{ name: mount, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }] }] },
+        status: { ...pod.status, hostIPs: [{ ip: '10.0.0.4' }], podIPs: [{ ip: '10.244.0.9' }], conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2026-11-20T11:00:10Z' }], containerStatuses: [{ name: 'app', ready: true, restartCount: 0, imageID: 'docker.io/library/nginx@sha256:0f', containerID: 'containerd://1a', state: { running: { startedAt: '2026-11-20T11:00:05Z' } }, lastState: {} }] },
+      })) as Record<string, unknown>;
+    };
 
-    const slim = slimObject('pods', raw, new StringPool());
+    const a = slimObject('pods', podOf('web-1', 'u1', 'kube-api-access-b5n6m'), pool) as unknown as Pod;
+    const b = slimObject('pods', podOf('web-2', 'u2', 'kube-api-access-x2x9k'), pool) as unknown as Pod;
 
-    expect(slim?.spec).toBe(raw.spec);
-    expect(slim?.status).toBe(raw.status);
-    expect(slim?.metadata).not.toHaveProperty('managedFields');
-    expect(raw.metadata).toEqual({ name: 'a', namespace: 'shop', uid: 'u', managedFields: [{ manager: 'kubelet' }] });
+    expect(b.metadata.labels).toBe(a.metadata.labels);
+    expect(b.metadata.ownerReferences).toBe(a.metadata.ownerReferences);
+    expect(b.spec.tolerations).toBe(a.spec.tolerations);
+    expect(b.spec.containers[0]?.env).toBe(a.spec.containers[0]?.env);
+    expect(b.spec.containers[0]?.readinessProbe).toBe(a.spec.containers[0]?.readinessProbe);
+    expect(b.spec.volumes?.[0]?.projected).toBe(a.spec.volumes?.[0]?.projected);
+    expect(Object.isFrozen(a.spec.containers[0]?.env)).toBe(true);
+    expect(b.spec.containers[0]?.volumeMounts?.[0]?.name).toBe('kube-api-access-x2x9k');
+    expect(b.spec.volumes?.[0]?.name).toBe('kube-api-access-x2x9k');
+    expect(b.metadata).toEqual({ name: 'web-2', namespace: 'shop', uid: 'u2', creationTimestamp: '2026-11-20T11:00:00Z', labels: { app: 'web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9f8b6c5', uid: 'rs', controller: true }] });
+    expect(b.status).toEqual({
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-11-20T11:00:10Z' }],
+      containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: { startedAt: '2026-11-20T11:00:05Z' } }, lastState: {} }],
+    });
   });
 
   it('drops a node\'s image list and keeps its conditions', () => {

@@ -46,6 +46,8 @@ export interface ListRequest {
    * is still young garbage for V8, rather than after the whole page (see ListDecoder).
    */
   onItem?: (raw: unknown) => void;
+  /** Items keep their managedFields (the lister otherwise drops them while decoding): for bench:cluster's naive baseline. */
+  keepManagedFields?: boolean;
 }
 
 export interface WatchRequest {
