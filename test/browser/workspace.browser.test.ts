@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { SCENARIO_IDS } from '../../src/contract/scenarios.ts';
+import { DEMO_CHANNEL, startDemoWorkspace, type DemoWorkspace } from '../../src/demo/workspace.ts';
+import { chromiumMissing, launchChromium } from '../support/chromium.ts';
+
+// The demo's workspace page in a real browser (headless Chromium from Debian's package): the wiring `npm run
+// demo` uses (startDemoWorkspace), the page as a person uses it. Typing and clicking go through the page server,
+// signed, to the real Bolt app; the Pod is removed from the simulated cluster by the real agent.
+
+const missing = chromiumMissing();
+if (missing) console.warn(`browser test skipped: ${missing}`);
+
+let workspace: DemoWorkspace;
+let browser: Browser;
+let page: Page;
+
+function stuckPod(): string {
+  const pod = workspace.store.list('pods', { namespace: 'batch' }).items.find((o) => o.metadata.deletionTimestamp !== undefined && (o.metadata.finalizers ?? []).length > 0);
+  if (!pod?.metadata.name) throw new Error('the demo has no Pod stuck on a finalizer');
+  return pod.metadata.name;
+}
+
+describe.skipIf(missing !== undefined)('the workspace page in Chromium', () => {
+  beforeAll(async () => {
+    workspace = await startDemoWorkspace({ page: true, pace: 0.2 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const url = workspace.page?.url;
+    if (!url) throw new Error('the page did not start');
+    await page.goto(url);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await workspace?.close();
+  });
+
+  it('shows an incident for every scenario in #alerts, each a parent with its thread', async () => {
+    await expect.poll(async () => {
+      const text = await page.locator('#messages').innerText();
+      return SCENARIO_IDS.filter((scenario) => !text.includes(`${scenario}.`));
+    }, { timeout: 60_000, interval: 500 }).toEqual([]);
+
+    expect(await page.locator('#channel-title').innerText()).toBe('# alerts');
+    // Every parent of the channel has its diagnosis in a thread: "1 reply" (or more) under each.
+    const parents = workspace.slack.workspace.messages(DEMO_CHANNEL).length;
+    expect(await page.locator('#messages .message .replies').count()).toBe(parents);
+  }, 90_000);
+
+  it('answers /pod why typed in the composer, and removes a stuck finalizer through the confirm dialog: the Pod is gone, the audit line in the thread', async () => {
+    const pod = stuckPod();
+    await page.locator('#composer-input').fill(`/pod why ${pod} -n batch`);
+    await page.locator('#composer-input').press('Enter');
+
+    const answer = page.locator('#messages > .message').filter({ has: page.locator('[data-action-id="podwhy.remove-finalizer"]') });
+    await expect.poll(() => answer.count(), { timeout: 20_000 }).toBe(1);
+    expect(await answer.innerText()).toContain(pod);
+    expect(await answer.innerText()).toContain('Stuck terminating');
+
+    await answer.locator('[data-action-id="podwhy.remove-finalizer"]').click();
+    await page.locator('#overlay').waitFor({ state: 'visible' });
+    expect(await page.locator('#dialog-body').innerText()).toContain(`batch/${pod}`);
+    await page.locator('#dialog-confirm').click();
+    await page.locator('#overlay').waitFor({ state: 'hidden' });
+
+    await expect.poll(() => workspace.store.get('pods', 'batch', pod) === undefined, { timeout: 20_000 }).toBe(true);
+    await answer.locator('.replies').click();
+    // The audit line names the clicker as a mention (<@U0ALICE>), which the page shows as Slack does: @alice.
+    await expect.poll(() => page.locator('#thread-messages').innerText(), { timeout: 20_000 }).toContain(`@alice removed the finalizers of pod batch/${pod}`);
+  }, 60_000);
+
+  it('keeps hostile message text inert: no script runs, no element or javascript: link is made from it', async () => {
+    const hostile = '<script>window.pwned = 1</script> <img src=x onerror="window.pwned = 2"> <javascript:window.pwned=3|click me> &lt;b onmouseover=alert(1)&gt;';
+    const response = await fetch(`${workspace.slack.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${workspace.slack.botToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        channel: DEMO_CHANNEL,
+        text: hostile,
+        blocks: [
+          { type: 'header', text: { type: 'plain_text', text: '<img src=x onerror="window.pwned = 4">' } },
+          { type: 'section', text: { type: 'mrkdwn', text: `pod \`${hostile}\` said ${hostile}` }, fields: [{ type: 'mrkdwn', text: hostile }] },
+          { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: '<b>Open</b>' }, action_id: 'x', url: 'javascript:window.pwned=5' }] },
+        ],
+      }),
+    });
+    expect(((await response.json()) as { ok: boolean }).ok).toBe(true);
+
+    const message = page.locator('#messages > .message').filter({ hasText: 'window.pwned = 4' });
+    await message.waitFor();
+    await message.getByText('click me', { exact: false }).first().click().catch(() => undefined);
+    await message.locator('button.bk-button').click();
+
+    expect(await message.locator('script, img, iframe, [onerror], [onmouseover]').count()).toBe(0);
+    expect(await message.locator('a[href^="javascript:"]').count()).toBe(0);
+    expect(await message.innerText()).toContain('<script>window.pwned = 1</script>');
+    expect(await message.innerText()).toContain('<b onmouseover=alert(1)>');
+    expect(await page.evaluate(() => (globalThis as { pwned?: unknown }).pwned)).toBeUndefined();
+  }, 30_000);
+});
