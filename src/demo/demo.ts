@@ -63,7 +63,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     `podwhy demo · ${Math.round((Date.now() - started) / 1000)}s · diagnoses ${counts.diagnoses} · incidents ${counts.opened} opened, ${counts.updates} updated, ${counts.resolved} resolved · scenarios ${scenarios.size}/13`,
   );
   let workspace: DemoWorkspace | undefined;
-  let planted = 0;
   try {
     workspace = await startDemoWorkspace({
       pace,
@@ -73,7 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       onNotified,
     });
     const { sim } = workspace;
-    planted = workspace.planted.length;
+    const planted = workspace.planted.length;
     options.out.write(`Simulated cluster at ${workspace.apiServer.url}: ${sim.nodes().length} nodes, ${planted} broken workloads (one per scenario) and 4 healthy ones.\n` +
       `podwhy agent and Slack gateway running in one process; incidents go to #alerts of a local Slack workspace and print here too.\n` +
       (workspace.page ? `\nOpen ${workspace.page.url} to see the channel: type /pod why <pod> -n <namespace>, click the buttons.\n\n` : '\n'));

@@ -1,4 +1,4 @@
-/* global document, window, location, history, EventSource, fetch, URLSearchParams */
+/* global document, window, location, history, EventSource, fetch, URL, URLSearchParams */
 // The local Slack workspace page (served by src/slack-emulator/workspace-page.ts). No framework, no build step.
 // Every string shown comes from the cluster through the app, so it is hostile: the DOM is built with
 // createElement and textContent only (never innerHTML), and links are followed only to http(s).
