@@ -40,7 +40,7 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-sr
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** How long changes are gathered before the state is streamed again (a burst of posts is one update). */
-const STREAM_DEBOUNCE_MS = 60;
+const STREAM_DEBOUNCE_MS = 100;
 
 export interface WorkspacePageOptions {
   /** The emulated workspace: its Web API is what the app posts to, its state what the page shows. */

@@ -48,6 +48,16 @@ describe.skipIf(missing !== undefined)('the workspace page in Chromium', () => {
     expect(await page.locator('#messages .message .replies').count()).toBe(parents);
   }, 90_000);
 
+  it('shows the ack of /pod help to the person who typed it, as an ephemeral', async () => {
+    await page.locator('#composer-input').fill('/pod help');
+    await page.locator('#composer-input').press('Enter');
+
+    const ephemeral = page.locator('#messages > .message.ephemeral');
+    await ephemeral.first().waitFor({ timeout: 20_000 });
+    expect(await ephemeral.first().innerText()).toContain('Only visible to you');
+    expect(await ephemeral.first().innerText()).toContain('/pod why');
+  }, 30_000);
+
   it('answers /pod why typed in the composer, and removes a stuck finalizer through the confirm dialog: the Pod is gone, the audit line in the thread', async () => {
     const pod = stuckPod();
     await page.locator('#composer-input').fill(`/pod why ${pod} -n batch`);

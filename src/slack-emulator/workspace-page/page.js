@@ -318,6 +318,22 @@ function renderMessage(message, channelId, options = {}) {
   return node;
 }
 
+/**
+ * The node of a message unchanged since the last render is kept (not rebuilt), so a stream of edits elsewhere
+ * leaves a selection, a hover or a pressed button alone. One cache per pane: a node sits in one place only.
+ */
+const rendered = { channel: new Map(), thread: new Map() };
+
+function cachedMessage(pane, message, channelId, options = {}) {
+  const key = `${channelId}:${message.ts}`;
+  const signature = `${JSON.stringify(message)}|${options.replies?.length ?? 0}|${options.replies?.at(-1)?.ts ?? ''}|${ui.state.me.id}`;
+  const hit = rendered[pane].get(key);
+  if (hit?.signature === signature) return hit.node;
+  const node = renderMessage(message, channelId, options);
+  rendered[pane].set(key, { signature, node });
+  return node;
+}
+
 function repliesOf(messages, ts) {
   return messages.filter((m) => m.threadTs === ts && m.ts !== ts);
 }
@@ -373,7 +389,7 @@ function render() {
   const view = $('messages');
   keepScroll(view, () => {
     const top = topLevel(messages);
-    view.replaceChildren(...(top.length === 0 ? [el('div', 'empty', 'No messages yet. podwhy posts here when a Pod breaks.')] : top.map((m) => renderMessage(m, ui.channel, { replies: repliesOf(messages, m.ts).filter((r) => !r.ephemeral) }))));
+    view.replaceChildren(...(top.length === 0 ? [el('div', 'empty', 'No messages yet. podwhy posts here when a Pod breaks.')] : top.map((m) => cachedMessage('channel', m, ui.channel, { replies: repliesOf(messages, m.ts).filter((r) => !r.ephemeral) }))));
   });
   renderThread();
   if (state.modal) openModal(state.modal);
@@ -397,10 +413,10 @@ function renderThread() {
   const replies = repliesOf(messages, parent.ts);
   const view = $('thread-messages');
   keepScroll(view, () => {
-    const head = renderMessage(parent, ui.channel);
+    const head = cachedMessage('thread', parent, ui.channel);
     head.classList.add('thread-parent');
     const count = replies.filter((r) => !r.ephemeral).length;
-    view.replaceChildren(head, el('div', 'reply-count', `${count} ${count === 1 ? 'reply' : 'replies'}`), ...replies.map((m) => renderMessage(m, ui.channel)));
+    view.replaceChildren(head, el('div', 'reply-count', `${count} ${count === 1 ? 'reply' : 'replies'}`), ...replies.map((m) => cachedMessage('thread', m, ui.channel)));
   });
 }
 
