@@ -5,6 +5,9 @@
  * open, screenshotted to docs/alert-thread.png. Not a benchmark: it sits in bench/ with the other scripts.
  *
  *   npm run picture [-- --cause oom.container-limit] [-- --out docs/alert-thread.png]
+ *
+ * Needs Debian's chromium; the status marks (🔴, ✅) need a colour emoji font (Debian's fonts-noto-color-emoji),
+ * else Chromium draws empty boxes for them.
  */
 import { parseArgs } from 'node:util';
 import { isCauseId } from '../src/contract/scenarios.ts';
