@@ -21,6 +21,16 @@ function stuckPod(): string {
   return pod.metadata.name;
 }
 
+/** chat.postMessage through the emulator's Web API, as any app could post (not through podwhy's renderers). */
+async function postAsBot(body: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${workspace.slack.apiUrl}chat.postMessage`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${workspace.slack.botToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(((await response.json()) as { ok: boolean }).ok).toBe(true);
+}
+
 describe.skipIf(missing !== undefined)('the workspace page in Chromium', () => {
   beforeAll(async () => {
     workspace = await startDemoWorkspace({ page: true, pace: 0.2 });
@@ -44,8 +54,7 @@ describe.skipIf(missing !== undefined)('the workspace page in Chromium', () => {
 
     expect(await page.locator('#channel-title').innerText()).toBe('# alerts');
     // Every parent of the channel has its diagnosis in a thread: "1 reply" (or more) under each.
-    const parents = workspace.slack.workspace.messages(DEMO_CHANNEL).length;
-    expect(await page.locator('#messages .message .replies').count()).toBe(parents);
+    await expect.poll(async () => (await page.locator('#messages .message .replies').count()) - workspace.slack.workspace.messages(DEMO_CHANNEL).length, { timeout: 10_000 }).toBe(0);
   }, 90_000);
 
   it('shows the ack of /pod help to the person who typed it, as an ephemeral', async () => {
@@ -80,12 +89,42 @@ describe.skipIf(missing !== undefined)('the workspace page in Chromium', () => {
     await expect.poll(() => page.locator('#thread-messages').innerText(), { timeout: 20_000 }).toContain(`@alice removed the finalizers of pod batch/${pod}`);
   }, 60_000);
 
+  it('renders Block Kit and mrkdwn as Slack lays them out: header, bold, italic, code, links, code blocks, fields, context, divider, button styles', async () => {
+    await postAsBot({
+      channel: DEMO_CHANNEL,
+      text: 'layout check',
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: 'Layout check' } },
+        { type: 'section', text: { type: 'mrkdwn', text: '*bold* and _italic_ with `code`, snake_case_name, <https://example.com/docs|the docs>, <@U0BOB>\n&gt; quoted\n```\nline 1\nline 2\n```' } },
+        { type: 'section', fields: [{ type: 'mrkdwn', text: '*Left*\none' }, { type: 'mrkdwn', text: '*Right*\ntwo' }] },
+        { type: 'divider' },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'small print' }] },
+        { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Go' }, action_id: 'a', style: 'primary' }, { type: 'button', text: { type: 'plain_text', text: 'Stop' }, action_id: 'b', style: 'danger' }] },
+      ],
+    });
+    const message = page.locator('#messages > .message').filter({ hasText: 'Layout check' });
+    await message.waitFor();
+
+    expect(await message.locator('.bk-header').innerText()).toBe('Layout check');
+    expect(await message.locator('b').first().innerText()).toBe('bold');
+    expect(await message.locator('i').innerText()).toBe('italic');
+    expect(await message.locator('.bk-section code').first().innerText()).toBe('code');
+    expect(await message.innerText()).toContain('snake_case_name');
+    expect(await message.locator('a').getAttribute('href')).toBe('https://example.com/docs');
+    expect(await message.locator('a').innerText()).toBe('the docs');
+    expect(await message.locator('.mention').innerText()).toBe('@bob');
+    expect(await message.locator('blockquote').innerText()).toBe('quoted');
+    expect(await message.locator('pre.code-block').innerText()).toBe('line 1\nline 2');
+    expect(await message.locator('.bk-fields > *').count()).toBe(2);
+    expect(await message.locator('hr.bk-divider').count()).toBe(1);
+    expect(await message.locator('.bk-context').innerText()).toBe('small print');
+    expect(await message.locator('button.bk-primary').innerText()).toBe('Go');
+    expect(await message.locator('button.bk-danger').innerText()).toBe('Stop');
+  }, 30_000);
+
   it('keeps hostile message text inert: no script runs, no element or javascript: link is made from it', async () => {
     const hostile = '<script>window.pwned = 1</script> <img src=x onerror="window.pwned = 2"> <javascript:window.pwned=3|click me> &lt;b onmouseover=alert(1)&gt;';
-    const response = await fetch(`${workspace.slack.apiUrl}chat.postMessage`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${workspace.slack.botToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
+    await postAsBot({
         channel: DEMO_CHANNEL,
         text: hostile,
         blocks: [
@@ -93,9 +132,7 @@ describe.skipIf(missing !== undefined)('the workspace page in Chromium', () => {
           { type: 'section', text: { type: 'mrkdwn', text: `pod \`${hostile}\` said ${hostile}` }, fields: [{ type: 'mrkdwn', text: hostile }] },
           { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: '<b>Open</b>' }, action_id: 'x', url: 'javascript:window.pwned=5' }] },
         ],
-      }),
     });
-    expect(((await response.json()) as { ok: boolean }).ok).toBe(true);
 
     const message = page.locator('#messages > .message').filter({ hasText: 'window.pwned = 4' });
     await message.waitFor();
