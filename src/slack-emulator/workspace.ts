@@ -100,6 +100,9 @@ export interface MessageMetadata {
   event_payload: Record<string, unknown>;
 }
 
+/** What changed, for onChange listeners (the workspace page streams these). */
+export type WorkspaceChange = { kind: 'message' | 'ephemeral'; channel: string; ts: string } | { kind: 'view'; viewId: string };
+
 export type MessageSource = 'chat.postMessage' | 'chat.update' | 'response_url';
 
 export interface MessageVersion extends MessageContent {
@@ -131,7 +134,8 @@ export interface EphemeralMessage extends MessageContent {
   ts: string;
   threadTs?: string;
   at: number;
-  via: 'chat.postEphemeral' | 'response_url';
+  /** `command_ack`: a slash command's ack body, which Slack shows to the person who typed it. */
+  via: 'chat.postEphemeral' | 'response_url' | 'command_ack';
 }
 
 export interface StoredView {
@@ -217,6 +221,7 @@ export class SlackWorkspace {
   private readonly callLog: RecordedCall[] = [];
   private readonly responseLog: RecordedResponse[] = [];
   private readonly violationLog: RecordedViolation[] = [];
+  private readonly changeListeners = new Set<(change: WorkspaceChange) => void>();
   private lastTsMicros = 0;
   private idCounter = 0;
 
@@ -234,6 +239,16 @@ export class SlackWorkspace {
     this.addUser({ id: this.identity.botUserId, name: this.identity.botName, realName: this.identity.botName, email: '', isBot: true });
     for (const user of options.users ?? DEFAULT_USERS) this.addUser(user);
     for (const channel of options.channels ?? DEFAULT_CHANNELS) this.addChannel(channel);
+  }
+
+  /** Calls `listener` after every change a person would see (messages, edits, ephemerals, views); returns the unsubscribe. */
+  onChange(listener: (change: WorkspaceChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(change: WorkspaceChange): void {
+    for (const listener of this.changeListeners) listener(change);
   }
 
   // ── People and conversations ───────────────────────────────────────────────────────────────
@@ -347,6 +362,7 @@ export class SlackWorkspace {
     const list = this.messagesByChannel.get(channel) ?? [];
     list.push(message);
     this.messagesByChannel.set(channel, list);
+    this.changed({ kind: 'message', channel, ts: message.ts });
     return message;
   }
 
@@ -361,18 +377,21 @@ export class SlackWorkspace {
     if (message.attachments !== undefined) version.attachments = message.attachments;
     if (message.metadata !== undefined) version.metadata = message.metadata;
     message.versions.push(version);
+    this.changed({ kind: 'message', channel: message.channel, ts: message.ts });
     return message;
   }
 
   deleteMessage(message: StoredMessage): void {
     message.deleted = true;
     message.deletedAt = this.now();
+    this.changed({ kind: 'message', channel: message.channel, ts: message.ts });
   }
 
   postEphemeral(channel: string, user: string, content: MessageContent, options: { threadTs?: string; via: EphemeralMessage['via'] }): EphemeralMessage {
     const ephemeral: EphemeralMessage = { ...content, channel, user, ts: this.nextTs(), at: this.now(), via: options.via };
     if (options.threadTs !== undefined) ephemeral.threadTs = options.threadTs;
     this.ephemeralLog.push(ephemeral);
+    this.changed({ kind: 'ephemeral', channel, ts: ephemeral.ts });
     return ephemeral;
   }
 
@@ -397,6 +416,7 @@ export class SlackWorkspace {
     if (typeof view['external_id'] === 'string') stored.externalId = view['external_id'];
     this.viewsById.set(id, stored);
     this.homeByUser.set(user, id);
+    this.changed({ kind: 'view', viewId: id });
     return stored;
   }
 
@@ -405,6 +425,7 @@ export class SlackWorkspace {
     const stored: StoredView = { id, type: 'modal', user, view, hash: this.newHash(), rootViewId: id, at: this.now(), history: [] };
     if (typeof view['external_id'] === 'string') stored.externalId = view['external_id'];
     this.viewsById.set(id, stored);
+    this.changed({ kind: 'view', viewId: id });
     return stored;
   }
 
@@ -413,6 +434,7 @@ export class SlackWorkspace {
     stored.view = view;
     stored.hash = this.newHash();
     stored.at = this.now();
+    this.changed({ kind: 'view', viewId: stored.id });
     return stored;
   }
 
