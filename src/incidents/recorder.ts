@@ -43,7 +43,9 @@ export interface IncidentRecorderOptions {
 export class IncidentRecorder {
   readonly #o: Required<Omit<IncidentRecorderOptions, 'takes'>> & Pick<IncidentRecorderOptions, 'takes'>;
   #timer: NodeJS.Timeout | undefined;
-  #flushing = false;
+  /** The pass running now, and the one queued behind it (see flushDue). */
+  #flushing: Promise<void> | undefined;
+  #flushAgain: Promise<void> | undefined;
 
   constructor(options: IncidentRecorderOptions) {
     this.#o = { ...options, tickMs: options.tickMs ?? 200 };
@@ -103,16 +105,31 @@ export class IncidentRecorder {
     if (change.command) await this.#o.notify.enqueue(change.command);
   }
 
-  /** Emits what has come due. One pass at a time; never throws. */
-  async flushDue(): Promise<void> {
-    if (this.#flushing) return;
-    this.#flushing = true;
+  /**
+   * Emits what has come due. One pass at a time; never throws. A call while a pass runs (the timer's, which may
+   * have read the clock before something came due) waits for it and for one more pass: what is due when
+   * flushDue is called has been handed on when it returns (agent.tick() promises that). Callers arriving during
+   * the same pass share the one queued behind it.
+   */
+  flushDue(): Promise<void> {
+    if (this.#flushing) {
+      this.#flushAgain ??= this.#flushing.then(() => {
+        this.#flushAgain = undefined;
+        return this.flushDue();
+      });
+      return this.#flushAgain;
+    }
+    this.#flushing = this.#flushPass().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  async #flushPass(): Promise<void> {
     try {
       for (const command of await this.#o.manager.flushDue(this.#o.cluster)) await this.#o.notify.enqueue(command);
     } catch (error) {
       this.#o.log.warn({ err: error }, 'Incident flush failed');
-    } finally {
-      this.#flushing = false;
     }
   }
 

@@ -20,6 +20,7 @@ import { createLogger, type Logger } from '../../src/log.ts';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
 import { parseKubectlDump } from '../../src/cluster/kubectl-dump.ts';
 import type { ClusterCache } from '../../src/cluster/cache.ts';
+import { RESOURCES, type ResourceName } from '../../src/cluster/resources.ts';
 import { ObjectStore, type KubeObject } from '../../src/sim/store.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
 import { createClusterSimulator, createSimClock, type ClusterSimulator, type NodeSpec, type SimClock } from '../../src/sim/kit/cluster-simulator.ts';
@@ -280,17 +281,47 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The informer cache holds exactly the store's Pods and Nodes, at the same resourceVersions. */
-export function cacheCaughtUp(store: ObjectStore, cache: ClusterCache): boolean {
-  const pods = store.list('pods').items;
-  if (cache.pods().length !== pods.length) return false;
-  for (const pod of pods) {
-    if (cache.pod(pod.metadata.uid ?? '')?.metadata.resourceVersion !== pod.metadata.resourceVersion) return false;
+/**
+ * The cache's objects of one resource type, as uid → resourceVersion (test-sized caches: copies are cheap).
+ * Workload kinds share one table, so they are told apart by kind.
+ */
+function cachedVersions(cache: ClusterCache, resource: ResourceName, storeNamespaces: readonly string[]): Map<string, string | undefined> {
+  const versions = (objects: readonly { metadata: { uid?: string; name: string; resourceVersion?: string } }[]) =>
+    new Map(objects.map((o) => [o.metadata.uid ?? o.metadata.name, o.metadata.resourceVersion]));
+  switch (resource) {
+    case 'pods':
+      return versions(cache.pods());
+    case 'nodes':
+      return versions(cache.nodes());
+    case 'events':
+      return versions(cache.objectSet().events);
+    case 'resourcequotas':
+      return versions(cache.objectSet().quotas);
+    case 'persistentvolumeclaims':
+      return versions(cache.objectSet().pvcs);
+    case 'namespaces':
+      return versions(storeNamespaces.flatMap((name) => cache.namespace(name) ?? []));
+    default:
+      return versions(cache.workloads().filter((w) => w.kind === RESOURCES[resource].kind));
   }
-  const nodes = store.list('nodes').items;
-  if (cache.nodes().length !== nodes.length) return false;
-  for (const node of nodes) {
-    if (cache.node(node.metadata.name ?? '')?.metadata.resourceVersion !== node.metadata.resourceVersion) return false;
+}
+
+/**
+ * The informer cache holds exactly the store's objects, at the same resourceVersions, for EVERY type it
+ * watches (in its namespaces). Each type has its own watch stream: a Pod-less test (a workload whose only
+ * trace is its FailedCreate event, a ResourceQuota) has nothing in Pods or Nodes to wait for, so checking
+ * those alone let settle() return before the StatefulSet, its event or the quota had arrived.
+ */
+export function cacheCaughtUp(store: ObjectStore, cache: ClusterCache): boolean {
+  const storeNamespaces = store.list('namespaces').items.map((n) => n.metadata.name ?? '');
+  for (const resource of cache.resources) {
+    const scoped = RESOURCES[resource].namespaced && cache.namespaces.length > 0;
+    const items = store.list(resource).items.filter((o) => !scoped || cache.namespaces.includes(o.metadata.namespace ?? ''));
+    const cached = cachedVersions(cache, resource, storeNamespaces);
+    if (cached.size !== items.length) return false;
+    for (const object of items) {
+      if (cached.get(object.metadata.uid ?? object.metadata.name ?? '') !== object.metadata.resourceVersion) return false;
+    }
   }
   return true;
 }

@@ -144,6 +144,31 @@ describe('AlertSource: workloads that cannot create their Pods', () => {
     expect(jobs[0]).toMatchObject({ trigger: 'watch', candidateHint: 'create-failed', subject: { kind: 'Workload', ownerKind: 'StatefulSet', name: 'db', uid: 'sts-1' } });
   });
 
+  it('hands on a StatefulSet whose FailedCreate reaches the cache before the StatefulSet itself, or after it', async () => {
+    // Each resource has its own watch stream: the event about a new StatefulSet can arrive first (its owner lookup
+    // then fails and the event alone is dropped), so the StatefulSet's own arrival must look at its cached events.
+    for (const eventFirst of [true, false]) {
+      const view = new CacheView();
+      const { jobs } = await startSource(view);
+      const statefulSet: Workload = { kind: 'StatefulSet', metadata: { name: 'db', namespace: 'shop', uid: 'sts-2' }, spec: { replicas: 3 }, status: { replicas: 0 } };
+      const event = failedCreate('StatefulSet', 'db', 'sts-2', 'create Pod db-0 in StatefulSet db failed error: pods "db-0" is forbidden: exceeded quota: compute, requested: requests.cpu=500m, used: requests.cpu=1, limited: requests.cpu=1', 20);
+      if (eventFirst) {
+        view.putEvent(event);
+        expect(source?.stabilizer.size).toBe(0);
+        view.putWorkload(statefulSet, 'statefulsets');
+      } else {
+        view.putWorkload(statefulSet, 'statefulsets');
+        expect(source?.stabilizer.size).toBe(0);
+        view.putEvent(event);
+      }
+
+      await waitFor(() => jobs.length === 1, `a workload job (${eventFirst ? 'event first' : 'StatefulSet first'})`);
+      expect(jobs[0]).toMatchObject({ candidateHint: 'create-failed', subject: { kind: 'Workload', ownerKind: 'StatefulSet', name: 'db', uid: 'sts-2' } });
+      source?.stop();
+      await queue?.close();
+    }
+  });
+
   it('leaves a workload alone whose last FailedCreate is older than the controllers\' longest retry back-off', async () => {
     const view = new CacheView();
     view.workloadsByUid.set('job-1', { kind: 'Job', metadata: { name: 'nightly', namespace: 'shop', uid: 'job-1' }, spec: {}, status: {} });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NotifyCommand } from '../../src/contract/incident.ts';
 import { IncidentManager } from '../../src/incidents/manager.ts';
 import { MemoryIncidentStore } from '../../src/incidents/memory-store.ts';
+import { markPosted } from '../../src/incidents/posted.ts';
 import { IncidentRecorder } from '../../src/incidents/recorder.ts';
 import { createLogger } from '../../src/log.ts';
 import { ChannelRouter, ChannelRouting, parseChannelSeverities } from '../../src/notify/channel-routing.ts';
@@ -65,5 +66,52 @@ describe('IncidentRecorder routing', () => {
     await record(recorder, READINESS);
 
     expect(enqueued.map((c) => [c.type, c.type === 'open' ? c.incident.channel : ''])).toEqual([['open', '#alerts']]);
+  });
+});
+
+describe('IncidentRecorder.flushDue', () => {
+  it('called while a pass runs, returns only after a pass that saw what was due when it was called', async () => {
+    let now = T0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let passes = 0;
+    // The timer's pass reads the clock (nothing due yet), then waits (a slow Redis round trip) before it returns.
+    class SlowManager extends IncidentManager {
+      override async flushDue(cluster: string): Promise<NotifyCommand[]> {
+        passes += 1;
+        const commands = await super.flushDue(cluster);
+        if (passes === 1) await gate;
+        return commands;
+      }
+    }
+    const store = new MemoryIncidentStore({ now: () => now });
+    const manager = new SlowManager({ store, now: () => now, settings: { resolveAfterMs: 5_000 } });
+    const enqueued: NotifyCommand[] = [];
+    const recorder = new IncidentRecorder({
+      cluster: 'prod',
+      manager,
+      channelFor: () => 'C0OPS',
+      notify: { enqueue: async (command) => void enqueued.push(command) },
+      log: createLogger({ level: 'silent' }),
+    });
+    const snapshot = podSnapshot(CRASH);
+    await recorder.record(diagnosisOf(snapshot), snapshot);
+    const opened = enqueued[0];
+    if (opened?.type !== 'open') throw new Error('no open');
+    await markPosted(store, opened.incident.id, { channel: 'C0OPS', ts: '1800000000.000001' }); // as deliver.ts does once Slack has it
+    await recorder.podHealthy(snapshot.pod.metadata.uid ?? '');
+
+    const timerPass = recorder.flushDue();
+    now = T0 + 6_000; // past the resolve delay
+    const tick = recorder.flushDue();
+    const alsoTick = recorder.flushDue();
+    setTimeout(release, 20);
+    await Promise.all([tick, alsoTick]);
+
+    expect(enqueued.map((c) => c.type)).toEqual(['open', 'resolve']);
+    expect(passes).toBe(2);
+    await timerPass;
   });
 });
