@@ -20,7 +20,7 @@ import { loadKubeconfig } from '../cluster/kubeconfig.ts';
 import { ObjectStore } from '../sim/store.ts';
 import { startFakeApiServer, type FakeApiServer } from '../sim/api-server.ts';
 import { createClusterSimulator, type ClusterSimulator, type PlantedWorkload } from '../sim/kit/cluster-simulator.ts';
-import { createSimClock, type SimClock } from '../sim/kit/clock.ts';
+import { createSimClock, followRealTime, type SimClock } from '../sim/kit/clock.ts';
 import type { NotifyCommand } from '../contract/incident.ts';
 import type { Diagnosis } from '../contract/diagnosis.ts';
 import type { Notifier } from '../notify/notifier.ts';
@@ -75,13 +75,7 @@ export async function startDemoWorkspace(options: DemoWorkspaceOptions = {}): Pr
   // One simulated clock for the store, the kit and the agent: it runs with real time, and the story's
   // "ten minutes pass" jumps it forward (sim.advance), which everyone then sees alike.
   const clock = createSimClock(Date.now());
-  let lastReal = Date.now();
-  const realTime = setInterval(() => {
-    const real = Date.now();
-    clock.advance((real - lastReal) / 1000);
-    lastReal = real;
-  }, 50);
-  const closers: (() => Promise<void> | void)[] = [() => clearInterval(realTime)];
+  const closers: (() => Promise<void> | void)[] = [followRealTime(clock)];
   const close = async (): Promise<void> => {
     for (const closer of closers.splice(0).reverse()) await closer();
   };

@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isRecord } from '../contract/is-record.ts';
 import { BLOCK_KIT_LIMITS, type BlockKitLimits } from './block-kit-limits.ts';
 import {
   resolveRateLimits,
@@ -123,17 +124,14 @@ interface PendingFault extends ApiFault {
   remaining: number;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
+/** A request's body as text; undefined once it passes `maxBytes` (the workspace page reads its own with this too). */
+export async function readBody(request: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) return undefined;
+    if (size > maxBytes) return undefined;
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -154,7 +152,7 @@ function parseArgs(contentType: string, rawBody: string, query: URLSearchParams)
       } catch {
         return { ok: false, error: 'invalid_json' };
       }
-      if (!isObject(parsed)) return { ok: false, error: 'invalid_json' };
+      if (!isRecord(parsed)) return { ok: false, error: 'invalid_json' };
       Object.assign(args, parsed);
     } else if (type === '') return { ok: false, error: 'missing_post_type' };
     else return { ok: false, error: 'invalid_post_type' };

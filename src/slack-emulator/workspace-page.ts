@@ -22,7 +22,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SlackEmulator } from './server.ts';
+import { isRecord } from '../contract/is-record.ts';
+import { readBody, type SlackEmulator } from './server.ts';
 import { sendBlockAction, sendSlashCommand, sendViewSubmission, type SlackDelivery } from './signer.ts';
 import type { EphemeralMessage, StoredMessage } from './workspace.ts';
 
@@ -111,10 +112,6 @@ function pageEphemeral(message: EphemeralMessage, botUserId: string): PageMessag
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
@@ -122,17 +119,11 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 }
 
 async function readJson(request: IncomingMessage): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(buffer);
-  }
+  const text = await readBody(request, MAX_BODY_BYTES);
+  if (text === undefined) return undefined;
   try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    return isObject(parsed) ? parsed : undefined;
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
@@ -334,7 +325,7 @@ class WorkspacePageServer implements WorkspacePage {
     } catch {
       parsed = { text: body };
     }
-    if (!isObject(parsed)) return;
+    if (!isRecord(parsed)) return;
     const text = typeof parsed['text'] === 'string' ? parsed['text'] : '';
     const blocks = Array.isArray(parsed['blocks']) ? parsed['blocks'] : undefined;
     if (text === '' && !blocks) return;
@@ -367,9 +358,9 @@ class WorkspacePageServer implements WorkspacePage {
     const stored = viewId === undefined ? undefined : this.workspace.findView({ viewId });
     if (!stored || stored.type !== 'modal' || stored.user !== user) return { ok: false, error: 'not_found' };
     const values: Record<string, Record<string, unknown>> = {};
-    if (isObject(body['values'])) {
+    if (isRecord(body['values'])) {
       for (const [blockId, actions] of Object.entries(body['values'])) {
-        if (!isObject(actions)) continue;
+        if (!isRecord(actions)) continue;
         values[blockId] = Object.fromEntries(Object.entries(actions).filter(([, v]) => typeof v === 'string').map(([actionId, value]) => [actionId, { type: 'plain_text_input', value }]));
       }
     }
@@ -378,7 +369,7 @@ class WorkspacePageServer implements WorkspacePage {
     let errors: unknown;
     try {
       const ack: unknown = delivery.body.trim() === '' ? {} : JSON.parse(delivery.body);
-      if (isObject(ack) && ack['response_action'] === 'errors') errors = ack['errors'];
+      if (isRecord(ack) && ack['response_action'] === 'errors') errors = ack['errors'];
     } catch {
       errors = undefined;
     }

@@ -98,12 +98,8 @@ export class RemediationRequests {
 
   /** The typed confirmation's submit: the name must match, then the same checks as a click. */
   async submitted(user: string, view: { private_metadata?: string; state?: { values?: Record<string, Record<string, { value?: string | null }>> } }, submissionId: string): Promise<SubmitAnswer> {
-    let meta: { value: string; where: Where };
-    try {
-      meta = JSON.parse(view.private_metadata ?? '') as { value: string; where: Where };
-    } catch {
-      return { errors: { [TYPED_BLOCK]: 'This dialog is not one podwhy can read.' } };
-    }
+    const meta = dialogMetadata(view);
+    if (!meta) return { errors: { [TYPED_BLOCK]: UNREADABLE_DIALOG } };
     const checked = await this.#check('force-delete', meta.value, user);
     if ('refusal' in checked) return { errors: { [TYPED_BLOCK]: checked.refusal } };
     const typed = view.state?.values?.[TYPED_BLOCK]?.[TYPED_INPUT]?.value?.trim() ?? '';
@@ -129,12 +125,8 @@ export class RemediationRequests {
 
   /** The snooze modal's submit: the choice is checked, then the same checks as a click. */
   async snoozeSubmitted(user: string, view: { private_metadata?: string; state?: { values?: Record<string, Record<string, { selected_option?: { value?: string } | null }>> } }, submissionId: string): Promise<SubmitAnswer> {
-    let meta: { value: string; where: Where };
-    try {
-      meta = JSON.parse(view.private_metadata ?? '') as { value: string; where: Where };
-    } catch {
-      return { errors: { [SNOOZE_DURATION_BLOCK]: 'This dialog is not one podwhy can read.' } };
-    }
+    const meta = dialogMetadata(view);
+    if (!meta) return { errors: { [SNOOZE_DURATION_BLOCK]: UNREADABLE_DIALOG } };
     const checked = await this.#check('snooze', meta.value, user);
     if ('refusal' in checked) return { errors: { [SNOOZE_DURATION_BLOCK]: checked.refusal } };
     const seconds = Number(view.state?.values?.[SNOOZE_DURATION_BLOCK]?.[SNOOZE_CHOICE]?.selected_option?.value);
@@ -340,4 +332,18 @@ function snoozeView(value: ActionValue, rawValue: string, where: Where): View {
       { type: 'input', block_id: SNOOZE_SCOPE_BLOCK, label: { type: 'plain_text', text: 'Snooze', emoji: false }, element: { type: 'radio_buttons', action_id: SNOOZE_CHOICE, options: scopes, initial_option: scopes[0] } },
     ],
   };
+}
+
+const UNREADABLE_DIALOG = 'This dialog is not one podwhy can read.';
+
+/**
+ * What a modal podwhy opened carries back (its private_metadata: the signed button value and where it was
+ * clicked); undefined when it is not JSON. The value is checked again by the caller, so nothing here is trusted.
+ */
+function dialogMetadata(view: { private_metadata?: string }): { value: string; where: Where } | undefined {
+  try {
+    return JSON.parse(view.private_metadata ?? '') as { value: string; where: Where };
+  } catch {
+    return undefined;
+  }
 }

@@ -24,6 +24,7 @@ import { RESOURCES, type ResourceName } from '../../src/cluster/resources.ts';
 import { ObjectStore, type KubeObject } from '../../src/sim/store.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
 import { createClusterSimulator, createSimClock, type ClusterSimulator, type NodeSpec, type SimClock } from '../../src/sim/kit/cluster-simulator.ts';
+import { followRealTime } from '../../src/sim/kit/clock.ts';
 import { startAgent, type AgentDeps, type AgentMode, type RunningAgent } from '../../src/agent/agent.ts';
 import type { Incident, NotifyCommand, PostedMessage } from '../../src/contract/incident.ts';
 import type { Notifier } from '../../src/notify/notifier.ts';
@@ -154,13 +155,7 @@ export interface SimClusterOptions {
 /** Store + fake API server + kit on one sim clock that follows real time (as in the demo). */
 export async function startSimCluster(options: SimClusterOptions = {}): Promise<SimCluster> {
   const clock = createSimClock(Date.now());
-  let lastReal = Date.now();
-  const realTime = setInterval(() => {
-    const real = Date.now();
-    clock.advance((real - lastReal) / 1000);
-    lastReal = real;
-  }, 50);
-  realTime.unref();
+  const stopRealTime = followRealTime(clock);
   const store = new ObjectStore({ now: clock.now });
   const server = await startFakeApiServer({ store, bookmarkIntervalMs: 5_000, ...(options.accessReviewPolicyPath !== undefined && { accessReviewPolicyPath: options.accessReviewPolicyPath }) });
   const dir = mkdtempSync(join(tmpdir(), 'podwhy-e2e-'));
@@ -173,7 +168,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     sim,
     kubeconfigPath,
     async close() {
-      clearInterval(realTime);
+      stopRealTime();
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -258,14 +258,16 @@ describe('ClientNodeCluster connections', () => {
   });
 
   it('replaces the connection pool after connectionRefreshMs and closes the old connection', async () => {
-    pooled = new ClientNodeCluster(kubeconfigVia(server, proxy.port), { connectionRefreshMs: 100 });
+    // The refresh follows real time; a window of a second keeps the two requests before it inside one pool
+    // even on a loaded machine (100 ms did not: two requests could straddle it).
+    pooled = new ClientNodeCluster(kubeconfigVia(server, proxy.port), { connectionRefreshMs: 1_000 });
     const ref = { namespace: 'shop', name: 'db-0' };
 
     await pooled.getPod(ref);
     await nextTurn();
     await pooled.getPod(ref);
     const beforeRefresh = proxy.connections();
-    await sleepMs(150);
+    await sleepMs(1_100);
     await pooled.getPod(ref);
     await waitFor(() => proxy.open() === 1, 'the old pool to close its connection');
 

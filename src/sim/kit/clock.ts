@@ -59,3 +59,18 @@ export function clockFor(now: () => Date): SimClock {
     },
   };
 }
+
+/**
+ * Makes `clock` run with real time (checked every `everyMs`), so a story can still jump it forward with
+ * `advance`; returns the stop. The timer is unref'd: a clock never keeps a process alive on its own.
+ */
+export function followRealTime(clock: SimClock, everyMs = 50): () => void {
+  let lastReal = Date.now();
+  const timer = setInterval(() => {
+    const real = Date.now();
+    clock.advance((real - lastReal) / 1000);
+    lastReal = real;
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
