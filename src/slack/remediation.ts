@@ -185,18 +185,9 @@ export class RemediationRequests {
     const enqueue = this.#deps.enqueueIncidentAction;
     // One per button (issuedAt) and choice: a double click or a replayed submit acts once; a fresh message's button may act again.
     const key = `${value.cluster}/${incidentId}/${value.action}/${snooze ? `${snooze.scope}-${snooze.seconds}` : ''}/${value.issuedAt}`;
-    const ttlMs = (this.#deps.maxAgeSeconds + 300) * 1000;
-    let claim;
-    try {
-      claim = await this.#deps.claims.claim(key, user, ttlMs);
-    } catch (error) {
-      this.#log.error({ err: error, key, user }, 'Could not record an incident action (claim store unreachable); nothing done');
-      return 'podwhy could not record this click (its store is unreachable), so it did nothing. Try again in a minute.';
-    }
     const what = value.action === 'snooze' ? `snooze${snooze ? ` (${snoozeLength(snooze.seconds)}, ${snooze.scope === 'namespace' ? `namespace ${value.namespace}` : 'this workload'})` : ''}` : 'mark resolved';
-    if (!claim.claimed) return `Already done by <@${claim.by}>: ${what} was requested once; nothing more was done.`;
     const requestId = RequestId.safeParse(requestSeed).success ? requestSeed : `i-${Buffer.from(requestSeed).toString('base64url').slice(0, 120)}`;
-    try {
+    const refusal = await this.#claimAndHandOn(key, user, 'an incident action', (by) => `Already done by <@${by}>: ${what} was requested once; nothing more was done.`, async () => {
       if (!enqueue) throw new Error('incident actions are not wired in this gateway');
       await enqueue(
         IncidentActionJob.parse({
@@ -213,11 +204,8 @@ export class RemediationRequests {
           enqueuedAt: new Date(this.#now()).toISOString(),
         }),
       );
-    } catch (error) {
-      await this.#deps.claims.release(key, user).catch(() => undefined);
-      this.#log.error({ err: error, key, user }, 'Could not hand an incident action to the agent; nothing done');
-      return 'podwhy could not hand this to the cluster\'s agent (its queue is unreachable), so it did nothing. Try again in a minute.';
-    }
+    });
+    if (refusal !== undefined) return refusal;
     this.#log.info({ audit: 'incident-action-requested', user, cluster: value.cluster, incident: incidentId, action: value.action, snooze, channel: where.channel }, 'Incident action requested');
     return value.action === 'snooze'
       ? `Requested: ${what}. The thread will say until when.`
@@ -231,18 +219,8 @@ export class RemediationRequests {
       if (!asUser) return 'podwhy checks your own Kubernetes rights, but your Slack profile shows no email to check them for; nothing was done.';
     }
     const key = `${value.cluster}/${value.uid}/${value.action}`;
-    const ttlMs = (this.#deps.maxAgeSeconds + 300) * 1000;
-    let claim;
-    try {
-      claim = await this.#deps.claims.claim(key, user, ttlMs);
-    } catch (error) {
-      // Fail closed: without the claim a second click could act twice.
-      this.#log.error({ err: error, key, user }, 'Could not record a one-click fix (claim store unreachable); nothing done');
-      return 'podwhy could not record this click (its store is unreachable), so it did nothing. Try again in a minute.';
-    }
-    if (!claim.claimed) return `Already done by <@${claim.by}>: ${value.action} of Pod ${value.namespace}/${value.name} was requested once; nothing more was done.`;
     const requestId = RequestId.safeParse(requestSeed).success ? requestSeed : `a-${Buffer.from(requestSeed).toString('base64url').slice(0, 120)}`;
-    try {
+    const refusal = await this.#claimAndHandOn(key, user, 'a one-click fix', (by) => `Already done by <@${by}>: ${value.action} of Pod ${value.namespace}/${value.name} was requested once; nothing more was done.`, async () => {
       await this.#deps.enqueue(
         ActJob.parse({
           trigger: 'act',
@@ -259,13 +237,35 @@ export class RemediationRequests {
           enqueuedAt: new Date(this.#now()).toISOString(),
         }),
       );
-    } catch (error) {
-      await this.#deps.claims.release(key, user).catch(() => undefined);
-      this.#log.error({ err: error, key, user }, 'Could not hand a one-click fix to the agent; nothing done');
-      return 'podwhy could not hand this to the cluster\'s agent (its queue is unreachable), so it did nothing. Try again in a minute.';
-    }
+    });
+    if (refusal !== undefined) return refusal;
     this.#log.info({ audit: 'action-requested', user, cluster: value.cluster, namespace: value.namespace, pod: value.name, uid: value.uid, action: value.action, channel: where.channel }, 'One-click fix requested');
     return `Requested: ${value.action} of Pod ${value.namespace}/${value.name}. The outcome will be posted in the thread.`;
+  }
+
+  /**
+   * What every mutating click shares between its checks and the agent: the claim (idempotency; a store that fails
+   * refuses, closed, since without the claim a second click could act twice), "already done by" for a claimed one,
+   * and the hand-over to the cluster's queue (which releases the claim when it fails, so a retry can act).
+   * Returns the refusal to show, or undefined once the job is queued.
+   */
+  async #claimAndHandOn(key: string, user: string, what: string, alreadyDone: (by: string) => string, enqueue: () => Promise<void>): Promise<string | undefined> {
+    let claim;
+    try {
+      claim = await this.#deps.claims.claim(key, user, (this.#deps.maxAgeSeconds + 300) * 1000);
+    } catch (error) {
+      this.#log.error({ err: error, key, user }, `Could not record ${what} (claim store unreachable); nothing done`);
+      return 'podwhy could not record this click (its store is unreachable), so it did nothing. Try again in a minute.';
+    }
+    if (!claim.claimed) return alreadyDone(claim.by);
+    try {
+      await enqueue();
+    } catch (error) {
+      await this.#deps.claims.release(key, user).catch(() => undefined);
+      this.#log.error({ err: error, key, user }, `Could not hand ${what} to the agent; nothing done`);
+      return 'podwhy could not hand this to the cluster\'s agent (its queue is unreachable), so it did nothing. Try again in a minute.';
+    }
+    return undefined;
   }
 
   #now(): number {
