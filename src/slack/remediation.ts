@@ -285,14 +285,7 @@ function needsTypedConfirmation(value: ActionValue): boolean {
 }
 
 function typedConfirmView(value: ActionValue, rawValue: string, where: Where): View {
-  return {
-    type: 'modal',
-    callback_id: TYPED_CONFIRM_CALLBACK_ID,
-    private_metadata: JSON.stringify({ value: rawValue, where }),
-    title: { type: 'plain_text', text: 'Force delete', emoji: false },
-    submit: { type: 'plain_text', text: 'Force delete', emoji: false },
-    close: { type: 'plain_text', text: 'Cancel', emoji: false },
-    blocks: [
+  return podwhyModal(TYPED_CONFIRM_CALLBACK_ID, 'Force delete', 'Force delete', { value: rawValue, where }, [
       {
         type: 'section',
         text: {
@@ -302,8 +295,7 @@ function typedConfirmView(value: ActionValue, rawValue: string, where: Where): V
         },
       },
       { type: 'input', block_id: TYPED_BLOCK, label: { type: 'plain_text', text: 'Pod name', emoji: false }, element: { type: 'plain_text_input', action_id: TYPED_INPUT } },
-    ],
-  };
+  ]);
 }
 
 /** What a snooze of this incident can cover, from its id (`<cluster>/<ns>/<Kind>/<name>/<cause>` or `<cluster>/_node/<node>/node-lost`). */
@@ -319,18 +311,23 @@ function snoozeView(value: ActionValue, rawValue: string, where: Where): View {
   const option = (text: string, v: string) => ({ text: { type: 'plain_text' as const, text: text.length > 75 ? `${text.slice(0, 74)}…` : text, emoji: false }, value: v });
   const durations = SNOOZE_SECONDS.map((seconds) => option(snoozeLength(seconds), String(seconds)));
   const scopes = [option(targets.workload, 'workload'), ...(targets.namespace ? [option(targets.namespace, 'namespace')] : [])];
-  return {
-    type: 'modal',
-    callback_id: SNOOZE_CALLBACK_ID,
-    private_metadata: JSON.stringify({ value: rawValue, where }),
-    title: { type: 'plain_text', text: 'Snooze alerts', emoji: false },
-    submit: { type: 'plain_text', text: 'Snooze', emoji: false },
-    close: { type: 'plain_text', text: 'Cancel', emoji: false },
-    blocks: [
+  return podwhyModal(SNOOZE_CALLBACK_ID, 'Snooze alerts', 'Snooze', { value: rawValue, where }, [
       { type: 'section', text: { type: 'plain_text', emoji: false, text: 'No new alert messages or updates until the snooze ends; podwhy keeps tracking the incidents and posts what was held back afterwards.' } },
       { type: 'input', block_id: SNOOZE_DURATION_BLOCK, label: { type: 'plain_text', text: 'For', emoji: false }, element: { type: 'radio_buttons', action_id: SNOOZE_CHOICE, options: durations, initial_option: durations[0] } },
       { type: 'input', block_id: SNOOZE_SCOPE_BLOCK, label: { type: 'plain_text', text: 'Snooze', emoji: false }, element: { type: 'radio_buttons', action_id: SNOOZE_CHOICE, options: scopes, initial_option: scopes[0] } },
-    ],
+  ]);
+}
+
+/** A modal of podwhy's: its private_metadata carries the signed button value and where it was clicked back to the submit (dialogMetadata). */
+function podwhyModal(callbackId: string, title: string, submit: string, metadata: { value: string; where: Where }, blocks: View['blocks']): View {
+  return {
+    type: 'modal',
+    callback_id: callbackId,
+    private_metadata: JSON.stringify(metadata),
+    title: { type: 'plain_text', text: title, emoji: false },
+    submit: { type: 'plain_text', text: submit, emoji: false },
+    close: { type: 'plain_text', text: 'Cancel', emoji: false },
+    blocks,
   };
 }
 
