@@ -3,7 +3,7 @@ import { Queue, UnrecoverableError, Worker, type Job, type KeepJobs } from 'bull
 import type { Redis, RedisOptions } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { isPodwhyError, PodwhyError } from '../errors.ts';
-import { closeRedis, createProducer, createRedis, isConnectionError, openProducerQueue, QUEUE_DEFAULTS, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
+import { closeRedis, createProducer, createRedis, isConnectionError, jobCountsOf, openProducerQueue, QUEUE_DEFAULTS, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
 import {
   assertCluster,
   backoffDelay,
@@ -213,14 +213,7 @@ export class BullmqDiagnosisQueue implements DiagnosisQueue {
   }
 
   async counts(): Promise<QueueCounts> {
-    const c = await this.#connectedQueue().getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
-    return {
-      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
-      active: c.active ?? 0,
-      delayed: c.delayed ?? 0,
-      completed: c.completed ?? 0,
-      failed: c.failed ?? 0,
-    };
+    return jobCountsOf(this.#connectedQueue());
   }
 
   /** Graceful: the worker finishes its active jobs (BullMQ waits without a timeout), then connections close. */

@@ -6,7 +6,7 @@ import { isPodwhyError, PodwhyError } from '../errors.ts';
 import { backoffDelay, isUnrecoverable, type RetrySettings } from './diagnosis-queue.ts';
 import { parseNotifyCommand } from './notify-jobs.ts';
 import { NOTIFY_QUEUE_NAME, type NotifyDeliveryOptions, type NotifyHandler, type NotifyQueue } from './notify-queue.ts';
-import { closeRedis, createProducer, createRedis, isConnectionError, openProducerQueue, QUEUE_DEFAULTS, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
+import { closeRedis, createProducer, createRedis, isConnectionError, jobCountsOf, openProducerQueue, QUEUE_DEFAULTS, unavailable, watchConnection, withTimeout } from './redis-connection.ts';
 
 /**
  * The notify queue on Redis with BullMQ (`podwhy-notify`): the agents of every cluster produce, the Slack
@@ -148,14 +148,7 @@ export class BullmqNotifyQueue implements NotifyQueue {
   /** Jobs waiting (including retries waiting for their back-off), running, done and failed. */
   async counts(): Promise<{ waiting: number; active: number; delayed: number; completed: number; failed: number }> {
     if (!this.#queue) throw new PodwhyError('redis-unavailable', `Queue ${this.name} is not connected`);
-    const c = await this.#queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
-    return {
-      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
-      active: c.active ?? 0,
-      delayed: c.delayed ?? 0,
-      completed: c.completed ?? 0,
-      failed: c.failed ?? 0,
-    };
+    return jobCountsOf(this.#queue);
   }
 
   /** Graceful: the consumer finishes its active deliveries, then connections close. */

@@ -157,3 +157,18 @@ export const QUEUE_DEFAULTS = {
   enqueueTimeoutMs: 1_500,
   connectTimeoutMs: 5_000,
 } as const satisfies Record<string, unknown>;
+
+/**
+ * A BullMQ queue's job counts as podwhy reports them (the diagnosis and notify queues alike): prioritized jobs are
+ * waiting too; counts BullMQ leaves out are 0.
+ */
+export async function jobCountsOf(queue: Queue): Promise<{ waiting: number; active: number; delayed: number; completed: number; failed: number }> {
+  const c = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+  return {
+    waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+    active: c.active ?? 0,
+    delayed: c.delayed ?? 0,
+    completed: c.completed ?? 0,
+    failed: c.failed ?? 0,
+  };
+}

@@ -83,17 +83,23 @@ export class RemediationRequests {
   }
 
   async clicked(action: MutatingAction, rawValue: string | undefined, click: MutatingClick): Promise<ClickAnswer> {
-    const checked = await this.#check(action, rawValue, click.user.id);
-    if ('refusal' in checked) return { text: checked.refusal };
-    const { value } = checked;
-    const channel = click.channel?.id;
-    if (!channel) return { text: 'This button works on a message in a channel.' };
-    const where: Where = { channel, threadTs: click.message?.thread_ts ?? click.message?.ts };
+    const clicked = await this.#checkClick(action, rawValue, click);
+    if ('text' in clicked) return clicked;
+    const { value, where } = clicked;
     if (needsTypedConfirmation(value)) {
       await this.#deps.openView(click.trigger_id, typedConfirmView(value, rawValue ?? '', where));
       return null;
     }
     return { text: await this.#claimAndEnqueue(value, click.user.id, where, click.trigger_id, false) };
+  }
+
+  /** A click's checks (those of #check) and where it was clicked; the answer to give when it is refused. */
+  async #checkClick(action: PolicyAction, rawValue: string | undefined, click: MutatingClick): Promise<{ value: ActionValue; where: Where } | { text: string }> {
+    const checked = await this.#check(action, rawValue, click.user.id);
+    if ('refusal' in checked) return { text: checked.refusal };
+    const channel = click.channel?.id;
+    if (!channel) return { text: 'This button works on a message in a channel.' };
+    return { value: checked.value, where: { channel, threadTs: click.message?.thread_ts ?? click.message?.ts } };
   }
 
   /** The typed confirmation's submit: the name must match, then the same checks as a click. */
@@ -110,12 +116,9 @@ export class RemediationRequests {
 
   /** "Snooze…" (opens the modal) and "Mark resolved" (acts at once: Slack's confirm dialog already asked). */
   async incidentClicked(action: IncidentActionId, rawValue: string | undefined, click: MutatingClick): Promise<ClickAnswer> {
-    const checked = await this.#check(action, rawValue, click.user.id);
-    if ('refusal' in checked) return { text: checked.refusal };
-    const { value } = checked;
-    const channel = click.channel?.id;
-    if (!channel) return { text: 'This button works on a message in a channel.' };
-    const where: Where = { channel, threadTs: click.message?.thread_ts ?? click.message?.ts };
+    const clicked = await this.#checkClick(action, rawValue, click);
+    if ('text' in clicked) return clicked;
+    const { value, where } = clicked;
     if (action === 'snooze') {
       await this.#deps.openView(click.trigger_id, snoozeView(value, rawValue ?? '', where));
       return null;
