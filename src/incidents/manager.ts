@@ -5,7 +5,7 @@ import { fingerprintOf } from './fingerprint.ts';
 import { digestIdOf, incidentKeyOf, memberOf, type Observation } from './keys.ts';
 import { advance, canReopen, commandFor, decide, newIncident, nextDue, observe, reopen, ttlOf, type Decision } from './lifecycle.ts';
 import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from './settings.ts';
-import { snoozeScopeOf, snoozeScopes, snoozeScopesOf, type SnoozeRequest } from './snooze.ts';
+import { endShownSnooze, snoozeScopeOf, snoozeScopes, snoozeScopesOf, type SnoozeRequest } from './snooze.ts';
 import type { IncidentStore } from './store.ts';
 
 /**
@@ -120,8 +120,14 @@ export class IncidentManager {
           return { next: doc, result: { kind: 'digest', command } };
         }
         const removeMembers = advance(doc, now, this.settings);
+        const snoozeEnded = endShownSnooze(doc, now);
         const snoozedUntil = await this.#store.snoozedUntil(cluster, snoozeScopesOf(doc), now);
-        const decision = await this.#decide(doc, now, snoozedUntil);
+        let decision = await this.#decide(doc, now, snoozedUntil);
+        // The snooze its parent showed is over: the parent says so, even with nothing else to edit.
+        if (decision === null && snoozeEnded && doc.status === 'open' && doc.delivery === 'message' && doc.posted) {
+          decision = 'update';
+          doc.lastEmittedAt = now;
+        }
         doc.dueAt = nextDue(doc, now, this.settings);
         return { next: doc, removeMembers, result: { kind: 'incident', decision, incident: doc } };
       });
@@ -141,8 +147,10 @@ export class IncidentManager {
   /**
    * "Snooze" on an incident's message: holds back new posts and edits for its workload (a node incident: its node) or
    * its whole namespace for `forMs`. The incidents stay tracked; what was held back is posted when the snooze ends.
+   * An open incident's parent shows the snooze at once (the edit goes out although the snooze holds back the others:
+   * a person asked for it) until it ends (flushDue) or the incident resolves.
    */
-  async snoozeIncident(cluster: string, id: string, scope: 'workload' | 'namespace', forMs: number, now: number = this.#now()): Promise<IncidentChange & { target: string; untilMs?: number }> {
+  async snoozeIncident(cluster: string, id: string, scope: 'workload' | 'namespace', forMs: number, by: string, now: number = this.#now()): Promise<IncidentChange & { target: string; untilMs?: number }> {
     const incident = await this.get(cluster, id);
     if (!incident) return { outcome: 'gone', target: id.split('/').slice(1, -1).join('/'), command: null };
     const untilMs = now + forMs;
@@ -154,7 +162,19 @@ export class IncidentManager {
           : { cluster, namespace: incident.namespace, workload: incident.subject, untilMs };
     await this.snooze(request);
     const target = request.node ? `Node/${request.node}` : request.workload ? `${request.workload.kind}/${request.workload.name}` : `namespace ${request.namespace ?? ''}`;
-    return { outcome: 'done', target, untilMs, incident, command: null };
+    const shown = await this.#mutate<IncidentChange>(cluster, id, async (doc) => {
+      if (doc?.type !== 'incident' || doc.status !== 'open') return { next: null, result: { outcome: 'done', incident, command: null } };
+      doc.snooze = { by, at: now, untilMs, target };
+      let command: NotifyCommand | null = null;
+      if (doc.delivery === 'message' && doc.posted) {
+        command = commandFor('update', doc);
+        doc.pendingUpdate = false;
+        doc.lastEmittedAt = now;
+      }
+      doc.dueAt = nextDue(doc, now, this.settings);
+      return { next: doc, result: { outcome: 'done', incident: doc, command } };
+    });
+    return { ...shown, target, untilMs };
   }
 
   /**
@@ -173,6 +193,7 @@ export class IncidentManager {
       doc.pendingReopen = false;
       doc.pendingResolve = false;
       delete doc.allClearSince;
+      delete doc.snooze;
       doc.intervention = { action: 'mark-resolved', by, at: now };
       doc.dueAt = nextDue(doc, now, this.settings);
       const command = doc.delivery === 'message' && doc.posted ? commandFor('resolve', doc) : null;
