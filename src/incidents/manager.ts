@@ -1,4 +1,4 @@
-import type { Digest, Incident, IncidentIntervention, NotifyCommand, PodState } from '../contract/incident.ts';
+import type { Digest, Incident, IncidentIntervention, IncidentSnooze, NotifyCommand, PodState } from '../contract/incident.ts';
 import { BatchedDocumentWriter, type DocumentChange } from './compare-and-set.ts';
 import { addToDigest, flushDigest } from './digest.ts';
 import { fingerprintOf } from './fingerprint.ts';
@@ -147,12 +147,13 @@ export class IncidentManager {
   /**
    * "Snooze" on an incident's message: holds back new posts and edits for its workload (a node incident: its node) or
    * its whole namespace for `forMs`. The incidents stay tracked; what was held back is posted when the snooze ends.
-   * An open incident's parent shows the snooze at once (the edit goes out although the snooze holds back the others:
-   * a person asked for it) until it ends (flushDue) or the incident resolves.
+   * The parents of the open incidents it holds (this one, the workload's other causes, the namespace's other
+   * workloads) show it at once, although it holds back their other edits (a person asked for it), until it ends
+   * (flushDue) or they resolve. `others`: the edits of the parents besides this one.
    */
-  async snoozeIncident(cluster: string, id: string, scope: 'workload' | 'namespace', forMs: number, by: string, now: number = this.#now()): Promise<IncidentChange & { target: string; untilMs?: number }> {
+  async snoozeIncident(cluster: string, id: string, scope: 'workload' | 'namespace', forMs: number, by: string, now: number = this.#now()): Promise<IncidentChange & { target: string; untilMs?: number; others: NotifyCommand[] }> {
     const incident = await this.get(cluster, id);
-    if (!incident) return { outcome: 'gone', target: id.split('/').slice(1, -1).join('/'), command: null };
+    if (!incident) return { outcome: 'gone', target: id.split('/').slice(1, -1).join('/'), command: null, others: [] };
     const untilMs = now + forMs;
     const request: SnoozeRequest =
       incident.scope === 'node' || incident.namespace === null
@@ -162,9 +163,29 @@ export class IncidentManager {
           : { cluster, namespace: incident.namespace, workload: incident.subject, untilMs };
     await this.snooze(request);
     const target = request.node ? `Node/${request.node}` : request.workload ? `${request.workload.kind}/${request.workload.name}` : `namespace ${request.namespace ?? ''}`;
-    const shown = await this.#mutate<IncidentChange>(cluster, id, async (doc) => {
-      if (doc?.type !== 'incident' || doc.status !== 'open') return { next: null, result: { outcome: 'done', incident, command: null } };
-      doc.snooze = { by, at: now, untilMs, target };
+    const shown = { by, at: now, untilMs, target };
+    const command = await this.#showSnooze(cluster, id, shown, now);
+    const others: NotifyCommand[] = [];
+    const held = snoozeScopeOf(request);
+    for (const other of await this.listOpen(cluster)) {
+      if (other.id === id || !other.posted || !snoozeScopesOf(other).includes(held)) continue;
+      const edit = await this.#showSnooze(cluster, other.id, shown, now);
+      if (edit) others.push(edit);
+    }
+    return { outcome: 'done', incident, command, target, untilMs, others };
+  }
+
+  /**
+   * Records `snooze` as the one an open incident's parent shows when it is the one that holds the incident longest
+   * (a snooze of the same scope replaces the earlier one, shorter or not; one of another scope may outlast it), and
+   * returns the edit, if posted.
+   */
+  #showSnooze(cluster: string, id: string, snooze: IncidentSnooze, now: number): Promise<NotifyCommand | null> {
+    return this.#mutate<NotifyCommand | null>(cluster, id, async (doc) => {
+      if (doc?.type !== 'incident' || doc.status !== 'open') return { next: null, result: null };
+      const holdsUntil = await this.#store.snoozedUntil(cluster, snoozeScopesOf(doc), now);
+      if (holdsUntil !== snooze.untilMs) return { next: null, result: null };
+      doc.snooze = snooze;
       let command: NotifyCommand | null = null;
       if (doc.delivery === 'message' && doc.posted) {
         command = commandFor('update', doc);
@@ -172,9 +193,8 @@ export class IncidentManager {
         doc.lastEmittedAt = now;
       }
       doc.dueAt = nextDue(doc, now, this.settings);
-      return { next: doc, result: { outcome: 'done', incident: doc, command } };
+      return { next: doc, result: command };
     });
-    return { ...shown, target, untilMs };
   }
 
   /**

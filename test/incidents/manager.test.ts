@@ -391,7 +391,7 @@ describe.each(STORES)('IncidentManager with the $name store', (store) => {
     expect(types(sent)).toEqual(['open', 'open', 'open']);
   });
 
-  it('shows a snooze set from Slack on the parent at once, and edits it away when the snooze ends or the incident resolves', async () => {
+  it('shows a snooze set from Slack on the parents it holds at once, and edits it away when it ends or the incident resolves', async () => {
     const { clock, manager, sent, send } = setup(store);
     await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
     await send(await manager.record(observation(crashLoop('api-1', 'uid-a1'), { owner: { kind: 'Deployment', name: 'api' } })));
@@ -399,10 +399,11 @@ describe.each(STORES)('IncidentManager with the $name store', (store) => {
     const api = 'prod/shop/Deployment/api/container-exit.after-running';
     clock.now += 1_000;
 
+    // The namespace: both parents show it. Then api's workload for a day: its parent shows the snooze that ends last.
     const snoozed = await manager.snoozeIncident('prod', web, 'namespace', 3_600_000, 'U0ALICE');
-    await send(snoozed.command);
+    await send([snoozed.command, ...snoozed.others]);
     const apiSnoozed = await manager.snoozeIncident('prod', api, 'workload', 86_400_000, 'U0BOB');
-    await send(apiSnoozed.command);
+    await send([apiSnoozed.command, ...apiSnoozed.others]);
     // During the snooze: nothing else is edited, the parent keeps showing it.
     clock.now += 30 * 60_000;
     await send(await manager.flushDue('prod'));
@@ -417,15 +418,32 @@ describe.each(STORES)('IncidentManager with the $name store', (store) => {
     await send(await manager.flushDue('prod'));
 
     expect(snoozed.command).toMatchObject({ type: 'update', incident: { id: web, snooze: { by: 'U0ALICE', at: T0 + 1_000, untilMs: T0 + 1_000 + 3_600_000, target: 'namespace shop' } } });
+    expect(snoozed.others).toMatchObject([{ type: 'update', incident: { id: api, snooze: { by: 'U0ALICE', target: 'namespace shop' } } }]);
     expect(apiSnoozed.command).toMatchObject({ type: 'update', incident: { id: api, snooze: { by: 'U0BOB', target: 'Deployment/api' } } });
-    expect(duringSnooze).toEqual(['open', 'open', 'update', 'update']);
+    expect(apiSnoozed.others).toEqual([]);
+    expect(duringSnooze).toEqual(['open', 'open', 'update', 'update', 'update']);
     expect(webAfter).toMatchObject({ type: 'update', incident: { id: web }, pods: { failing: 1 } });
     expect(webAfter?.type === 'update' && webAfter.incident.snooze).toBeUndefined();
     const apiResolve = sent.at(-1)?.command;
     expect(apiResolve).toMatchObject({ type: 'resolve', incident: { id: api, status: 'resolved' } });
     expect(apiResolve?.type === 'resolve' && apiResolve.incident.snooze).toBeUndefined();
-    expect(types(sent)).toEqual(['open', 'open', 'update', 'update', 'update', 'resolve']);
+    expect(types(sent)).toEqual(['open', 'open', 'update', 'update', 'update', 'update', 'resolve']);
     expect((await manager.get('prod', web))?.snooze).toBeUndefined();
+  });
+
+  it('shows the snooze that holds a parent longest: a re-snooze of the same scope replaces it, shorter or not; a shorter one of another scope does not', async () => {
+    const { clock, manager, send } = setup(store);
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+    const id = 'prod/shop/Deployment/web/container-exit.after-running';
+    clock.now += 1_000;
+
+    const day = await manager.snoozeIncident('prod', id, 'workload', 86_400_000, 'U0ALICE');
+    const hourOfNamespace = await manager.snoozeIncident('prod', id, 'namespace', 3_600_000, 'U0BOB');
+    const hourOfWorkload = await manager.snoozeIncident('prod', id, 'workload', 3_600_000, 'U0CAROL');
+
+    expect(day.command).toMatchObject({ incident: { snooze: { by: 'U0ALICE', untilMs: T0 + 1_000 + 86_400_000 } } });
+    expect(hourOfNamespace.command).toBeNull();
+    expect(hourOfWorkload.command).toMatchObject({ incident: { snooze: { by: 'U0CAROL', untilMs: T0 + 1_000 + 3_600_000, target: 'Deployment/web' } } });
   });
 
   it('drops the snooze shown on the parent when the incident is marked resolved', async () => {
