@@ -87,7 +87,7 @@ export class IncidentRecorder {
     return this.#settle(() => this.#o.manager.resolvePod(this.#o.cluster, uid));
   }
 
-  /** "Snooze" from Slack (manager.ts snoozeIncident): hands on the edit that shows it on the parent. Throws when the store or the notify queue fails (the job is retried). */
+  /** "Snooze" from Slack (manager.ts snoozeIncident): hands on the edits that show it on the parents it holds. Throws when the store or the notify queue fails (the job is retried). */
   async snoozeIncident(id: string, scope: 'workload' | 'namespace', forMs: number, by: string): ReturnType<IncidentManager['snoozeIncident']> {
     const change = await this.#o.manager.snoozeIncident(this.#o.cluster, id, scope, forMs, by);
     for (const command of [change.command, ...change.others]) if (command) await this.#o.notify.enqueue(command);

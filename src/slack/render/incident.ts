@@ -100,9 +100,9 @@ function workloadIncidentBlocks(incident: Incident, pods: PodCounts): DraftBlock
 }
 
 /**
- * What a person did from Slack (a one-click fix, "mark resolved"), and a snooze set from it while it lasts: on the
- * parent, not only in the thread. A resolved parent shows no snooze (the manager drops it; this keeps an older
- * document's from showing).
+ * What a person did from Slack (a one-click fix, "mark resolved"), and a snooze set from Slack while it holds the
+ * incident: on the parent, not only in the thread. A resolved parent shows no snooze (the manager drops it when the
+ * incident resolves; the status check keeps that true whatever the document says).
  */
 function interventionBlocks(incident: Incident): DraftBlock[] {
   const lines = [
