@@ -38,6 +38,7 @@ import { windowsFrom, type StabilizationWindows } from '../cluster/candidates.ts
 import { AlertSource } from '../cluster/alert-source.ts';
 import type { Diagnosis } from '../contract/diagnosis.ts';
 import { answerQuery } from '../cluster/answer-query.ts';
+import { missingWatchedNamespaces } from '../cluster/watched-namespaces.ts';
 import { startHealthServer, type HealthServer } from './http.ts';
 
 export type AgentMode = 'agent' | 'worker';
@@ -162,6 +163,10 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     throw error;
   };
   agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES, queue: queue.name }, 'Cluster cache synced');
+  // A misspelled WATCH_NAMESPACES entry would otherwise watch nothing, silently (once per entry, at start).
+  for (const missing of missingWatchedNamespaces(config.WATCH_NAMESPACES, cache.namespaceNames())) {
+    agentLog.warn({ namespace: missing.namespace, closest: missing.closest }, missing.message);
+  }
 
   const collector = new SnapshotCollector({ cache, reader: clusterClient, now: () => new Date(now()), onError: (error, context) => agentLog.debug({ err: error, context }, 'Collector worked around a failure') });
   const notify = deps.notifyQueue ?? new InProcessNotifyQueue();

@@ -4,7 +4,7 @@
  * produces: jobs go to the diagnosis queue (through a replay buffer while Redis is away), and the
  * recovery of a Pod it handed on goes to the incident stage. It never waits for a diagnosis.
  */
-import type { Incident } from '../contract/incident.ts';
+import { FAILING_RECHECK_SECONDS, type Incident } from '../contract/incident.ts';
 import type { KubeEvent, Node, Pod, Workload } from '../contract/k8s.ts';
 import type { Logger } from '../log.ts';
 import type { AgentMetrics } from '../metrics.ts';
@@ -60,7 +60,10 @@ export interface AlertSourceOptions {
   metrics: AgentMetrics;
   log: Logger;
   now?: () => number;
-  /** How often a candidate that still holds is diagnosed again (evidence updates; coalesced downstream). */
+  /**
+   * How often a candidate that still holds is diagnosed again (evidence updates, coalesced downstream; a Pod still
+   * failing after "Mark resolved" re-opens its incident). Default FAILING_RECHECK_SECONDS, which Slack's texts promise.
+   */
   refreshMs?: number;
   /** Stabilizer period; short enough to keep latency after the window well under 1 s. */
   tickMs?: number;
@@ -88,7 +91,7 @@ export class AlertSource {
   constructor(options: AlertSourceOptions) {
     // Options passed as `undefined` (e.g. an unset knob forwarded by the agent) must not erase the defaults.
     const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as AlertSourceOptions;
-    this.#o = { now: Date.now, refreshMs: 60_000, tickMs: 200, ...given };
+    this.#o = { now: Date.now, refreshMs: FAILING_RECHECK_SECONDS * 1000, tickMs: 200, ...given };
     this.#stabilizer = new Stabilizer({
       now: this.#o.now,
       refreshMs: this.#o.refreshMs,

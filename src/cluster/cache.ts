@@ -376,6 +376,17 @@ export class ClusterCache {
     return this.#pvcs.newest('name', nameKey('PersistentVolumeClaim', namespace, name));
   }
 
+  /**
+   * The names of the cluster's Namespaces, or null when this cache cannot tell: it runs no Namespace informer (not
+   * among its types, or filled by loadOnce), or that informer has not listed them yet (a LIST refused by RBAC keeps
+   * it so).
+   */
+  namespaceNames(): string[] | null {
+    const informer = this.#informers.find((i) => i.resource === 'namespaces')?.informer;
+    if (!informer?.hasSynced) return null;
+    return [...this.#namespaceObjects.objects.values()].map((n) => n.metadata.name).sort();
+  }
+
   /** The Namespace object (name, labels, annotations), when Namespaces are cached and it exists. */
   namespace(name: string): CachedNamespace | undefined {
     return this.#namespaceObjects.newest('name', name);

@@ -87,6 +87,11 @@ export interface Incident {
   snoozedUntil?: number;
   /** The last thing a person did to it from Slack (a one-click fix that was done, or "mark resolved"), shown on the parent. */
   intervention?: IncidentIntervention;
+  /**
+   * A snooze set from this incident's message ("Snooze…"), shown on the parent while it lasts; dropped when it ends
+   * (flushDue edits the parent then) or the incident resolves. The snooze itself lives in the store (snooze.ts).
+   */
+  snooze?: IncidentSnooze;
   /** When flushDue has something to do for this incident; null: nothing scheduled. */
   dueAt: number | null;
 }
@@ -100,6 +105,17 @@ export interface IncidentIntervention {
   at: number;
   /** The Pod acted on (one-click fixes). */
   pod?: string;
+}
+
+/** "Snooze" from an incident's message (src/incidents/manager.ts snoozeIncident), as its parent shows it. */
+export interface IncidentSnooze {
+  /** The Slack user who snoozed. */
+  by: string;
+  /** When it was set and when it ends (ms since the epoch, the incident manager's clock). */
+  at: number;
+  untilMs: number;
+  /** What is snoozed, as people read it: `Deployment/web`, `namespace shop`, `Node/node-3` (cluster-sourced names). */
+  target: string;
 }
 
 export interface DigestEntry {
@@ -224,6 +240,13 @@ export interface ActionResult {
   /** The Slack user who clicked. */
   by: string;
 }
+
+/**
+ * How often the watch side hands on again a candidate that still holds, whether or not its Pod changed
+ * (src/cluster/alert-source.ts refreshMs, the stabilizer's refresh). So a Pod still failing after "Mark resolved", even
+ * one stuck on a finalizer that nothing updates, is diagnosed again within it and re-opens the incident.
+ */
+export const FAILING_RECHECK_SECONDS = 60;
 
 /**
  * What "Snooze" or "Mark resolved" did to an incident (src/queue/incident-action.ts), posted in its thread: `done`;

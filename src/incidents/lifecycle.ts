@@ -106,6 +106,8 @@ export function advance(incident: Incident, now: number, settings: IncidentSetti
   incident.pendingReopen = false;
   incident.pendingResolve = incident.delivery === 'message' && incident.posted !== undefined;
   delete incident.allClearSince;
+  // A resolved parent shows no snooze (the snooze itself stays in the store until it ends).
+  delete incident.snooze;
   return Object.keys(incident.pods);
 }
 
@@ -189,6 +191,8 @@ export function nextDue(incident: Incident, now: number, settings: IncidentSetti
     }
   }
   if (incident.status === 'open' && incident.allClearSince !== undefined) due.push(incident.allClearSince + settings.resolveAfterMs);
+  // The parent shows a snooze until it ends (snooze.ts endShownSnooze).
+  if (incident.snooze) due.push(incident.snooze.untilMs);
   return due.length === 0 ? null : Math.min(...due);
 }
 

@@ -1,11 +1,11 @@
-import type { Digest, Incident, IncidentIntervention, NotifyCommand, PodState } from '../contract/incident.ts';
+import type { Digest, Incident, IncidentIntervention, IncidentSnooze, NotifyCommand, PodState } from '../contract/incident.ts';
 import { BatchedDocumentWriter, type DocumentChange } from './compare-and-set.ts';
 import { addToDigest, flushDigest } from './digest.ts';
 import { fingerprintOf } from './fingerprint.ts';
 import { digestIdOf, incidentKeyOf, memberOf, type Observation } from './keys.ts';
 import { advance, canReopen, commandFor, decide, newIncident, nextDue, observe, reopen, ttlOf, type Decision } from './lifecycle.ts';
 import { DEFAULT_INCIDENT_SETTINGS, type IncidentSettings } from './settings.ts';
-import { snoozeScopeOf, snoozeScopes, snoozeScopesOf, type SnoozeRequest } from './snooze.ts';
+import { endShownSnooze, snoozeScopeOf, snoozeScopes, snoozeScopesOf, type SnoozeRequest } from './snooze.ts';
 import type { IncidentStore } from './store.ts';
 
 /**
@@ -120,8 +120,14 @@ export class IncidentManager {
           return { next: doc, result: { kind: 'digest', command } };
         }
         const removeMembers = advance(doc, now, this.settings);
+        const snoozeEnded = endShownSnooze(doc, now);
         const snoozedUntil = await this.#store.snoozedUntil(cluster, snoozeScopesOf(doc), now);
-        const decision = await this.#decide(doc, now, snoozedUntil);
+        let decision = await this.#decide(doc, now, snoozedUntil);
+        // The snooze its parent showed is over: the parent says so, even with nothing else to edit.
+        if (decision === null && snoozeEnded && doc.status === 'open' && doc.delivery === 'message' && doc.posted) {
+          decision = 'update';
+          doc.lastEmittedAt = now;
+        }
         doc.dueAt = nextDue(doc, now, this.settings);
         return { next: doc, removeMembers, result: { kind: 'incident', decision, incident: doc } };
       });
@@ -141,10 +147,13 @@ export class IncidentManager {
   /**
    * "Snooze" on an incident's message: holds back new posts and edits for its workload (a node incident: its node) or
    * its whole namespace for `forMs`. The incidents stay tracked; what was held back is posted when the snooze ends.
+   * The parents of the open incidents it holds (this one, the workload's other causes, the namespace's other
+   * workloads) show it at once, although it holds back their other edits (a person asked for it), until it ends
+   * (flushDue) or they resolve. `others`: the edits of the parents besides this one.
    */
-  async snoozeIncident(cluster: string, id: string, scope: 'workload' | 'namespace', forMs: number, now: number = this.#now()): Promise<IncidentChange & { target: string; untilMs?: number }> {
+  async snoozeIncident(cluster: string, id: string, scope: 'workload' | 'namespace', forMs: number, by: string, now: number = this.#now()): Promise<IncidentChange & { target: string; untilMs?: number; others: NotifyCommand[] }> {
     const incident = await this.get(cluster, id);
-    if (!incident) return { outcome: 'gone', target: id.split('/').slice(1, -1).join('/'), command: null };
+    if (!incident) return { outcome: 'gone', target: id.split('/').slice(1, -1).join('/'), command: null, others: [] };
     const untilMs = now + forMs;
     const request: SnoozeRequest =
       incident.scope === 'node' || incident.namespace === null
@@ -154,7 +163,38 @@ export class IncidentManager {
           : { cluster, namespace: incident.namespace, workload: incident.subject, untilMs };
     await this.snooze(request);
     const target = request.node ? `Node/${request.node}` : request.workload ? `${request.workload.kind}/${request.workload.name}` : `namespace ${request.namespace ?? ''}`;
-    return { outcome: 'done', target, untilMs, incident, command: null };
+    const shown = { by, at: now, untilMs, target };
+    const command = await this.#showSnooze(cluster, id, shown, now);
+    const others: NotifyCommand[] = [];
+    const held = snoozeScopeOf(request);
+    for (const other of await this.listOpen(cluster)) {
+      if (other.id === id || !other.posted || !snoozeScopesOf(other).includes(held)) continue;
+      const edit = await this.#showSnooze(cluster, other.id, shown, now);
+      if (edit) others.push(edit);
+    }
+    return { outcome: 'done', incident, command, target, untilMs, others };
+  }
+
+  /**
+   * Records `snooze` as the one an open incident's parent shows when it is the one that holds the incident longest
+   * (a snooze of the same scope replaces the earlier one, shorter or not; one of another scope may outlast it), and
+   * returns the edit, if posted.
+   */
+  #showSnooze(cluster: string, id: string, snooze: IncidentSnooze, now: number): Promise<NotifyCommand | null> {
+    return this.#mutate<NotifyCommand | null>(cluster, id, async (doc) => {
+      if (doc?.type !== 'incident' || doc.status !== 'open') return { next: null, result: null };
+      const holdsUntil = await this.#store.snoozedUntil(cluster, snoozeScopesOf(doc), now);
+      if (holdsUntil !== snooze.untilMs) return { next: null, result: null };
+      doc.snooze = snooze;
+      let command: NotifyCommand | null = null;
+      if (doc.delivery === 'message' && doc.posted) {
+        command = commandFor('update', doc);
+        doc.pendingUpdate = false;
+        doc.lastEmittedAt = now;
+      }
+      doc.dueAt = nextDue(doc, now, this.settings);
+      return { next: doc, result: command };
+    });
   }
 
   /**
@@ -173,6 +213,7 @@ export class IncidentManager {
       doc.pendingReopen = false;
       doc.pendingResolve = false;
       delete doc.allClearSince;
+      delete doc.snooze;
       doc.intervention = { action: 'mark-resolved', by, at: now };
       doc.dueAt = nextDue(doc, now, this.settings);
       const command = doc.delivery === 'message' && doc.posted ? commandFor('resolve', doc) : null;

@@ -87,9 +87,11 @@ export class IncidentRecorder {
     return this.#settle(() => this.#o.manager.resolvePod(this.#o.cluster, uid));
   }
 
-  /** "Snooze" from Slack (manager.ts snoozeIncident). Throws when the store fails (the job is retried). */
-  snoozeIncident(id: string, scope: 'workload' | 'namespace', forMs: number): ReturnType<IncidentManager['snoozeIncident']> {
-    return this.#o.manager.snoozeIncident(this.#o.cluster, id, scope, forMs);
+  /** "Snooze" from Slack (manager.ts snoozeIncident): hands on the edits that show it on the parents it holds. Throws when the store or the notify queue fails (the job is retried). */
+  async snoozeIncident(id: string, scope: 'workload' | 'namespace', forMs: number, by: string): ReturnType<IncidentManager['snoozeIncident']> {
+    const change = await this.#o.manager.snoozeIncident(this.#o.cluster, id, scope, forMs, by);
+    for (const command of [change.command, ...change.others]) if (command) await this.#o.notify.enqueue(command);
+    return change;
   }
 
   /** "Mark resolved" from Slack: resolves it and hands on the edit of its parent. Throws when the store or the notify queue fails. */

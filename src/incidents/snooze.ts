@@ -34,3 +34,13 @@ export function snoozeScopeOf(request: Omit<SnoozeRequest, 'untilMs'>): string {
   if (request.workload) return `workload/${request.namespace}/${request.workload.kind}/${request.workload.name}`;
   return `namespace/${request.namespace}`;
 }
+
+/**
+ * Drops the snooze the incident's parent shows (Incident.snooze) once it has ended; true when it did, so the caller
+ * edits the parent even with nothing else to say.
+ */
+export function endShownSnooze(incident: Incident, now: number): boolean {
+  if (!incident.snooze || incident.snooze.untilMs > now) return false;
+  delete incident.snooze;
+  return true;
+}

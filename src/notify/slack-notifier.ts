@@ -137,6 +137,22 @@ export function explainSlackError(error: unknown, context: { method: string; cha
   return error;
 }
 
+/**
+ * Socket Mode's start (apps.connections.open with the app-level token) refused: @slack/socket-mode gives up on the
+ * auth errors (its UnrecoverableSocketModeStartError) with web-api's "An API error occurred: invalid_auth", which names
+ * no setting. Anything else comes back unchanged.
+ */
+export function explainAppTokenError(error: unknown): unknown {
+  const code = platformErrorOf(error);
+  if (code === undefined || !(AUTH_ERRORS.has(code) || code === 'user_removed_from_team' || code === 'team_disabled')) return error;
+  return new PodwhyError(
+    'config-invalid',
+    `Slack refused the app-level token for apps.connections.open (${code}): check SLACK_APP_TOKEN (an xapp- token with connections:write, from Basic Information → App-Level Tokens) and that Socket Mode is on in the app's settings`,
+    { method: 'apps.connections.open', slackError: code },
+    { cause: error },
+  );
+}
+
 function isRetryable(error: unknown): boolean {
   return !(error instanceof PodwhyError);
 }

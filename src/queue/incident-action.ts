@@ -10,7 +10,7 @@ import type { IncidentActionJob } from './jobs.ts';
 
 /** The incident stage's side of it (src/incidents/recorder.ts implements it). */
 export interface IncidentActions {
-  snoozeIncident(id: string, scope: 'workload' | 'namespace', forMs: number): Promise<{ outcome: IncidentActionResult['outcome']; target: string; untilMs?: number }>;
+  snoozeIncident(id: string, scope: 'workload' | 'namespace', forMs: number, by: string): Promise<{ outcome: IncidentActionResult['outcome']; target: string; untilMs?: number }>;
   markResolved(id: string, by: string): Promise<{ outcome: IncidentActionResult['outcome']; incident?: { subject: { kind: string; name: string } }; stillFailing?: number }>;
 }
 
@@ -28,7 +28,7 @@ async function decide(job: IncidentActionJob, incidents: IncidentActions): Promi
   const base = { kind: 'incident-action' as const, action: job.action, by: job.requestedBy };
   if (job.action === 'snooze' && job.snooze) {
     const { scope, seconds } = job.snooze;
-    const snoozed = await incidents.snoozeIncident(job.incidentId, scope, seconds * 1000);
+    const snoozed = await incidents.snoozeIncident(job.incidentId, scope, seconds * 1000, job.requestedBy);
     return { ...base, target: snoozed.target, outcome: snoozed.outcome, ...(snoozed.untilMs !== undefined && { untilMs: snoozed.untilMs, forSeconds: seconds }) };
   }
   const resolved = await incidents.markResolved(job.incidentId, job.requestedBy);

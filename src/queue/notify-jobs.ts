@@ -80,6 +80,7 @@ const Incident = z.looseObject({
   allClearSince: Millis.optional(),
   snoozedUntil: Millis.optional(),
   intervention: z.looseObject({ action: z.enum(['remove-finalizer', 'force-delete', 'restart-pod', 'mark-resolved']), by: Text, at: Millis, pod: Text.optional() }).optional(),
+  snooze: z.looseObject({ by: Text, at: Millis, untilMs: Millis, target: Text }).optional(),
   dueAt: Millis.nullable(),
 });
 

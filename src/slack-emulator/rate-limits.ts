@@ -75,6 +75,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // https://docs.slack.dev/reference/methods/usergroups.list, usergroups.users.list: Tier 2.
     'usergroups.list': 2,
     'usergroups.users.list': 2,
+    // https://docs.slack.dev/reference/methods/apps.connections.open: Tier 1.
+    'apps.connections.open': 1,
   },
   ignoreGraceMs: 250,
 };

@@ -9,8 +9,9 @@
  *   argument (blocks, attachments, metadata, view) JSON-encoded in its field (serializeBody); other
  *   clients send `application/json` (token then only in the Authorization header). Both are accepted.
  * - the token comes as `Authorization: Bearer <token>` (WebClient) or a `token` form field; none →
- *   `not_authed`, unknown → `invalid_auth`. An unknown method answers `unknown_method` before any token
- *   check, as slack.com does.
+ *   `not_authed`, unknown → `invalid_auth`, a bot token where an app-level one is needed (apps.connections.open)
+ *   or the other way round → `not_allowed_token_type`. An unknown method answers `unknown_method` before any
+ *   token check, as slack.com does.
  * - answers are HTTP 200 with `{ok:…}` ("Slack's Web API doesn't use meaningful status codes besides
  *   429 and 200", WebClient.js makeRequest); a rate-limited call gets 429 with `Retry-After: <seconds>`
  *   and `{ok:false,error:"ratelimited"}` (rate-limits.ts).
@@ -30,7 +31,7 @@ import {
   type RateLimitRefusal,
 } from './rate-limits.ts';
 import { DEFAULT_RESPONSE_URL_OPTIONS, ResponseUrls, type ResponseUrlOptions } from './response-urls.ts';
-import { UNAUTHENTICATED_METHODS, WEB_API_METHODS, type ApiAnswer, type ApiArgs } from './web-api-methods.ts';
+import { APP_TOKEN_METHODS, UNAUTHENTICATED_METHODS, WEB_API_METHODS, type ApiAnswer, type ApiArgs } from './web-api-methods.ts';
 import {
   SlackWorkspace,
   type EphemeralMessage,
@@ -43,6 +44,7 @@ import {
 } from './workspace.ts';
 
 export const DEFAULT_BOT_TOKEN = 'xoxb-0000000000-emulator-bot-token';
+export const DEFAULT_APP_TOKEN = 'xapp-1-A0000000000-0000000000-emulator-app-token';
 
 /** Fields WebClient JSON-encodes inside a form body (serializeBody: anything not a string, number or boolean). */
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'] as const;
@@ -57,6 +59,8 @@ export interface SlackEmulatorOptions {
   host?: string;
   /** Bot token(s) the Web API accepts. Default DEFAULT_BOT_TOKEN. */
   botToken?: string | string[];
+  /** App-level token(s) apps.connections.open accepts (Socket Mode). Default DEFAULT_APP_TOKEN. */
+  appToken?: string | string[];
   workspace?: Omit<WorkspaceOptions, 'now'>;
   /** Rate limits (false: none). Tests shrink the windows. */
   rateLimits?: RateLimitOverrides | false;
@@ -94,6 +98,8 @@ export interface SlackEmulator {
   readonly port: number;
   /** The first accepted bot token. */
   readonly botToken: string;
+  /** The first accepted app-level token. */
+  readonly appToken: string;
   readonly workspace: SlackWorkspace;
   readonly rateLimiter: SlackRateLimiter;
   readonly responseUrls: ResponseUrls;
@@ -189,7 +195,9 @@ class EmulatorServer implements SlackEmulator {
   readonly rateLimiter: SlackRateLimiter;
   readonly responseUrls: ResponseUrls;
   readonly botToken: string;
+  readonly appToken: string;
   private readonly tokens: ReadonlySet<string>;
+  private readonly appTokens: ReadonlySet<string>;
   private readonly limits: BlockKitLimits;
   private readonly triggerTtlMs: number;
   private readonly faults = new Map<string, PendingFault[]>();
@@ -203,6 +211,9 @@ class EmulatorServer implements SlackEmulator {
     if (tokens.length === 0 || tokens[0] === undefined) throw new Error('startSlackEmulator needs at least one bot token');
     this.botToken = tokens[0];
     this.tokens = new Set(tokens);
+    const appTokens = options.appToken === undefined ? [DEFAULT_APP_TOKEN] : [options.appToken].flat();
+    this.appToken = appTokens[0] ?? DEFAULT_APP_TOKEN;
+    this.appTokens = new Set(appTokens);
     this.host = options.host ?? '127.0.0.1';
     this.limits = { ...BLOCK_KIT_LIMITS, ...options.limits };
     this.triggerTtlMs = options.triggerTtlMs ?? 3_000;
@@ -333,7 +344,9 @@ class EmulatorServer implements SlackEmulator {
     const token = bearerToken(request) ?? formToken;
     if (!UNAUTHENTICATED_METHODS.has(method)) {
       if (token === undefined) return answer(200, { ok: false, error: 'not_authed' });
-      if (!this.tokens.has(token)) return answer(200, { ok: false, error: 'invalid_auth' });
+      const [accepted, otherType] = APP_TOKEN_METHODS.has(method) ? [this.appTokens, this.tokens] : [this.tokens, this.appTokens];
+      if (otherType.has(token)) return answer(200, { ok: false, error: 'not_allowed_token_type' });
+      if (!accepted.has(token)) return answer(200, { ok: false, error: 'invalid_auth' });
     }
 
     const fault = this.takeFault(method);
@@ -356,7 +369,7 @@ class EmulatorServer implements SlackEmulator {
     });
     if (!decision.allowed) return answer(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(decision.retryAfterSeconds) });
 
-    answer(200, handler(args, { workspace: this.workspace, limits: this.limits, triggerTtlMs: this.triggerTtlMs }));
+    answer(200, handler(args, { workspace: this.workspace, limits: this.limits, triggerTtlMs: this.triggerTtlMs, url: this.url }));
   }
 
   /** The conversation a call is counted against (a user id as chat.postMessage channel means that user's DM). */

@@ -18,6 +18,7 @@
  * The emulator's own choice, not Slack's documented behaviour: a `thread_ts` naming no message answers
  * `thread_not_found` (Slack's reference lists no error for it), so a lost parent shows up in tests.
  */
+import { randomUUID } from 'node:crypto';
 import {
   checkMessagePayload,
   checkViewPayload,
@@ -36,6 +37,8 @@ export interface MethodContext {
   limits: BlockKitLimits;
   /** views.open trigger lifetime (Slack: 3 s). */
   triggerTtlMs: number;
+  /** The emulator's own base URL (`http://127.0.0.1:<port>`). */
+  url: string;
 }
 
 export type MethodHandler = (args: ApiArgs, context: MethodContext) => ApiAnswer;
@@ -382,6 +385,16 @@ const authTest: MethodHandler = (_args, context) => {
   };
 };
 
+/**
+ * https://docs.slack.dev/reference/methods/apps.connections.open: Socket Mode's start, with an app-level token (the
+ * server checks the token type). Answers with a WebSocket URL as Slack does, but the emulator serves no WebSocket
+ * there: it is for testing how a start-up treats Slack's answer (a refused token), not for Socket Mode traffic.
+ */
+const appsConnectionsOpen: MethodHandler = (_args, context) => {
+  const ws = context.url.replace(/^http/, 'ws');
+  return { ok: true, url: `${ws}/link/?ticket=${randomUUID()}&app_id=${context.workspace.identity.appId}` };
+};
+
 /** https://docs.slack.dev/reference/methods/api.test: echoes its arguments. */
 const apiTest: MethodHandler = (args) => {
   const rest = Object.fromEntries(Object.entries(args).filter(([key]) => key !== 'token'));
@@ -391,6 +404,7 @@ const apiTest: MethodHandler = (args) => {
 export const WEB_API_METHODS: Readonly<Record<string, MethodHandler>> = {
   'api.test': apiTest,
   'auth.test': authTest,
+  'apps.connections.open': appsConnectionsOpen,
   'chat.postMessage': postMessage,
   'chat.update': update,
   'chat.delete': remove,
@@ -406,6 +420,9 @@ export const WEB_API_METHODS: Readonly<Record<string, MethodHandler>> = {
   'conversations.info': conversationsInfo,
   'conversations.join': conversationsJoin,
 };
+
+/** Methods that take an app-level token (`xapp-…`) and no other; every other method refuses one (not_allowed_token_type). */
+export const APP_TOKEN_METHODS: ReadonlySet<string> = new Set(['apps.connections.open']);
 
 /** Methods that need no token (Slack answers api.test without one). */
 export const UNAUTHENTICATED_METHODS: ReadonlySet<string> = new Set(['api.test']);

@@ -20,7 +20,7 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLog
 import type { WebClient } from '@slack/web-api';
 import type { SlackSettings } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { explainSlackError } from '../notify/slack-notifier.ts';
+import { explainAppTokenError, explainSlackError } from '../notify/slack-notifier.ts';
 
 /** Slack's own bound (docs.slack.dev/authentication/verifying-requests-from-slack): 5 minutes. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
@@ -79,7 +79,8 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   const logger = boltLogger(log);
   const receiver =
     settings.mode === 'socket'
-      ? new SocketModeReceiver({ appToken: settings.appToken, logger })
+      ? // Its own WebClient (apps.connections.open) goes where the bot's does: SLACK_API_URL holds for both.
+        new SocketModeReceiver({ appToken: settings.appToken, logger, ...(settings.apiUrl !== undefined && { installerOptions: { clientOptions: { slackApiUrl: settings.apiUrl } } }) })
       : new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: EVENTS_PATH, logger, processBeforeResponse: false });
   const app = new App({
     token: settings.botToken,
@@ -130,7 +131,12 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     installation,
     async start() {
       if (receiver instanceof SocketModeReceiver) {
-        await receiver.start();
+        try {
+          await receiver.start();
+        } catch (error) {
+          // As for the bot token at init: say which setting Slack refused, not only its error code.
+          throw explainAppTokenError(error);
+        }
         return {};
       }
       const listener = receiver.requestListener;

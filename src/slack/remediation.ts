@@ -19,7 +19,7 @@ import type { View } from '@slack/web-api';
 import type { Logger } from '../log.ts';
 import { ActJob, IncidentActionJob, RequestId, SNOOZE_SECONDS, type IncidentActionId, type MutatingAction, type SnoozeChoice } from '../queue/jobs.ts';
 import { authorize, groupsThatCouldGrant, type ActionPolicy, type PolicyAction } from './action-policy.ts';
-import { snoozeLength } from './render/action.ts';
+import { REOPEN_PROMISE, snoozeLength } from './render/action.ts';
 import { UserGroupLookupError, type UserGroups } from './user-groups.ts';
 import { decodeActionValue, type ActionValue, type ActionValueVerifier } from './action-value.ts';
 import type { ActionClaims } from './action-claims.ts';
@@ -212,7 +212,7 @@ export class RemediationRequests {
     this.#log.info({ audit: 'incident-action-requested', user, cluster: value.cluster, incident: incidentId, action: value.action, snooze, channel: where.channel }, 'Incident action requested');
     return value.action === 'snooze'
       ? `Requested: ${what}. The thread will say until when.`
-      : 'Requested: mark resolved. If its Pods are still failing, the next diagnosis re-opens it in the thread as a new occurrence.';
+      : `Requested: mark resolved. If its Pods are still failing, ${REOPEN_PROMISE} in the thread as a new occurrence.`;
   }
 
   async #claimAndEnqueue(value: ActionValue, user: string, where: Where, requestSeed: string, typedConfirmation: boolean): Promise<string> {

@@ -168,6 +168,28 @@ describe('ClusterCache on a live API server', () => {
     expect(cache.namespace('absent')).toBeUndefined();
   });
 
+  it('names the cluster\'s Namespaces once their informer has listed them, and none while it cannot (403) or runs none', async () => {
+    server = await startFakeApiServer({ tls: true });
+    server.store.ensureNamespace('shop');
+    server.store.ensureNamespace('payments');
+    const kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfigYaml());
+    const timings = { watchdogSilenceMs: 5_000, watchdogCheckMs: 500, backoff: { initialMs: 50, maxMs: 200 } };
+    server.faults.failNext(403, { times: 1_000, match: (r) => r.resource === 'namespaces' });
+    cache = new ClusterCache(new ClientNodeCluster(kc), { namespaces: ['shop'], resources: ['pods', 'namespaces'], timings });
+    cache.start();
+    const refused = cache;
+    await waitFor(() => refused.informerStats()['pods@shop']?.hasSynced && server && server.countRequests({ resource: 'namespaces', verb: 'list', status: 403 }) >= 2, 'pods listed, namespaces refused twice');
+    const whileRefused = cache.namespaceNames();
+    const withoutInformer = new ClusterCache(new ClientNodeCluster(kc), { namespaces: ['shop'], resources: ['pods'] });
+    server.faults.clearFailures();
+    await waitFor(() => refused.namespaceNames(), 'the Namespaces listed once allowed', 10_000);
+
+    expect(whileRefused).toBeNull();
+    expect(withoutInformer.namespaceNames()).toBeNull();
+    expect(cache.namespaceNames()).toEqual(expect.arrayContaining(['payments', 'shop']));
+  });
+
   it('skips Namespaces in a one-shot load unless they are asked for (podwhy why needs no cluster-wide list)', async () => {
     server = await startFakeApiServer({ tls: true });
     server.store.ensureNamespace('shop');

@@ -376,19 +376,87 @@ describe.each(STORES)('IncidentManager with the $name store', (store) => {
     await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
     const id = 'prod/shop/Deployment/web/container-exit.after-running';
 
-    const snoozed = await manager.snoozeIncident('prod', id, 'workload', 3_600_000);
-    const missing = await manager.snoozeIncident('prod', 'prod/shop/Deployment/gone/container-exit.after-running', 'workload', 3_600_000);
+    const snoozed = await manager.snoozeIncident('prod', id, 'workload', 3_600_000, 'U0ALICE');
+    const missing = await manager.snoozeIncident('prod', 'prod/shop/Deployment/gone/container-exit.after-running', 'workload', 3_600_000, 'U0ALICE');
     const sameWorkload = await manager.record(observation({ ...crashLoop('web-2', 'uid-2'), cause: 'container-exit.immediate' }));
     await send(await manager.record(observation(crashLoop('api-1', 'uid-a1'), { owner: { kind: 'Deployment', name: 'api' } })));
     const node = await manager.record(observation(nodeLost('db-0', 'uid-d0', 'node-3'), { node: 'node-3' }));
     await send(node);
-    const nodeSnooze = await manager.snoozeIncident('prod', 'prod/_node/node-3/node-lost', 'namespace', 86_400_000);
+    const nodeSnooze = await manager.snoozeIncident('prod', 'prod/_node/node-3/node-lost', 'namespace', 86_400_000, 'U0ALICE');
 
     expect(snoozed).toMatchObject({ outcome: 'done', target: 'Deployment/web', untilMs: clock.now + 3_600_000 });
     expect(missing).toMatchObject({ outcome: 'gone' });
     expect(sameWorkload).toBeNull();
     expect(nodeSnooze).toMatchObject({ outcome: 'done', target: 'Node/node-3' });
     expect(types(sent)).toEqual(['open', 'open', 'open']);
+  });
+
+  it('shows a snooze set from Slack on the parents it holds at once, and edits it away when it ends or the incident resolves', async () => {
+    const { clock, manager, sent, send } = setup(store);
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+    await send(await manager.record(observation(crashLoop('api-1', 'uid-a1'), { owner: { kind: 'Deployment', name: 'api' } })));
+    const web = 'prod/shop/Deployment/web/container-exit.after-running';
+    const api = 'prod/shop/Deployment/api/container-exit.after-running';
+    clock.now += 1_000;
+
+    // The namespace: both parents show it. Then api's workload for a day: its parent shows the snooze that ends last.
+    const snoozed = await manager.snoozeIncident('prod', web, 'namespace', 3_600_000, 'U0ALICE');
+    await send([snoozed.command, ...snoozed.others]);
+    const apiSnoozed = await manager.snoozeIncident('prod', api, 'workload', 86_400_000, 'U0BOB');
+    await send([apiSnoozed.command, ...apiSnoozed.others]);
+    // During the snooze: nothing else is edited, the parent keeps showing it.
+    clock.now += 30 * 60_000;
+    await send(await manager.flushDue('prod'));
+    const duringSnooze = types(sent);
+    // The Pods of api recover: the resolve (held back by its own snooze until it ends) shows no snooze.
+    await send(await manager.podHealthy('prod', 'uid-a1'));
+    // The namespace snooze ends: web's parent loses the line, though nothing else changed.
+    clock.now = T0 + 1_000 + 3_600_000;
+    await send(await manager.flushDue('prod'));
+    const webAfter = sent.at(-1)?.command;
+    clock.now = T0 + 1_000 + 86_400_000;
+    await send(await manager.flushDue('prod'));
+
+    expect(snoozed.command).toMatchObject({ type: 'update', incident: { id: web, snooze: { by: 'U0ALICE', at: T0 + 1_000, untilMs: T0 + 1_000 + 3_600_000, target: 'namespace shop' } } });
+    expect(snoozed.others).toMatchObject([{ type: 'update', incident: { id: api, snooze: { by: 'U0ALICE', target: 'namespace shop' } } }]);
+    expect(apiSnoozed.command).toMatchObject({ type: 'update', incident: { id: api, snooze: { by: 'U0BOB', target: 'Deployment/api' } } });
+    expect(apiSnoozed.others).toEqual([]);
+    expect(duringSnooze).toEqual(['open', 'open', 'update', 'update', 'update']);
+    expect(webAfter).toMatchObject({ type: 'update', incident: { id: web }, pods: { failing: 1 } });
+    expect(webAfter?.type === 'update' && webAfter.incident.snooze).toBeUndefined();
+    const apiResolve = sent.at(-1)?.command;
+    expect(apiResolve).toMatchObject({ type: 'resolve', incident: { id: api, status: 'resolved' } });
+    expect(apiResolve?.type === 'resolve' && apiResolve.incident.snooze).toBeUndefined();
+    expect(types(sent)).toEqual(['open', 'open', 'update', 'update', 'update', 'update', 'resolve']);
+    expect((await manager.get('prod', web))?.snooze).toBeUndefined();
+  });
+
+  it('shows the snooze that holds a parent longest: a re-snooze of the same scope replaces it, shorter or not; a shorter one of another scope does not', async () => {
+    const { clock, manager, send } = setup(store);
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+    const id = 'prod/shop/Deployment/web/container-exit.after-running';
+    clock.now += 1_000;
+
+    const day = await manager.snoozeIncident('prod', id, 'workload', 86_400_000, 'U0ALICE');
+    const hourOfNamespace = await manager.snoozeIncident('prod', id, 'namespace', 3_600_000, 'U0BOB');
+    const hourOfWorkload = await manager.snoozeIncident('prod', id, 'workload', 3_600_000, 'U0CAROL');
+
+    expect(day.command).toMatchObject({ incident: { snooze: { by: 'U0ALICE', untilMs: T0 + 1_000 + 86_400_000 } } });
+    expect(hourOfNamespace.command).toBeNull();
+    expect(hourOfWorkload.command).toMatchObject({ incident: { snooze: { by: 'U0CAROL', untilMs: T0 + 1_000 + 3_600_000, target: 'Deployment/web' } } });
+  });
+
+  it('drops the snooze shown on the parent when the incident is marked resolved', async () => {
+    const { clock, manager, send } = setup(store);
+    await send(await manager.record(observation(crashLoop('web-1', 'uid-1'))));
+    const id = 'prod/shop/Deployment/web/container-exit.after-running';
+    clock.now += 1_000;
+    await send((await manager.snoozeIncident('prod', id, 'workload', 3_600_000, 'U0ALICE')).command);
+
+    const marked = await manager.markResolved('prod', id, 'U0BOB');
+
+    expect(marked.command).toMatchObject({ type: 'resolve', incident: { intervention: { action: 'mark-resolved', by: 'U0BOB' } } });
+    expect(marked.command?.type === 'resolve' && marked.command.incident.snooze).toBeUndefined();
   });
 
   it('marks an incident resolved from Slack: one resolve edit naming who, members released so a still-failing Pod re-opens it as occurrence 2', async () => {

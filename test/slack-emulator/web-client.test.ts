@@ -215,6 +215,22 @@ describe('Slack emulator driven by the real WebClient', () => {
     expect(slack.messages('C0ALERTS')).toEqual([]);
   });
 
+  it('opens a Socket Mode connection only for an app-level token: a bot token is the wrong type, an unknown one invalid_auth', async () => {
+    const app = new WebClient(slack.appToken, { slackApiUrl: slack.apiUrl, logger: recordingLogger() });
+    const stranger = new WebClient('xapp-1-not-ours', { slackApiUrl: slack.apiUrl, logger: recordingLogger() });
+
+    const opened = await app.apps.connections.open();
+    const withBotToken = await platformError(client.apps.connections.open());
+    const unknown = await platformError(stranger.apps.connections.open());
+    const appTokenElsewhere = await platformError(app.chat.postMessage({ channel: 'C0ALERTS', text: 'x' }));
+
+    expect(opened).toMatchObject({ ok: true, url: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/link\/\?ticket=/) });
+    expect(withBotToken.data.error).toBe('not_allowed_token_type');
+    expect(unknown.data.error).toBe('invalid_auth');
+    expect(appTokenElsewhere.data.error).toBe('not_allowed_token_type');
+    expect(slack.calls('apps.connections.open')).toHaveLength(3);
+  });
+
   it('answers unknown_method for a method it does not know', async () => {
     const error = await platformError(client.apiCall('pods.explain', { pod: 'x' }));
 

@@ -63,6 +63,13 @@ function click(message: StoredMessage, actionId: string, userId = 'U0ALICE') {
 describe('snooze from Slack', () => {
   it('snoozes the namespace for 1 hour: the thread says until when, a new incident there is tracked but not posted until the snooze ends', async () => {
     const { c, agent, parent, diagnosis } = await incident('container-exit.immediate', 'api');
+    // Another workload of the namespace already has its incident posted: the namespace snooze holds it too.
+    c.sim.breakWorkload('container-exit.immediate', { namespace: 'shop', name: 'cart', replicas: 1 });
+    for (let i = 0; i < 20 && !(await agent.incidents.listOpen('prod')).some((x) => x.subject.name === 'cart' && x.posted); i++) {
+      c.sim.advance(15);
+      await settle(c, agent);
+    }
+    const cart = await waitFor(() => parents('C0OPS').find((m) => JSON.stringify(m.blocks).includes('Deployment/cart')), 'the incident of cart');
 
     await click(diagnosis, 'podwhy.snooze');
     const opened = await waitFor(() => p.slack.calls('views.open').at(-1), 'the snooze modal');
@@ -83,6 +90,10 @@ describe('snooze from Slack', () => {
     expect(nearest).toBeLessThan(120_000); // the click was at most a minute or two before now
     if (shown?.[1] !== undefined) expect(shown[1]).not.toBe(new Date(expectedEnd - 3_720_000).toISOString().slice(0, 10)); // a date only for another day
     expect(JSON.stringify(line.blocks)).toContain('<@U0ALICE> snoozed alerts for `namespace shop`');
+    // The parent shows the snooze too, edited at once although the snooze holds back other edits.
+    await waitFor(() => parentText(parent).includes('Snoozed by <@U0ALICE>: alerts for `namespace shop` held back until'), 'the snooze on the parent');
+    expect(parentText(parent)).toContain(`held back until ${shown?.[1] !== undefined ? `${shown[1]} ` : ''}${shown?.[2] ?? '?'} UTC`);
+    await waitFor(() => parentText(cart).includes('Snoozed by <@U0ALICE>: alerts for `namespace shop` held back until'), 'the snooze on the other parent it holds');
 
     // Another workload of the namespace breaks: the incident is tracked, nothing is posted.
     const before = parents('C0OPS').length;
@@ -101,6 +112,9 @@ describe('snooze from Slack', () => {
     c.clock.advance(3_601);
     await settle(c, agent);
     await waitFor(() => parents('C0OPS').find((m) => JSON.stringify(m.blocks).includes('Deployment/web')), 'the held-back incident posted after the snooze');
+    // And the parent that showed the snooze no longer does.
+    await waitFor(() => !parentText(parent).includes('Snoozed by') && !parentText(cart).includes('Snoozed by'), 'the snooze gone from the parents');
+    expect(parentText(parent)).toContain('Open');
   });
 
   it('refuses a user the policy does not grant snooze, ephemerally: no modal', async () => {
@@ -138,8 +152,8 @@ describe('mark resolved from Slack', () => {
     const line = await waitFor(() => p.slack.thread('C0OPS', parent.ts).find((m) => m.text.includes('marked resolved by')), 'the thread line');
     await waitFor(() => parentText(parent).includes('Marked resolved by <@U0ALICE>'), 'the parent edited');
 
-    expect(told.text).toContain('the next diagnosis re-opens it');
-    expect(line.text).toMatch(/^Deployment\/resolved marked resolved by U0ALICE\. 2 of its Pods are still failing: the next diagnosis re-opens it in this thread as a new occurrence\.$/);
+    expect(told.text).toContain('the next diagnosis (podwhy re-checks failing Pods every 60 s) re-opens it');
+    expect(line.text).toMatch(/^Deployment\/resolved marked resolved by U0ALICE\. 2 of its Pods are still failing: the next diagnosis \(podwhy re-checks failing Pods every 60 s\) re-opens it in this thread as a new occurrence\.$/);
     expect(parentText(parent)).toContain('Resolved: Container keeps exiting: Deployment/resolved');
 
     await click(diagnosis, 'podwhy.mark-resolved');
@@ -156,6 +170,34 @@ describe('mark resolved from Slack', () => {
     }
     expect(back).toBeDefined();
     expect(parents('C0OPS').filter((m) => JSON.stringify(m.blocks).includes('Deployment/resolved'))).toHaveLength(1);
+  });
+
+  it('keeps its promise for a Pod that never changes (stuck on a finalizer): the re-check of failing Pods re-opens it within about a minute', async () => {
+    const { c, agent, parent, diagnosis } = await incident('terminating.finalizer', 'stuck');
+    const stuck = () => c.store.list('pods', { namespace: 'shop' }).items.filter((o) => o.metadata.name?.startsWith('stuck-') && o.metadata.deletionTimestamp !== undefined);
+    const versions = () => stuck().map((o) => `${o.metadata.uid ?? ''}@${o.metadata.resourceVersion ?? ''}`).sort();
+    const before = versions();
+    expect(before).toHaveLength(2);
+
+    await click(diagnosis, 'podwhy.mark-resolved');
+    const line = await waitFor(() => p.slack.thread('C0OPS', parent.ts).find((m) => m.text.includes('marked resolved by')), 'the thread line');
+    await waitFor(() => parentText(parent).includes('Resolved: Stuck terminating: Deployment/stuck'), 'the parent edited');
+    const markedAt = c.clock.nowMs();
+
+    // Ten seconds at a time, with no change to the Pods, until the incident is open again.
+    const reopened = async () => (await agent.incidents.listOpen('prod')).some((x) => x.subject.name === 'stuck' && x.occurrence === 2);
+    for (let i = 0; i < 12 && !(await reopened()); i++) {
+      c.sim.advance(10);
+      await settle(c, agent);
+    }
+    const back = await waitFor(() => p.slack.thread('C0OPS', parent.ts).find((m) => m.text.includes('Back again (occurrence 2)')), 'the re-open in the thread');
+
+    expect(line.text).toContain('2 of its Pods are still failing: the next diagnosis (podwhy re-checks failing Pods every 60 s) re-opens it');
+    expect(back).toBeDefined();
+    expect(c.clock.nowMs() - markedAt).toBeLessThan(90_000);
+    // Nothing about the Pods changed: the re-check is what diagnosed them again, not an informer event.
+    expect(versions()).toEqual(before);
+    await waitFor(() => parentText(parent).includes('Open again (occurrence 2)'), 'the parent re-opened');
   });
 
   it('lets a member of a user group the policy names mark it resolved, and refuses with a clear message while the group cannot be read', async () => {

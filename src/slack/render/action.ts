@@ -2,7 +2,7 @@
  * The audit line of a one-click fix, posted in the incident's (or answer's) thread: who did what to which Pod (by
  * uid), and what came of it (docs/architecture.md, "Button click"). Also the texts of the confirm dialogs. Pure.
  */
-import type { ActionResult, IncidentActionResult, IncidentIntervention } from '../../contract/incident.ts';
+import { FAILING_RECHECK_SECONDS, type ActionResult, type IncidentActionResult, type IncidentIntervention, type IncidentSnooze } from '../../contract/incident.ts';
 import { context, draft, section, type SlackMessage } from './blocks.ts';
 import { inlineCode, mrkdwnProse, plainText, slackDate, userMention } from './escape.ts';
 import { fitMessage } from './limits.ts';
@@ -66,6 +66,9 @@ export function confirmText(action: MutatingActionId, namespace: string, name: s
   }
 }
 
+/** What happens to an incident marked resolved while its Pods still fail (true even of a Pod that never changes). */
+export const REOPEN_PROMISE = `the next diagnosis (podwhy re-checks failing Pods every ${FAILING_RECHECK_SECONDS} s) re-opens it`;
+
 /** "1 hour", "1 day": how long a snooze lasts. */
 export function snoozeLength(seconds: number): string {
   if (seconds % 86_400 === 0) return seconds === 86_400 ? '1 day' : `${seconds / 86_400} days`;
@@ -92,7 +95,7 @@ export function incidentActionText(result: IncidentActionResult, by: string, tar
   }
   if (result.outcome === 'already-resolved') return `${by} marked ${target} resolved: it already was — nothing done`;
   const failing = result.stillFailing ?? 0;
-  const reopen = failing > 0 ? ` ${failing} of its Pods ${failing === 1 ? 'is' : 'are'} still failing: the next diagnosis re-opens it in this thread as a new occurrence.` : '';
+  const reopen = failing > 0 ? ` ${failing} of its Pods ${failing === 1 ? 'is' : 'are'} still failing: ${REOPEN_PROMISE} in this thread as a new occurrence.` : '';
   return `${target} marked resolved by ${by}.${reopen}`;
 }
 
@@ -117,4 +120,12 @@ export function interventionLine(intervention: IncidentIntervention): string {
     case 'mark-resolved':
       return `:white_check_mark: Marked resolved by ${who}`;
   }
+}
+
+/**
+ * The parent message's line for a snooze set from it, while it lasts: "Snoozed by @u: alerts for `namespace shop` held
+ * back until 14:05 UTC". The target holds cluster-sourced names: a code span.
+ */
+export function snoozeLine(snooze: IncidentSnooze): string {
+  return `:zzz: Snoozed by ${userMention(snooze.by)}: alerts for ${inlineCode(snooze.target, 400)} held back until ${snoozeEnd(snooze.untilMs, snooze.at)}`;
 }

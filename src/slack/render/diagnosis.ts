@@ -8,7 +8,7 @@ import { redactSecrets } from '../../contract/redact.ts';
 import type { ScenarioId } from '../../contract/scenarios.ts';
 import { formatDuration } from '../../contract/duration.ts';
 import { slackActionId, tryEncodeActionValue, type ActionValueSigner } from '../action-value.ts';
-import { ACTION_LABELS, confirmText, type MutatingActionId } from './action.ts';
+import { ACTION_LABELS, confirmText, REOPEN_PROMISE, type MutatingActionId } from './action.ts';
 import { actions, button, context, draft, plain, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
 import { codeBlock, inlineCode, mrkdwnLink, mrkdwnProse, plainText, slackDate } from './escape.ts';
 import { fitMessage, MAX_FIELD_TEXT, MAX_SECTION_TEXT } from './limits.ts';
@@ -208,7 +208,7 @@ export function diagnosisButtons(diagnosis: Diagnosis, options: DiagnosisMessage
     if (action === 'mark-resolved') {
       return [{
         ...button('Mark resolved', slackActionId(action), value),
-        confirm: { title: plain('Mark resolved'), text: plain('Mark this incident resolved now? If its Pods are still failing, the next diagnosis re-opens it in this thread as a new occurrence.'), confirm: plain('Mark resolved'), deny: plain('Cancel') },
+        confirm: { title: plain('Mark resolved'), text: plain(`Mark this incident resolved now? If its Pods are still failing, ${REOPEN_PROMISE} in this thread as a new occurrence.`), confirm: plain('Mark resolved'), deny: plain('Cancel') },
       }];
     }
     return [dangerButton(ACTION_LABELS[action], slackActionId(action), value, confirmText(action, subject.namespace, subject.name))];

@@ -7,7 +7,7 @@ import type { Diagnosis } from '../../contract/diagnosis.ts';
 import { redactSecrets } from '../../contract/redact.ts';
 import type { Digest, DigestCommand, Incident, IncidentCommand, PodCounts, PostedMessage } from '../../contract/incident.ts';
 import { context, draft, fieldsSection, header, listSections, section, type DraftBlock, type SlackMessage } from './blocks.ts';
-import { interventionLine } from './action.ts';
+import { interventionLine, snoozeLine } from './action.ts';
 import { diagnosisBlocks, renderDiagnosis, SCENARIO_TITLES, subjectCode, type DiagnosisMessageOptions } from './diagnosis.ts';
 import { formatCount, inlineCode, mrkdwnLink, mrkdwnProse, plainText, slackDate } from './escape.ts';
 import { fitMessage, MAX_SECTION_TEXT } from './limits.ts';
@@ -99,9 +99,17 @@ function workloadIncidentBlocks(incident: Incident, pods: PodCounts): DraftBlock
   ];
 }
 
-/** What a person did from Slack (a one-click fix, "mark resolved"): on the parent, not only in the thread. */
+/**
+ * What a person did from Slack (a one-click fix, "mark resolved"), and a snooze set from Slack while it holds the
+ * incident: on the parent, not only in the thread. A resolved parent shows no snooze (the manager drops it when the
+ * incident resolves; the status check keeps that true whatever the document says).
+ */
 function interventionBlocks(incident: Incident): DraftBlock[] {
-  return incident.intervention ? [draft(context([interventionLine(incident.intervention)]), 'essential')] : [];
+  const lines = [
+    ...(incident.intervention ? [interventionLine(incident.intervention)] : []),
+    ...(incident.snooze && incident.status === 'open' ? [snoozeLine(incident.snooze)] : []),
+  ];
+  return lines.map((line) => draft(context([line]), 'essential'));
 }
 
 function nodeIncidentBlocks(incident: Incident, pods: PodCounts): DraftBlock[] {

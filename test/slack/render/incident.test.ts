@@ -94,6 +94,32 @@ describe('renderIncidentMessage for a workload', () => {
   });
 });
 
+describe('a snooze on the parent', () => {
+  const at = Date.parse('2026-12-07T13:05:00Z');
+
+  it('shows who snoozed what until when while the incident is open, and nothing once it is resolved', () => {
+    const snooze = { by: 'U0ALICE', at, untilMs: at + 3_600_000, target: 'namespace shop' };
+    const open = allText(renderIncidentMessage(makeIncident({ snooze }), podCountsOf(makeIncident())));
+    const resolved = allText(renderIncidentMessage(makeIncident({ snooze, status: 'resolved', resolvedAt: at }), podCountsOf(makeIncident())));
+
+    expect(open).toContain(':zzz: Snoozed by <@U0ALICE>: alerts for `namespace shop` held back until 14:05 UTC');
+    expect(resolved).not.toContain('Snoozed');
+  });
+
+  it('escapes a hostile namespace in the target (cluster-sourced) and names the day when the snooze ends on another', () => {
+    const incident = makeIncident({ namespace: HOSTILE, snooze: { by: 'U0ALICE', at, untilMs: at + 86_400_000, target: `namespace ${HOSTILE}` } });
+
+    const message = renderIncidentMessage(incident, podCountsOf(incident));
+
+    expect(blockKitViolations(message)).toEqual([]);
+    const text = allText(message);
+    for (const raw of RAW_MARKUP) expect(text).not.toContain(raw);
+    // The one live mention is the Slack user who snoozed (an id from Slack, not from the cluster).
+    expect(liveMarkup(message).filter((t) => !isOwnMarkup(t, ['U0ALICE']))).toEqual([]);
+    expect(text).toContain('held back until 2026-12-08 13:05 UTC');
+  });
+});
+
 describe('renderIncidentMessage for a lost node', () => {
   const nodeIncident = (podCount: number, namespaces: readonly string[]) =>
     makeIncident({

@@ -74,7 +74,7 @@ describe('the incident buttons and lines', () => {
     const on = idsOf({ mutating: true, incidentId });
 
     expect(on.map((b) => b.action_id)).toEqual(['podwhy.show-logs', 'podwhy.rediagnose', 'podwhy.force-delete', 'podwhy.snooze', 'podwhy.mark-resolved']);
-    expect(on.at(-1)?.confirm?.text.text).toContain('the next diagnosis re-opens it');
+    expect(on.at(-1)?.confirm?.text.text).toContain('the next diagnosis (podwhy re-checks failing Pods every 60 s) re-opens it');
     expect(decodeActionValue(on.at(-2)?.value, signing.verify)).toMatchObject({ ok: true, value: { action: 'snooze', incidentId } });
     expect(idsOf({ mutating: false, incidentId }).map((b) => b.action_id)).toEqual(['podwhy.show-logs', 'podwhy.rediagnose']);
     expect(idsOf({ mutating: true }).map((b) => b.action_id)).not.toContain('podwhy.snooze');
@@ -88,7 +88,7 @@ describe('the incident buttons and lines', () => {
 
     expect(hour.text).toMatch(/^U0ALICE snoozed alerts for Deployment\/web for 1 hour \(until 23:30 UTC\)\./);
     expect(day.text).toContain('for 1 day (until 2026-12-07 23:30 UTC)');
-    expect(JSON.stringify(resolved.blocks)).toContain('`Deployment/web` marked resolved by <@U0BOB>. 1 of its Pods is still failing: the next diagnosis re-opens it in this thread as a new occurrence.');
+    expect(JSON.stringify(resolved.blocks)).toContain('`Deployment/web` marked resolved by <@U0BOB>. 1 of its Pods is still failing: the next diagnosis (podwhy re-checks failing Pods every 60 s) re-opens it in this thread as a new occurrence.');
     expect(blockKitViolations(hour)).toEqual([]);
   });
 
