@@ -282,6 +282,110 @@ describe('ResilientInformer: faults', () => {
   });
 });
 
+describe('ResilientInformer: a later LIST page that fails', () => {
+  /** Ten Pods in five pages of two. */
+  const TEN = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+  const PAGED: Partial<InformerTimings> = { pageSize: 2 };
+  const listRequests = (server: FakeApiServer) => server.requests.filter((r) => r.verb === 'list' && r.resource === 'pods');
+  const continueOf = (r: { query: string }) => new URLSearchParams(r.query).get('continue');
+  /** Matches the pods LISTs from the `from`-th on (1-based). */
+  function fromListRequest(from: number): (r: { verb: string; resource?: string }) => boolean {
+    let seen = 0;
+    return (r) => r.verb === 'list' && r.resource === 'pods' && ++seen >= from;
+  }
+
+  it.each([
+    [503, undefined],
+    [500, undefined],
+    [429, 1],
+  ] as const)('asks for the page again with the same continue token after HTTP %s, not for the LIST from page 1', async (status, retryAfterSeconds) => {
+    const { server, informer } = await setUp({ pods: TEN.map((n) => readyPod('shop', n)), timings: PAGED, start: false });
+    server.faults.failNext(status, { match: fromListRequest(3), retryAfterSeconds });
+
+    informer.start();
+    await informer.waitForSync(3_000);
+
+    const sent = listRequests(server);
+    expect(sent.map((r) => r.status)).toEqual([200, 200, status, 200, 200, 200]);
+    expect(continueOf(sent[3]!)).toBe(continueOf(sent[2]!));
+    expect(continueOf(sent[3]!)).toBeTruthy();
+    expect(sent.filter((r) => !continueOf(r))).toHaveLength(1);
+    expect(informer.stats()).toMatchObject({ lists: 1, listRequests: 6, pageRetries: 1, backoffSteps: 1, objects: 10 });
+    expect(names(informer)).toEqual(TEN);
+  });
+
+  it('gives the LIST up after pageRetryLimit retries of one page, then lists from page 1 again', async () => {
+    const { server, informer } = await setUp({ pods: TEN.map((n) => readyPod('shop', n)), timings: { ...PAGED, pageRetryLimit: 2 }, start: false });
+    server.faults.failNext(503, { times: 3, match: fromListRequest(3) });
+
+    informer.start();
+    await informer.waitForSync(3_000);
+
+    // Pages 1–2, page 3 three times (the first try and two retries), then the whole LIST: five pages.
+    const sent = listRequests(server);
+    expect(sent.map((r) => r.status)).toEqual([200, 200, 503, 503, 503, 200, 200, 200, 200, 200]);
+    expect(sent.filter((r) => !continueOf(r))).toHaveLength(2);
+    expect(informer.stats()).toMatchObject({ lists: 2, listRequests: 10, pageRetries: 2, backoffSteps: 3, objects: 10 });
+    expect(names(informer)).toEqual(TEN);
+  });
+
+  it('does not retry a page the server refuses for good (403): the LIST starts over after the back-off', async () => {
+    const { server, informer } = await setUp({ pods: TEN.map((n) => readyPod('shop', n)), timings: PAGED, start: false });
+    server.faults.failNext(403, { match: fromListRequest(3) });
+
+    informer.start();
+    await informer.waitForSync(3_000);
+
+    expect(listRequests(server).map((r) => r.status)).toEqual([200, 200, 403, 200, 200, 200, 200, 200]);
+    expect(informer.stats()).toMatchObject({ lists: 2, pageRetries: 0, backoffSteps: 1 });
+  });
+
+  it('starts the LIST over from page 1 (once, at once) when the continue token has expired (410)', async () => {
+    const { server, informer } = await setUp({ pods: TEN.map((n) => readyPod('shop', n)), timings: PAGED, start: false });
+    const atThirdPage = fromListRequest(3);
+    let compacted = false;
+    // Between pages 2 and 3 a Pod is created and the history compacted: page 3's token is too old.
+    server.faults.failNext(500, {
+      match: (r) => {
+        if (!compacted && atThirdPage(r)) {
+          compacted = true;
+          server.store.create(readyPod('shop', 'k'));
+          server.store.compact();
+        }
+        return false;
+      },
+    });
+
+    informer.start();
+    await informer.waitForSync(3_000);
+
+    // Pages 1–2, page 3 answered 410, then eleven Pods in six pages.
+    const sent = listRequests(server);
+    expect(sent.map((r) => r.status)).toEqual([200, 200, 410, 200, 200, 200, 200, 200, 200]);
+    expect(informer.stats()).toMatchObject({ lists: 1, listRequests: 9, pageRetries: 0, backoffSteps: 0, objects: 11 });
+    expect(names(informer)).toEqual([...TEN, 'k']);
+  });
+
+  it('stops at once while waiting to retry a page', async () => {
+    const { server, informer } = await setUp({
+      pods: TEN.map((n) => readyPod('shop', n)),
+      timings: { ...PAGED, backoff: { ...BACKOFF, initialMs: 10_000 } },
+      start: false,
+    });
+    server.faults.failNext(503, { match: fromListRequest(2) });
+    informer.start();
+    await waitFor(() => informer.stats().pageRetries === 1, 'the page retry to wait');
+    const started = Date.now();
+
+    await informer.stop();
+    await sleepMs(100);
+
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(listRequests(server)).toHaveLength(2);
+    expect(informer.hasSynced).toBe(false);
+  });
+});
+
 describe('ResilientInformer: stop during a hung LIST', () => {
   it('returns at once instead of waiting for the LIST\'s timeout', async () => {
     const { server, informer } = await setUp({ pods: [readyPod('shop', 'a')], start: false });

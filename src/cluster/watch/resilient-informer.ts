@@ -20,7 +20,8 @@
  * client-node's KubeConfig auth, TLS and HTTP library (decoding items as plain JSON) and watches
  * with client-node's `Watch` class. On a dropped watch it re-watches from the last RV
  * (no LIST); only 410 Gone re-LISTs. Failures back off (capped, jittered), so there is at most one
- * LIST per back-off step. A watchdog independent of connect events re-establishes a watch that
+ * LIST request per back-off step; a later LIST page that fails transiently is asked for again with
+ * its continue token after that step, not the whole LIST started over. A watchdog independent of connect events re-establishes a watch that
  * has delivered neither an event nor a bookmark for `watchdogSilenceMs` (#364, #958, #596).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -105,6 +106,15 @@ export interface InformerTimings {
   minHealthyWatchMs: number;
   /** LIST page size (`limit`); continue tokens page through the rest (PLATFORM.md §2.1). */
   pageSize: number;
+  /**
+   * How many times in a row a later page of a LIST is retried with its continue token after a
+   * transient failure (5xx, 429, a reset connection, a timeout), each after the next back-off step,
+   * before the whole LIST is given up and started over. 5: the default back-off waits 1+2+4+8+16 =
+   * 31 s for them, well inside the ~5 minutes a continue token lives (PLATFORM.md §2.1), so the
+   * retries are not wasted on a token that has expired meanwhile (that one answers 410, which
+   * restarts the LIST at once).
+   */
+  pageRetryLimit: number;
 }
 
 export const DEFAULT_INFORMER_TIMINGS: InformerTimings = {
@@ -120,6 +130,7 @@ export const DEFAULT_INFORMER_TIMINGS: InformerTimings = {
   // 500 → 37, 2.1 s; RSS and lag alike). 250 halves a page's response for the API server to build
   // (~1.7 MB of Pods with managedFields) for a few more requests.
   pageSize: 250,
+  pageRetryLimit: 5,
 };
 
 export type InformerState = 'idle' | 'listing' | 'watching' | 'backing-off' | 'stopped';
@@ -137,6 +148,8 @@ export interface InformerStats {
   watches: number;
   /** LISTs caused by 410 Gone. */
   relistsAfterGone: number;
+  /** Later LIST pages sent again with the same continue token after a transient failure (instead of starting the LIST over). */
+  pageRetries: number;
   /** Watches the watchdog re-established. */
   watchdogRestarts: number;
   /** Back-off steps taken. */
@@ -194,6 +207,7 @@ export class ResilientInformer<T> {
     listRequests: 0,
     watches: 0,
     relistsAfterGone: 0,
+    pageRetries: 0,
     watchdogRestarts: 0,
     backoffSteps: 0,
     errors: 0,
@@ -332,28 +346,47 @@ export class ResilientInformer<T> {
   async #relist(): Promise<void> {
     this.#stats.lists++;
     const fresh = new Map<string, T>();
-    let resourceVersion = '';
+    let resourceVersion: string;
     let token: string | undefined;
     let restarted = false;
+    /** Failures in a row of the page at `token`. */
+    let pageFailures = 0;
     const keep = (raw: unknown): void => {
       const object = this.#transform(raw);
       if (object) fresh.set(this.#options.keyOf(object), object);
     };
-    do {
+    // Not do…while: a `continue` there would test `token`, and the restart below (token cleared)
+    // would end the LIST with an empty store instead of listing page 1 again.
+    for (;;) {
       this.#stats.listRequests++;
       let page: ListPage;
       try {
         page = await this.source.list({ limit: this.timings.pageSize, continue: token, signal: this.#stopController.signal, onItem: keep });
       } catch (error) {
+        if (this.#stopped) return;
         // A continue token expires after ~5 min with 410 (PLATFORM.md §2.1): start over once.
         if (token && !restarted && isPodwhyError(error, 'gone')) {
           restarted = true;
           token = undefined;
+          pageFailures = 0;
           fresh.clear();
+          continue;
+        }
+        // A later page that failed transiently is asked for again with the same token: the pages
+        // before it stay valid (they are one snapshot at the first page's RV), and starting over
+        // would re-read up to ~600 pages at 150,000 Pods. Items the failed page delivered before it
+        // broke are keyed by uid in `fresh`, so the retry overwrites them.
+        if (token && pageFailures < this.timings.pageRetryLimit && isTransientListFailure(error)) {
+          pageFailures++;
+          this.#stats.pageRetries++;
+          await this.#fail('list', error);
+          if (this.#stopped) return;
+          this.#stats.state = 'listing';
           continue;
         }
         throw error;
       }
+      pageFailures = 0;
       if (this.#stopped) return;
       for (const raw of page.items) {
         keep(raw);
@@ -363,7 +396,8 @@ export class ResilientInformer<T> {
       resourceVersion = page.resourceVersion;
       token = page.continue || undefined;
       if (this.#stopped) return;
-    } while (token);
+      if (!token) break;
+    }
     await this.#replace(fresh);
     this.#rv = resourceVersion;
     this.#healthySinceList = false;
@@ -574,6 +608,19 @@ export async function listAll(source: ListerWatcher, pageSize = DEFAULT_INFORMER
     if (token) await nextTurn();
   } while (token);
   return { items, resourceVersion: page.resourceVersion };
+}
+
+/**
+ * Whether asking for the same page again may work: an unreachable or overloaded server (5xx, 429,
+ * a reset connection, a timeout) or an unmapped failure. Not: an RBAC denial, a rejected request
+ * (400 for a malformed continue token, 404) or 410, which the same token would get again.
+ */
+function isTransientListFailure(error: unknown): boolean {
+  if (!isPodwhyError(error)) return true;
+  if (error.code === 'api-unreachable') return true;
+  if (error.code !== 'api-error') return false;
+  const status = error.details.status;
+  return typeof status !== 'number' || status === 429 || status >= 500;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
