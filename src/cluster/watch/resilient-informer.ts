@@ -27,6 +27,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isPodwhyError } from '../../errors.ts';
 import { Backoff, sleep, type BackoffOptions } from './backoff.ts';
+import { RetainedKeys, type StoreRetention } from './store-retention.ts';
 
 /** One page of a LIST. */
 export interface ListPage {
@@ -150,6 +151,10 @@ export interface InformerStats {
   relistsAfterGone: number;
   /** Later LIST pages sent again with the same continue token after a transient failure (instead of starting the LIST over). */
   pageRetries: number;
+  /** Objects not kept, or dropped, for being older than the retention window (a LIST counts its old objects each time). */
+  droppedAsOld: number;
+  /** Objects not kept, or dropped, because their group held the retention's bound of newer ones. */
+  droppedOverBound: number;
   /** Watches the watchdog re-established. */
   watchdogRestarts: number;
   /** Back-off steps taken. */
@@ -168,6 +173,8 @@ export interface ResilientInformerOptions<T> {
   keyOf(object: T): string;
   resourceVersionOf(object: T): string | undefined;
   handler?: InformerHandler<T>;
+  /** Keep only recent objects, a bound per group (for Events); absent: keep everything the server has. */
+  retention?: StoreRetention<T>;
   timings?: Partial<InformerTimings>;
   /** Called on each failure; `retryInMs` is the back-off before the next attempt (0: immediate). */
   onError?(error: unknown, context: { phase: InformerErrorPhase; retryInMs: number; source: string }): void;
@@ -198,6 +205,11 @@ export class ResilientInformer<T> {
   /** A watch has worked (delivered something or lasted) since the last LIST. */
   #healthySinceList = false;
   #syncWaiters: (() => void)[] = [];
+  readonly #retention: StoreRetention<T> | undefined;
+  /** What the store holds, by group, when there is a retention. */
+  readonly #retained: RetainedKeys | undefined;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #sweeping = false;
   readonly #stats: InformerStats = {
     state: 'idle',
     resourceVersion: '',
@@ -208,6 +220,8 @@ export class ResilientInformer<T> {
     watches: 0,
     relistsAfterGone: 0,
     pageRetries: 0,
+    droppedAsOld: 0,
+    droppedOverBound: 0,
     watchdogRestarts: 0,
     backoffSteps: 0,
     errors: 0,
@@ -221,6 +235,8 @@ export class ResilientInformer<T> {
     this.#random = options.random ?? Math.random;
     this.#backoff = new Backoff(this.timings.backoff, this.#random);
     this.#clock = options.clock ?? (() => performance.now());
+    this.#retention = options.retention;
+    this.#retained = options.retention ? new RetainedKeys(options.retention.maxPerGroup) : undefined;
   }
 
   get hasSynced(): boolean {
@@ -244,14 +260,44 @@ export class ResilientInformer<T> {
     if (this.#loop) return;
     this.#stopController = new AbortController();
     this.#stats.state = 'idle';
+    if (this.#retention) {
+      this.#sweepTimer = setInterval(() => void this.sweep(), this.#retention.sweepEveryMs);
+      this.#sweepTimer.unref();
+    }
     this.#loop = this.#run().finally(() => {
       this.#stats.state = 'stopped';
+      clearInterval(this.#sweepTimer);
     });
+  }
+
+  /**
+   * Drops what has aged past the retention window (called every `sweepEveryMs`): the API server
+   * deletes an expired Event, but a watch that was down or re-established past that moment never
+   * hears of it, and a relist is rare. Yields between drops, as a LIST does.
+   */
+  async sweep(): Promise<void> {
+    const retention = this.#retention;
+    const retained = this.#retained;
+    if (!retention || !retained || this.#sweeping) return;
+    this.#sweeping = true;
+    try {
+      for (const key of retained.seenBefore(retention.now() - retention.maxAgeMs)) {
+        const object = this.#store.get(key);
+        // Seen again meanwhile (the watch delivered a newer version): keep it.
+        if (object && !this.#isTooOld(object)) continue;
+        this.#stats.droppedAsOld++;
+        this.#drop(key, object);
+        await yieldIfSpent();
+      }
+    } finally {
+      this.#sweeping = false;
+    }
   }
 
   /** Stops watching and waits for the loop to end; the store keeps its last contents. */
   async stop(): Promise<void> {
     this.#stopController.abort();
+    clearInterval(this.#sweepTimer);
     this.#abortWatch?.();
     const loop = this.#loop;
     this.#loop = undefined;
@@ -351,9 +397,26 @@ export class ResilientInformer<T> {
     let restarted = false;
     /** Failures in a row of the page at `token`. */
     let pageFailures = 0;
+    // The retention's bound holds for the LIST too, so an event storm is not held whole until the LIST ends.
+    let freshRetained = this.#retention ? new RetainedKeys(this.#retention.maxPerGroup) : undefined;
     const keep = (raw: unknown): void => {
       const object = this.#transform(raw);
-      if (object) fresh.set(this.#options.keyOf(object), object);
+      if (!object) return;
+      const key = this.#options.keyOf(object);
+      if (freshRetained) {
+        if (this.#isTooOld(object)) {
+          this.#stats.droppedAsOld++;
+          return;
+        }
+        const over = this.#track(freshRetained, key, object);
+        if (over !== undefined) {
+          this.#stats.droppedOverBound++;
+          freshRetained.remove(over);
+          if (over === key) return;
+          fresh.delete(over);
+        }
+      }
+      fresh.set(key, object);
     };
     // Not do…while: a `continue` there would test `token`, and the restart below (token cleared)
     // would end the LIST with an empty store instead of listing page 1 again.
@@ -370,6 +433,7 @@ export class ResilientInformer<T> {
           token = undefined;
           pageFailures = 0;
           fresh.clear();
+          if (freshRetained) freshRetained = new RetainedKeys(freshRetained.maxPerGroup);
           continue;
         }
         // A later page that failed transiently is asked for again with the same token: the pages
@@ -415,26 +479,49 @@ export class ResilientInformer<T> {
    * indexer one delta at a time; no watch event can interleave, the watch starts after this returns.
    */
   async #replace(fresh: Map<string, T>): Promise<void> {
-    const handler = this.#options.handler;
     // Deleting the current entry while iterating a Map is well defined (the iteration goes on).
     for (const [key, old] of this.#store) {
       if (fresh.has(key)) continue;
-      this.#store.delete(key);
-      this.#call(() => handler?.delete?.(old));
+      this.#drop(key, old);
       await yieldIfSpent();
     }
     for (const [key, object] of fresh) {
       await yieldIfSpent();
       const old = this.#store.get(key);
-      if (!old) {
-        this.#store.set(key, object);
-        this.#call(() => handler?.add?.(object));
-      } else if (this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
-        // Unchanged objects (same RV) raise nothing: a relist does not replay `update` for everything (#301).
-        this.#store.set(key, object);
-        this.#call(() => handler?.update?.(object, old));
-      }
+      // Unchanged objects (same RV) raise nothing: a relist does not replay `update` for everything (#301).
+      if (!old || this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) this.#put(key, object, old);
     }
+  }
+
+  /** Stores an added or changed object and tells the handler; with a retention, drops what its group holds beyond the bound. */
+  #put(key: string, object: T, old: T | undefined): void {
+    const handler = this.#options.handler;
+    this.#store.set(key, object);
+    if (old) this.#call(() => handler?.update?.(object, old));
+    else this.#call(() => handler?.add?.(object));
+    if (!this.#retained) return;
+    const over = this.#track(this.#retained, key, object);
+    if (over === undefined) return;
+    this.#stats.droppedOverBound++;
+    this.#drop(over, this.#store.get(over));
+  }
+
+  /** Removes an object from the store and tells the handler (with `object`, its last known state). */
+  #drop(key: string, object: T | undefined): void {
+    this.#retained?.remove(key);
+    if (!object) return;
+    this.#store.delete(key);
+    this.#call(() => this.#options.handler?.delete?.(object));
+  }
+
+  #track(retained: RetainedKeys, key: string, object: T): string | undefined {
+    const retention = this.#retention as StoreRetention<T>;
+    return retained.add(key, retention.groupOf(object), retention.lastSeenOf(object));
+  }
+
+  #isTooOld(object: T): boolean {
+    const retention = this.#retention;
+    return retention !== undefined && retention.lastSeenOf(object) < retention.now() - retention.maxAgeMs;
   }
 
   #watchOnce(): Promise<WatchOutcome> {
@@ -520,17 +607,16 @@ export class ResilientInformer<T> {
     const object = this.#transform(raw);
     if (!object) return 'ok';
     const key = this.#options.keyOf(object);
-    const handler = this.#options.handler;
     const old = this.#store.get(key);
     if (type === 'DELETED') {
+      this.#retained?.remove(key);
       this.#store.delete(key);
-      this.#call(() => handler?.delete?.(object));
-    } else if (!old) {
-      this.#store.set(key, object);
-      this.#call(() => handler?.add?.(object));
-    } else if (this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
-      this.#store.set(key, object);
-      this.#call(() => handler?.update?.(object, old));
+      this.#call(() => this.#options.handler?.delete?.(object));
+    } else if (this.#isTooOld(object)) {
+      this.#stats.droppedAsOld++;
+      this.#drop(key, old);
+    } else if (!old || this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
+      this.#put(key, object, old);
     }
     const rv = this.#options.resourceVersionOf(object);
     if (rv) this.#rv = rv;
