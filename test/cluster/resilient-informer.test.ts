@@ -7,7 +7,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../../src/cl
 import { DEFAULT_INFORMER_TIMINGS, ResilientInformer, type InformerTimings, type ListerWatcher } from '../../src/cluster/watch/resilient-informer.ts';
 import { isPodwhyError } from '../../src/errors.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
-import type { KubeObject } from '../../src/sim/store.ts';
+import { ObjectStore, type KubeObject } from '../../src/sim/store.ts';
 import { readyPod, sleepMs, waitFor } from './helpers.ts';
 
 type Cached = NonNullable<ReturnType<typeof slimObject>>;
@@ -383,6 +383,77 @@ describe('ResilientInformer: a later LIST page that fails', () => {
     expect(Date.now() - started).toBeLessThan(500);
     expect(listRequests(server)).toHaveLength(2);
     expect(informer.hasSynced).toBe(false);
+  });
+});
+
+describe('ResilientInformer: a quiet watch', () => {
+  // Production has a 50 s watchdog, 45 s quiet watches and the apiserver's bookmarks every 60 s and 2 s
+  // before a watch's deadline. Here: a 2.5 s watchdog, 3 s quiet watches (bookmark at 1 s), and the
+  // server's periodic bookmarks still every 60 s, i.e. never within the test.
+  const QUIET: Partial<InformerTimings> = { watchdogSilenceMs: 2_500, watchdogCheckMs: 50, quietWatchTimeoutSeconds: 3 };
+
+  async function quietSetUp(timings: Partial<InformerTimings>): Promise<Harness> {
+    // The server keeps 40 changes of history (etcd keeps ~5 minutes').
+    const store = new ObjectStore({ historyLimit: 40 });
+    const server = await startFakeApiServer({ tls: true, store });
+    store.ensureNamespace('quiet');
+    store.ensureNamespace('busy');
+    store.create(readyPod('quiet', 'q0'));
+    const kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfigYaml());
+    const cluster = new ClientNodeCluster(kc);
+    const changes: string[] = [];
+    const errors: unknown[] = [];
+    const informer = new ResilientInformer<Cached>({
+      source: cluster.listerWatcher('pods', 'quiet'),
+      transform: (raw) => slimObject('pods', raw),
+      keyOf: objectKey,
+      resourceVersionOf: (o) => o.metadata.resourceVersion,
+      timings: { ...FAST, ...timings },
+      onError: (error) => errors.push(error),
+    });
+    harness = { server, cluster, informer, changes, errors };
+    informer.start();
+    await informer.waitForSync(5_000);
+    return harness;
+  }
+
+  /** Pods come and go in another namespace: the history moves on while the quiet watch hears nothing. */
+  async function churnElsewhere(server: FakeApiServer, ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    for (let i = 0; Date.now() < until; i++) {
+      server.store.create(readyPod('busy', `b${i}`));
+      await sleepMs(100);
+    }
+  }
+
+  it('keeps its resourceVersion current with the bookmark before its deadline: no watchdog restart, no re-LIST', async () => {
+    const { server, informer, errors } = await quietSetUp(QUIET);
+    const listedAt = Number(informer.stats().resourceVersion);
+
+    await churnElsewhere(server, 7_000);
+    server.store.create(readyPod('quiet', 'q1'));
+    await waitFor(() => names(informer).includes('q1'), 'q1 on the quiet watch', 3_000);
+
+    const timeouts = server.requests.filter((r) => r.verb === 'watch').map((r) => new URLSearchParams(r.query).get('timeoutSeconds'));
+    expect(timeouts.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(timeouts)).toEqual(new Set(['3']));
+    expect(informer.stats()).toMatchObject({ lists: 1, relistsAfterGone: 0, watchdogRestarts: 0, backoffSteps: 0 });
+    expect(Number(informer.stats().resourceVersion)).toBeGreaterThan(listedAt + 40);
+    expect(errors).toEqual([]);
+  });
+
+  it('goes back to the long timeout once its watch delivers objects', async () => {
+    const { server, informer } = await quietSetUp(QUIET);
+    await waitFor(() => watches(server) === 1, 'the first watch');
+
+    server.store.create(readyPod('quiet', 'q1'));
+    await waitFor(() => watches(server) === 2, 'the second watch', 5_000);
+
+    const timeouts = server.requests.filter((r) => r.verb === 'watch').map((r) => Number(new URLSearchParams(r.query).get('timeoutSeconds')));
+    expect(timeouts[0]).toBe(3);
+    expect(timeouts[1]).toBeGreaterThanOrEqual(300);
+    expect(informer.stats()).toMatchObject({ lists: 1, watchdogRestarts: 0 });
   });
 });
 

@@ -10,7 +10,8 @@
  * - It never sends `allowWatchBookmarks`, so a quiet, selective watch can age past etcd's ~5 min
  *   history and force full re-LISTs (PLATFORM.md §2.2); bookmarks also give us the heartbeat our
  *   watchdog needs (the apiserver's cacher sends one about every minute: `defaultBookmarkFrequency
- *   = time.Minute`, kubernetes staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go).
+ *   = time.Minute`, kubernetes staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go, and one
+ *   2 s before a watch's deadline, which a quiet watch relies on: see quietWatchTimeoutSeconds).
  * - Its cache is keyed by namespace/name, not uid (a re-created StatefulSet Pod would overwrite the
  *   old one's state), it cannot page the LIST (`limit`/`continue`), and it cannot strip fields
  *   before storing (no transform hook).
@@ -95,14 +96,26 @@ export interface InformerTimings {
    * A watch that delivers neither an event nor a bookmark for this long is presumed dead and is
    * re-established from the last RV (one WATCH request, no LIST). 50 s: below the apiserver's
    * one-minute bookmark period, so a stall is caught and re-established within 60 s (PLATFORM.md
-   * §6 test 3); a healthy but quiet watch costs one extra WATCH per ~50 s, as client-node 2.0's own
-   * 30 s request timeout does.
+   * §6 test 3). A quiet watch asks for `quietWatchTimeoutSeconds`, so that the server's bookmark
+   * before the watch's deadline arrives first.
    */
   watchdogSilenceMs: number;
   /** How often the watchdog looks. */
   watchdogCheckMs: number;
   /** The server-side watch timeout is drawn from this range, as client-go does (5–10 min), so watches do not expire together. */
   watchTimeoutSeconds: readonly [number, number];
+  /**
+   * The server-side timeout of a watch after one that delivered no object (or went silent): a quiet
+   * watch. The apiserver bookmarks a watch every minute and 2 s before its deadline
+   * (staging/src/k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go nextBookmarkTime). With
+   * the 5–10 min timeouts a quiet watch got no bookmark before the 50 s watchdog tore it down, every
+   * time: one WATCH per 50 s that never moved its RV, so on a busy cluster its re-watch from the
+   * LIST's RV eventually met 410 and a full re-LIST (what bookmarks exist to prevent, PLATFORM.md
+   * §2.1). 45 s: the server's bookmark at ~43 s keeps it alive and its RV current, the server ends it
+   * at 45 s, and the informer watches again from there: about the WATCHes the watchdog cost, none
+   * of them a failure. A watch that delivers objects goes back to `watchTimeoutSeconds`.
+   */
+  quietWatchTimeoutSeconds: number;
   /** A watch that ends sooner than this without delivering anything is a failure and backs off. */
   minHealthyWatchMs: number;
   /** LIST page size (`limit`); continue tokens page through the rest (PLATFORM.md §2.1). */
@@ -123,6 +136,7 @@ export const DEFAULT_INFORMER_TIMINGS: InformerTimings = {
   watchdogSilenceMs: 50_000,
   watchdogCheckMs: 5_000,
   watchTimeoutSeconds: [300, 600],
+  quietWatchTimeoutSeconds: 45,
   minHealthyWatchMs: 1_000,
   // client-go's reflector pages by 500. Decoded the generated client's way (a whole page as one
   // string, then typed copies) a page of 500 Pods was one 150–400 ms turn. Now a page is decoded
@@ -184,6 +198,8 @@ export interface ResilientInformerOptions<T> {
 }
 
 interface WatchOutcome {
+  /** ADDED, MODIFIED and DELETED events delivered (bookmarks not counted). */
+  objectEvents: number;
   gone: boolean;
   stalled: boolean;
   error: unknown;
@@ -204,6 +220,8 @@ export class ResilientInformer<T> {
   #rv = '';
   /** A watch has worked (delivered something or lasted) since the last LIST. */
   #healthySinceList = false;
+  /** The last watch delivered no object or went silent: the next one asks for quietWatchTimeoutSeconds. */
+  #quiet = true;
   #syncWaiters: (() => void)[] = [];
   readonly #retention: StoreRetention<T> | undefined;
   /** What the store holds, by group, when there is a retention. */
@@ -346,6 +364,7 @@ export class ResilientInformer<T> {
       this.#stats.state = 'watching';
       const outcome = await this.#watchOnce();
       if (this.#stopped) break;
+      this.#quiet = outcome.objectEvents === 0 || outcome.stalled;
       if (outcome.healthy) {
         this.#backoff.reset();
         this.#healthySinceList = true;
@@ -525,11 +544,12 @@ export class ResilientInformer<T> {
   }
 
   #watchOnce(): Promise<WatchOutcome> {
-    const { watchdogSilenceMs, watchdogCheckMs, minHealthyWatchMs, watchTimeoutSeconds } = this.timings;
+    const { watchdogSilenceMs, watchdogCheckMs, minHealthyWatchMs, watchTimeoutSeconds, quietWatchTimeoutSeconds } = this.timings;
     return new Promise((resolve) => {
       const started = this.#clock();
       let lastActivity = started;
       let delivered = 0;
+      let objectEvents = 0;
       let gone = false;
       let finished = false;
       let handle: WatchHandle | undefined;
@@ -541,6 +561,7 @@ export class ResilientInformer<T> {
         handle?.abort();
         const error = result.error ?? null;
         resolve({
+          objectEvents,
           gone: gone || isPodwhyError(error, 'gone'),
           stalled: result.stalled === true,
           error,
@@ -566,6 +587,7 @@ export class ResilientInformer<T> {
           finish({ error: result });
         } else {
           delivered++;
+          if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') objectEvents++;
         }
       };
       this.source
@@ -573,7 +595,7 @@ export class ResilientInformer<T> {
           {
             resourceVersion: this.#rv,
             allowWatchBookmarks: true,
-            timeoutSeconds: Math.round(min + (max - min) * this.#random()),
+            timeoutSeconds: this.#quiet ? quietWatchTimeoutSeconds : Math.round(min + (max - min) * this.#random()),
             clientTimeoutMs: watchdogSilenceMs * 2 + watchdogCheckMs,
           },
           onEvent,
