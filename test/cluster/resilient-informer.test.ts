@@ -298,7 +298,7 @@ describe('ResilientInformer: a later LIST page that fails', () => {
     [503, undefined],
     [500, undefined],
     [429, 1],
-  ] as const)('asks for the page again with the same continue token after HTTP %s, not for the LIST from page 1', async (status, retryAfterSeconds) => {
+  ] as const)('asks for the page again with the same continue token after HTTP %s (Retry-After %s), not for the LIST from page 1', async (status, retryAfterSeconds) => {
     const { server, informer } = await setUp({ pods: TEN.map((n) => readyPod('shop', n)), timings: PAGED, start: false });
     server.faults.failNext(status, { match: fromListRequest(3), retryAfterSeconds });
 
@@ -310,6 +310,9 @@ describe('ResilientInformer: a later LIST page that fails', () => {
     expect(continueOf(sent[3]!)).toBe(continueOf(sent[2]!));
     expect(continueOf(sent[3]!)).toBeTruthy();
     expect(sent.filter((r) => !continueOf(r))).toHaveLength(1);
+    // The back-off's first step here is 50 ms; a server that asked for a second gets it, up to the back-off's cap (400 ms).
+    const waited = sent[3]!.at.getTime() - sent[2]!.at.getTime();
+    expect(waited).toBeGreaterThanOrEqual(retryAfterSeconds ? Math.min(retryAfterSeconds * 1_000, BACKOFF.maxMs) - 20 : BACKOFF.initialMs - 10);
     expect(informer.stats()).toMatchObject({ lists: 1, listRequests: 6, pageRetries: 1, backoffSteps: 1, objects: 10 });
     expect(names(informer)).toEqual(TEN);
   });

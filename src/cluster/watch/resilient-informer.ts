@@ -390,7 +390,9 @@ export class ResilientInformer<T> {
   }
 
   async #fail(phase: InformerErrorPhase, error: unknown): Promise<void> {
-    const delay = this.#backoff.next();
+    // A server that said how long to wait (429, Retry-After) is not asked sooner; the cap still holds.
+    const asked = isPodwhyError(error) && typeof error.details.retryAfterSeconds === 'number' ? error.details.retryAfterSeconds * 1000 : 0;
+    const delay = Math.max(this.#backoff.next(), Math.min(asked, this.#backoff.options.maxMs));
     this.#stats.backoffSteps++;
     this.#stats.state = 'backing-off';
     this.#report(phase, error, delay);
@@ -528,8 +530,8 @@ export class ResilientInformer<T> {
   /** Removes an object from the store and tells the handler (with `object`, its last known state). */
   #drop(key: string, object: T | undefined): void {
     this.#retained?.remove(key);
-    if (!object) return;
-    this.#store.delete(key);
+    // Not stored (any more): a sweep may have dropped it while a relist was being applied.
+    if (!object || !this.#store.delete(key)) return;
     this.#call(() => this.#options.handler?.delete?.(object));
   }
 
