@@ -22,8 +22,10 @@
  * with client-node's `Watch` class. On a dropped watch it re-watches from the last RV
  * (no LIST); only 410 Gone re-LISTs. Failures back off (capped, jittered), so there is at most one
  * LIST request per back-off step; a later LIST page that fails transiently is asked for again with
- * its continue token after that step, not the whole LIST started over. A watchdog independent of connect events re-establishes a watch that
- * has delivered neither an event nor a bookmark for `watchdogSilenceMs` (#364, #958, #596).
+ * its continue token after that step, not the whole LIST started over. A watchdog independent of
+ * connect events re-establishes a watch that has delivered neither an event nor a bookmark for
+ * `watchdogSilenceMs` (#364, #958, #596). With a `retention` (Events) the store keeps only recent
+ * objects, a bound per group (store-retention.ts).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isPodwhyError } from '../../errors.ts';
