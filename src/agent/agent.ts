@@ -114,6 +114,8 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     namespaces: config.WATCH_NAMESPACES,
     timings: deps.informerTimings,
     onError: (error, context) => informerErrors.report(error, context),
+    // Events are aged on the clock the snapshots are observed on.
+    now,
   });
   const metrics = createAgentMetrics({ cluster });
 

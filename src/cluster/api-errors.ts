@@ -31,7 +31,8 @@ export function toPodwhyError(error: unknown, info: RequestInfo): PodwhyError {
   const body = statusBodyOf(error);
   const serverSaid = body?.message ? ` (the API server said: ${body.message})` : '';
   const target = describeTarget(info);
-  const details = { ...info, status, reason: body?.reason };
+  const retryAfterSeconds = retryAfterOf(error);
+  const details = { ...info, status, reason: body?.reason, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
   const make = (code: ErrorCode, message: string): PodwhyError => new PodwhyError(code, message, details, { cause: error });
   if (status !== undefined) {
     switch (status) {
@@ -68,6 +69,19 @@ export function toPodwhyError(error: unknown, info: RequestInfo): PodwhyError {
   if (code) return make('api-unreachable', `cannot reach the Kubernetes API server at ${info.server} (${code})`);
   const message = error instanceof Error ? error.message : String(error);
   return make('api-error', `cannot ${info.verb} ${target}: ${message}`);
+}
+
+/**
+ * The Retry-After an API server sent with a 429 (and some 5xx), in seconds: how long it asks clients to
+ * wait. Only the delta-seconds form; the apiserver never sends an HTTP date
+ * (staging/src/k8s.io/apiserver/pkg/server/filters/maxinflight.go, tooManyRequests).
+ */
+function retryAfterOf(error: unknown): number | undefined {
+  if (!(error instanceof ApiException)) return undefined;
+  const headers = (error.headers ?? {}) as Record<string, string>;
+  const value = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
+  const seconds = value !== undefined && /^\d+$/.test(value.trim()) ? Number(value.trim()) : undefined;
+  return seconds !== undefined && seconds > 0 ? seconds : undefined;
 }
 
 function describeTarget(info: RequestInfo): string {

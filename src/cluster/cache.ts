@@ -7,6 +7,7 @@
  */
 import type { KubeEvent, Node, ObjectMeta, PersistentVolumeClaim, Pod, ResourceQuota, Workload } from '../contract/k8s.ts';
 import { involvedKey, nameKey, objectKey, ownerKeys, Table } from './cache-indexes.ts';
+import { eventRetention, type EventRetentionLimits } from './event-retention.ts';
 import type { ListerWatcherFactory } from './ports.ts';
 import { RESOURCE_NAMES, RESOURCES, ROUTING_ONLY_RESOURCES, type ResourceName } from './resources.ts';
 import { slimObject, type CachedObject } from './slim.ts';
@@ -30,6 +31,10 @@ export interface ClusterCacheOptions {
   timings?: Partial<InformerTimings>;
   onError?: ResilientInformerOptions<CachedObject>['onError'];
   random?: () => number;
+  /** The wall clock (ms since the epoch) Events are aged by: the agent's clock, so it agrees with the snapshots' observedAt. */
+  now?: () => number;
+  /** Tests shrink these; see EVENT_RETENTION for the values and why. */
+  eventRetention?: Partial<EventRetentionLimits>;
 }
 
 /** A Namespace as the cache keeps it (slim.ts): its name, labels and annotations. */
@@ -111,6 +116,8 @@ export class ClusterCache {
         transform: (raw) => slimObject(resource, raw, this.#strings),
         keyOf: objectKey,
         resourceVersionOf: (o) => o.metadata.resourceVersion,
+        // Only Events the engine can use, a bound per involved object (event-retention.ts).
+        retention: resource === 'events' ? eventRetention(this.#options.now ?? Date.now, this.#options.eventRetention) : undefined,
         handler: {
           add: (o) => this.#apply(resource, 'add', o),
           update: (o) => this.#apply(resource, 'update', o),

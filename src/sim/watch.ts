@@ -136,14 +136,13 @@ export class WatchHub {
     } else {
       for (const change of backlog) this.deliver(watcher, change);
     }
-    if (allowBookmarks) {
-      watcher.timers.push(
-        setInterval(() => {
-          this.writeEvent(watcher, { type: 'BOOKMARK', object: { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: this.store.resourceVersion } } });
-        }, this.bookmarkIntervalMs),
-      );
-    }
+    const bookmark = (): void =>
+      this.writeEvent(watcher, { type: 'BOOKMARK', object: { kind: r.kind, apiVersion: apiVersionOf(r), metadata: { resourceVersion: this.store.resourceVersion } } });
+    if (allowBookmarks) watcher.timers.push(setInterval(bookmark, this.bookmarkIntervalMs));
     if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
+      // The cacher also bookmarks a watch 2 s before its deadline, so that the client re-watches from
+      // a current RV. source: staging/src/k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go (nextBookmarkTime)
+      if (allowBookmarks && timeoutSeconds > 2) watcher.timers.push(setTimeout(bookmark, (timeoutSeconds - 2) * 1000));
       watcher.timers.push(setTimeout(() => this.closeWatcher(watcher, false, true), timeoutSeconds * 1000));
     }
   }

@@ -20,6 +20,9 @@ import { createLogger, type Logger } from '../../src/log.ts';
 import { loadKubeconfig } from '../../src/cluster/kubeconfig.ts';
 import { parseKubectlDump } from '../../src/cluster/kubectl-dump.ts';
 import type { ClusterCache } from '../../src/cluster/cache.ts';
+import { eventRetention } from '../../src/cluster/event-retention.ts';
+import type { CachedObject } from '../../src/cluster/slim.ts';
+import type { KubeEvent } from '../../src/contract/k8s.ts';
 import { RESOURCES, type ResourceName } from '../../src/cluster/resources.ts';
 import { ObjectStore, type KubeObject } from '../../src/sim/store.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
@@ -280,7 +283,7 @@ export function sleep(ms: number): Promise<void> {
  * The cache's objects of one resource type, as uid → resourceVersion (test-sized caches: copies are cheap).
  * Workload kinds share one table, so they are told apart by kind.
  */
-function cachedVersions(cache: ClusterCache, resource: ResourceName, storeNamespaces: readonly string[]): Map<string, string | undefined> {
+function cachedVersions(cache: ClusterCache, resource: ResourceName, storeNamespaces: readonly string[], keepsEvent: (event: KubeEvent) => boolean): Map<string, string | undefined> {
   const versions = (objects: readonly { metadata: { uid?: string; name: string; resourceVersion?: string } }[]) =>
     new Map(objects.map((o) => [o.metadata.uid ?? o.metadata.name, o.metadata.resourceVersion]));
   switch (resource) {
@@ -289,7 +292,7 @@ function cachedVersions(cache: ClusterCache, resource: ResourceName, storeNamesp
     case 'nodes':
       return versions(cache.nodes());
     case 'events':
-      return versions(cache.objectSet().events);
+      return versions(cache.objectSet().events.filter(keepsEvent));
     case 'resourcequotas':
       return versions(cache.objectSet().quotas);
     case 'persistentvolumeclaims':
@@ -309,10 +312,14 @@ function cachedVersions(cache: ClusterCache, resource: ResourceName, storeNamesp
  */
 export function cacheCaughtUp(store: ObjectStore, cache: ClusterCache): boolean {
   const storeNamespaces = store.list('namespaces').items.map((n) => n.metadata.name ?? '');
+  // The cache keeps only the Events within the engine's window (event-retention.ts; the agent ages them on
+  // the store's clock); one that has just aged out may linger until the next sweep.
+  const retention = eventRetention(() => store.now().getTime());
+  const keepsEvent = (event: unknown): boolean => !(retention.lastSeenOf(event as CachedObject) < retention.now() - retention.maxAgeMs);
   for (const resource of cache.resources) {
     const scoped = RESOURCES[resource].namespaced && cache.namespaces.length > 0;
-    const items = store.list(resource).items.filter((o) => !scoped || cache.namespaces.includes(o.metadata.namespace ?? ''));
-    const cached = cachedVersions(cache, resource, storeNamespaces);
+    const items = store.list(resource).items.filter((o) => (!scoped || cache.namespaces.includes(o.metadata.namespace ?? '')) && (resource !== 'events' || keepsEvent(o)));
+    const cached = cachedVersions(cache, resource, storeNamespaces, keepsEvent);
     if (cached.size !== items.length) return false;
     for (const object of items) {
       if (cached.get(object.metadata.uid ?? object.metadata.name ?? '') !== object.metadata.resourceVersion) return false;

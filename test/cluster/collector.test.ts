@@ -33,7 +33,8 @@ async function setUp(seed: (s: FakeApiServer) => void, namespaces?: string[]): P
   const kc = new KubeConfig();
   kc.loadFromString(server.kubeconfigYaml());
   const cluster = new ClientNodeCluster(kc);
-  cache = new ClusterCache(cluster, { namespaces, timings: { watchdogSilenceMs: 5_000, watchdogCheckMs: 250 } });
+  // The fixtures' events are aged on the fixtures' clock, as the agent ages them on its own.
+  cache = new ClusterCache(cluster, { namespaces, timings: { watchdogSilenceMs: 5_000, watchdogCheckMs: 250 }, now: () => Date.parse(FIXTURE_NOW) });
   cache.start();
   await cache.waitForSync(10_000);
   return { server, cluster, collector: new SnapshotCollector({ cache, reader: cluster, now: () => new Date(FIXTURE_NOW) }) };

@@ -7,7 +7,7 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../../src/cl
 import { DEFAULT_INFORMER_TIMINGS, ResilientInformer, type InformerTimings, type ListerWatcher } from '../../src/cluster/watch/resilient-informer.ts';
 import { isPodwhyError } from '../../src/errors.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
-import type { KubeObject } from '../../src/sim/store.ts';
+import { ObjectStore, type KubeObject } from '../../src/sim/store.ts';
 import { readyPod, sleepMs, waitFor } from './helpers.ts';
 
 type Cached = NonNullable<ReturnType<typeof slimObject>>;
@@ -279,6 +279,184 @@ describe('ResilientInformer: faults', () => {
     expect(server.activeWatches()).toBe(0);
     expect(server.requests.length).toBe(requests);
     expect(informer.stats().state).toBe('stopped');
+  });
+});
+
+describe('ResilientInformer: a later LIST page that fails', () => {
+  /** Ten Pods in five pages of two. */
+  const TEN = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+  const PAGED: Partial<InformerTimings> = { pageSize: 2 };
+  const listRequests = (server: FakeApiServer) => server.requests.filter((r) => r.verb === 'list' && r.resource === 'pods');
+  const continueOf = (r: { query: string }) => new URLSearchParams(r.query).get('continue');
+  /** Matches the pods LISTs from the `from`-th on (1-based). */
+  function fromListRequest(from: number): (r: { verb: string; resource?: string }) => boolean {
+    let seen = 0;
+    return (r) => r.verb === 'list' && r.resource === 'pods' && ++seen >= from;
+  }
+
+  it.each([
+    [503, undefined],
+    [500, undefined],
+    [429, 1],
+  ] as const)('asks for the page again with the same continue token after HTTP %s (Retry-After %s), not for the LIST from page 1', async (status, retryAfterSeconds) => {
+    const { server, informer } = await setUp({ pods: TEN.map((n) => readyPod('shop', n)), timings: PAGED, start: false });
+    server.faults.failNext(status, { match: fromListRequest(3), retryAfterSeconds });
+
+    informer.start();
+    await informer.waitForSync(3_000);
+
+    const sent = listRequests(server);
+    expect(sent.map((r) => r.status)).toEqual([200, 200, status, 200, 200, 200]);
+    expect(continueOf(sent[3]!)).toBe(continueOf(sent[2]!));
+    expect(continueOf(sent[3]!)).toBeTruthy();
+    expect(sent.filter((r) => !continueOf(r))).toHaveLength(1);
+    // The back-off's first step here is 50 ms; a server that asked for a second gets it, up to the back-off's cap (400 ms).
+    const waited = sent[3]!.at.getTime() - sent[2]!.at.getTime();
+    expect(waited).toBeGreaterThanOrEqual(retryAfterSeconds ? Math.min(retryAfterSeconds * 1_000, BACKOFF.maxMs) - 20 : BACKOFF.initialMs - 10);
+    expect(informer.stats()).toMatchObject({ lists: 1, listRequests: 6, pageRetries: 1, backoffSteps: 1, objects: 10 });
+    expect(names(informer)).toEqual(TEN);
+  });
+
+  it('gives the LIST up after pageRetryLimit retries of one page, then lists from page 1 again', async () => {
+    const { server, informer } = await setUp({ pods: TEN.map((n) => readyPod('shop', n)), timings: { ...PAGED, pageRetryLimit: 2 }, start: false });
+    server.faults.failNext(503, { times: 3, match: fromListRequest(3) });
+
+    informer.start();
+    await informer.waitForSync(3_000);
+
+    // Pages 1–2, page 3 three times (the first try and two retries), then the whole LIST: five pages.
+    const sent = listRequests(server);
+    expect(sent.map((r) => r.status)).toEqual([200, 200, 503, 503, 503, 200, 200, 200, 200, 200]);
+    expect(sent.filter((r) => !continueOf(r))).toHaveLength(2);
+    expect(informer.stats()).toMatchObject({ lists: 2, listRequests: 10, pageRetries: 2, backoffSteps: 3, objects: 10 });
+    expect(names(informer)).toEqual(TEN);
+  });
+
+  it('does not retry a page the server refuses for good (403): the LIST starts over after the back-off', async () => {
+    const { server, informer } = await setUp({ pods: TEN.map((n) => readyPod('shop', n)), timings: PAGED, start: false });
+    server.faults.failNext(403, { match: fromListRequest(3) });
+
+    informer.start();
+    await informer.waitForSync(3_000);
+
+    expect(listRequests(server).map((r) => r.status)).toEqual([200, 200, 403, 200, 200, 200, 200, 200]);
+    expect(informer.stats()).toMatchObject({ lists: 2, pageRetries: 0, backoffSteps: 1 });
+  });
+
+  it('starts the LIST over from page 1 (once, at once) when the continue token has expired (410)', async () => {
+    const { server, informer } = await setUp({ pods: TEN.map((n) => readyPod('shop', n)), timings: PAGED, start: false });
+    const atThirdPage = fromListRequest(3);
+    let compacted = false;
+    // Between pages 2 and 3 a Pod is created and the history compacted: page 3's token is too old.
+    server.faults.failNext(500, {
+      match: (r) => {
+        if (!compacted && atThirdPage(r)) {
+          compacted = true;
+          server.store.create(readyPod('shop', 'k'));
+          server.store.compact();
+        }
+        return false;
+      },
+    });
+
+    informer.start();
+    await informer.waitForSync(3_000);
+
+    // Pages 1–2, page 3 answered 410, then eleven Pods in six pages.
+    const sent = listRequests(server);
+    expect(sent.map((r) => r.status)).toEqual([200, 200, 410, 200, 200, 200, 200, 200, 200]);
+    expect(informer.stats()).toMatchObject({ lists: 1, listRequests: 9, pageRetries: 0, backoffSteps: 0, objects: 11 });
+    expect(names(informer)).toEqual([...TEN, 'k']);
+  });
+
+  it('stops at once while waiting to retry a page', async () => {
+    const { server, informer } = await setUp({
+      pods: TEN.map((n) => readyPod('shop', n)),
+      timings: { ...PAGED, backoff: { ...BACKOFF, initialMs: 10_000 } },
+      start: false,
+    });
+    server.faults.failNext(503, { match: fromListRequest(2) });
+    informer.start();
+    await waitFor(() => informer.stats().pageRetries === 1, 'the page retry to wait');
+    const started = Date.now();
+
+    await informer.stop();
+    await sleepMs(100);
+
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(listRequests(server)).toHaveLength(2);
+    expect(informer.hasSynced).toBe(false);
+  });
+});
+
+describe('ResilientInformer: a quiet watch', () => {
+  // Production has a 50 s watchdog, 45 s quiet watches and the apiserver's bookmarks every 60 s and 2 s
+  // before a watch's deadline. Here: a 2.5 s watchdog, 3 s quiet watches (bookmark at 1 s), and the
+  // server's periodic bookmarks still every 60 s, i.e. never within the test.
+  const QUIET: Partial<InformerTimings> = { watchdogSilenceMs: 2_500, watchdogCheckMs: 50, quietWatchTimeoutSeconds: 3 };
+
+  async function quietSetUp(timings: Partial<InformerTimings>): Promise<Harness> {
+    // The server keeps 40 changes of history (etcd keeps ~5 minutes').
+    const store = new ObjectStore({ historyLimit: 40 });
+    const server = await startFakeApiServer({ tls: true, store });
+    store.ensureNamespace('quiet');
+    store.ensureNamespace('busy');
+    store.create(readyPod('quiet', 'q0'));
+    const kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfigYaml());
+    const cluster = new ClientNodeCluster(kc);
+    const changes: string[] = [];
+    const errors: unknown[] = [];
+    const informer = new ResilientInformer<Cached>({
+      source: cluster.listerWatcher('pods', 'quiet'),
+      transform: (raw) => slimObject('pods', raw),
+      keyOf: objectKey,
+      resourceVersionOf: (o) => o.metadata.resourceVersion,
+      timings: { ...FAST, ...timings },
+      onError: (error) => errors.push(error),
+    });
+    harness = { server, cluster, informer, changes, errors };
+    informer.start();
+    await informer.waitForSync(5_000);
+    return harness;
+  }
+
+  /** Pods come and go in another namespace: the history moves on while the quiet watch hears nothing. */
+  async function churnElsewhere(server: FakeApiServer, ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    for (let i = 0; Date.now() < until; i++) {
+      server.store.create(readyPod('busy', `b${i}`));
+      await sleepMs(100);
+    }
+  }
+
+  it('keeps its resourceVersion current with the bookmark before its deadline: no watchdog restart, no re-LIST', async () => {
+    const { server, informer, errors } = await quietSetUp(QUIET);
+    const listedAt = Number(informer.stats().resourceVersion);
+
+    await churnElsewhere(server, 7_000);
+    server.store.create(readyPod('quiet', 'q1'));
+    await waitFor(() => names(informer).includes('q1'), 'q1 on the quiet watch', 3_000);
+
+    const timeouts = server.requests.filter((r) => r.verb === 'watch').map((r) => new URLSearchParams(r.query).get('timeoutSeconds'));
+    expect(timeouts.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(timeouts)).toEqual(new Set(['3']));
+    expect(informer.stats()).toMatchObject({ lists: 1, relistsAfterGone: 0, watchdogRestarts: 0, backoffSteps: 0 });
+    expect(Number(informer.stats().resourceVersion)).toBeGreaterThan(listedAt + 40);
+    expect(errors).toEqual([]);
+  });
+
+  it('goes back to the long timeout once its watch delivers objects', async () => {
+    const { server, informer } = await quietSetUp(QUIET);
+    await waitFor(() => watches(server) === 1, 'the first watch');
+
+    server.store.create(readyPod('quiet', 'q1'));
+    await waitFor(() => watches(server) === 2, 'the second watch', 5_000);
+
+    const timeouts = server.requests.filter((r) => r.verb === 'watch').map((r) => Number(new URLSearchParams(r.query).get('timeoutSeconds')));
+    expect(timeouts[0]).toBe(3);
+    expect(timeouts[1]).toBeGreaterThanOrEqual(300);
+    expect(informer.stats()).toMatchObject({ lists: 1, watchdogRestarts: 0 });
   });
 });
 

@@ -10,7 +10,8 @@
  * - It never sends `allowWatchBookmarks`, so a quiet, selective watch can age past etcd's ~5 min
  *   history and force full re-LISTs (PLATFORM.md §2.2); bookmarks also give us the heartbeat our
  *   watchdog needs (the apiserver's cacher sends one about every minute: `defaultBookmarkFrequency
- *   = time.Minute`, kubernetes staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go).
+ *   = time.Minute`, kubernetes staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go, and one
+ *   2 s before a watch's deadline, which a quiet watch relies on: see quietWatchTimeoutSeconds).
  * - Its cache is keyed by namespace/name, not uid (a re-created StatefulSet Pod would overwrite the
  *   old one's state), it cannot page the LIST (`limit`/`continue`), and it cannot strip fields
  *   before storing (no transform hook).
@@ -20,12 +21,16 @@
  * client-node's KubeConfig auth, TLS and HTTP library (decoding items as plain JSON) and watches
  * with client-node's `Watch` class. On a dropped watch it re-watches from the last RV
  * (no LIST); only 410 Gone re-LISTs. Failures back off (capped, jittered), so there is at most one
- * LIST per back-off step. A watchdog independent of connect events re-establishes a watch that
- * has delivered neither an event nor a bookmark for `watchdogSilenceMs` (#364, #958, #596).
+ * LIST request per back-off step; a later LIST page that fails transiently is asked for again with
+ * its continue token after that step, not the whole LIST started over. A watchdog independent of
+ * connect events re-establishes a watch that has delivered neither an event nor a bookmark for
+ * `watchdogSilenceMs` (#364, #958, #596). With a `retention` (Events) the store keeps only recent
+ * objects, a bound per group (store-retention.ts).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isPodwhyError } from '../../errors.ts';
 import { Backoff, sleep, type BackoffOptions } from './backoff.ts';
+import { RetainedKeys, type StoreRetention } from './store-retention.ts';
 
 /** One page of a LIST. */
 export interface ListPage {
@@ -93,18 +98,39 @@ export interface InformerTimings {
    * A watch that delivers neither an event nor a bookmark for this long is presumed dead and is
    * re-established from the last RV (one WATCH request, no LIST). 50 s: below the apiserver's
    * one-minute bookmark period, so a stall is caught and re-established within 60 s (PLATFORM.md
-   * §6 test 3); a healthy but quiet watch costs one extra WATCH per ~50 s, as client-node 2.0's own
-   * 30 s request timeout does.
+   * §6 test 3). A quiet watch asks for `quietWatchTimeoutSeconds`, so that the server's bookmark
+   * before the watch's deadline arrives first.
    */
   watchdogSilenceMs: number;
   /** How often the watchdog looks. */
   watchdogCheckMs: number;
   /** The server-side watch timeout is drawn from this range, as client-go does (5–10 min), so watches do not expire together. */
   watchTimeoutSeconds: readonly [number, number];
+  /**
+   * The server-side timeout of a watch after one that delivered no object (or went silent): a quiet
+   * watch. The apiserver bookmarks a watch every minute and 2 s before its deadline
+   * (staging/src/k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go nextBookmarkTime). With
+   * the 5–10 min timeouts a quiet watch got no bookmark before the 50 s watchdog tore it down, every
+   * time: one WATCH per 50 s that never moved its RV, so on a busy cluster its re-watch from the
+   * LIST's RV eventually met 410 and a full re-LIST (what bookmarks exist to prevent, PLATFORM.md
+   * §2.1). 45 s: the server's bookmark at ~43 s keeps it alive and its RV current, the server ends it
+   * at 45 s, and the informer watches again from there: about the WATCHes the watchdog cost, none
+   * of them a failure. A watch that delivers objects goes back to `watchTimeoutSeconds`.
+   */
+  quietWatchTimeoutSeconds: number;
   /** A watch that ends sooner than this without delivering anything is a failure and backs off. */
   minHealthyWatchMs: number;
   /** LIST page size (`limit`); continue tokens page through the rest (PLATFORM.md §2.1). */
   pageSize: number;
+  /**
+   * How many times in a row a later page of a LIST is retried with its continue token after a
+   * transient failure (5xx, 429, a reset connection, a timeout), each after the next back-off step,
+   * before the whole LIST is given up and started over. 5: the default back-off waits 1+2+4+8+16 =
+   * 31 s for them, well inside the ~5 minutes a continue token lives (PLATFORM.md §2.1), so the
+   * retries are not wasted on a token that has expired meanwhile (that one answers 410, which
+   * restarts the LIST at once).
+   */
+  pageRetryLimit: number;
 }
 
 export const DEFAULT_INFORMER_TIMINGS: InformerTimings = {
@@ -112,6 +138,7 @@ export const DEFAULT_INFORMER_TIMINGS: InformerTimings = {
   watchdogSilenceMs: 50_000,
   watchdogCheckMs: 5_000,
   watchTimeoutSeconds: [300, 600],
+  quietWatchTimeoutSeconds: 45,
   minHealthyWatchMs: 1_000,
   // client-go's reflector pages by 500. Decoded the generated client's way (a whole page as one
   // string, then typed copies) a page of 500 Pods was one 150–400 ms turn. Now a page is decoded
@@ -120,6 +147,7 @@ export const DEFAULT_INFORMER_TIMINGS: InformerTimings = {
   // 500 → 37, 2.1 s; RSS and lag alike). 250 halves a page's response for the API server to build
   // (~1.7 MB of Pods with managedFields) for a few more requests.
   pageSize: 250,
+  pageRetryLimit: 5,
 };
 
 export type InformerState = 'idle' | 'listing' | 'watching' | 'backing-off' | 'stopped';
@@ -137,6 +165,12 @@ export interface InformerStats {
   watches: number;
   /** LISTs caused by 410 Gone. */
   relistsAfterGone: number;
+  /** Later LIST pages sent again with the same continue token after a transient failure (instead of starting the LIST over). */
+  pageRetries: number;
+  /** Objects not kept, or dropped, for being older than the retention window (a LIST counts its old objects each time). */
+  droppedAsOld: number;
+  /** Objects not kept, or dropped, because their group held the retention's bound of newer ones. */
+  droppedOverBound: number;
   /** Watches the watchdog re-established. */
   watchdogRestarts: number;
   /** Back-off steps taken. */
@@ -155,6 +189,8 @@ export interface ResilientInformerOptions<T> {
   keyOf(object: T): string;
   resourceVersionOf(object: T): string | undefined;
   handler?: InformerHandler<T>;
+  /** Keep only recent objects, a bound per group (for Events); absent: keep everything the server has. */
+  retention?: StoreRetention<T>;
   timings?: Partial<InformerTimings>;
   /** Called on each failure; `retryInMs` is the back-off before the next attempt (0: immediate). */
   onError?(error: unknown, context: { phase: InformerErrorPhase; retryInMs: number; source: string }): void;
@@ -164,6 +200,8 @@ export interface ResilientInformerOptions<T> {
 }
 
 interface WatchOutcome {
+  /** ADDED, MODIFIED and DELETED events delivered (bookmarks not counted). */
+  objectEvents: number;
   gone: boolean;
   stalled: boolean;
   error: unknown;
@@ -184,7 +222,14 @@ export class ResilientInformer<T> {
   #rv = '';
   /** A watch has worked (delivered something or lasted) since the last LIST. */
   #healthySinceList = false;
+  /** The last watch delivered no object or went silent: the next one asks for quietWatchTimeoutSeconds. */
+  #quiet = true;
   #syncWaiters: (() => void)[] = [];
+  readonly #retention: StoreRetention<T> | undefined;
+  /** What the store holds, by group, when there is a retention. */
+  readonly #retained: RetainedKeys | undefined;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #sweeping = false;
   readonly #stats: InformerStats = {
     state: 'idle',
     resourceVersion: '',
@@ -194,6 +239,9 @@ export class ResilientInformer<T> {
     listRequests: 0,
     watches: 0,
     relistsAfterGone: 0,
+    pageRetries: 0,
+    droppedAsOld: 0,
+    droppedOverBound: 0,
     watchdogRestarts: 0,
     backoffSteps: 0,
     errors: 0,
@@ -207,6 +255,8 @@ export class ResilientInformer<T> {
     this.#random = options.random ?? Math.random;
     this.#backoff = new Backoff(this.timings.backoff, this.#random);
     this.#clock = options.clock ?? (() => performance.now());
+    this.#retention = options.retention;
+    this.#retained = options.retention ? new RetainedKeys(options.retention.maxPerGroup) : undefined;
   }
 
   get hasSynced(): boolean {
@@ -230,14 +280,44 @@ export class ResilientInformer<T> {
     if (this.#loop) return;
     this.#stopController = new AbortController();
     this.#stats.state = 'idle';
+    if (this.#retention) {
+      this.#sweepTimer = setInterval(() => void this.sweep(), this.#retention.sweepEveryMs);
+      this.#sweepTimer.unref();
+    }
     this.#loop = this.#run().finally(() => {
       this.#stats.state = 'stopped';
+      clearInterval(this.#sweepTimer);
     });
+  }
+
+  /**
+   * Drops what has aged past the retention window (called every `sweepEveryMs`): the API server
+   * deletes an expired Event, but a watch that was down or re-established past that moment never
+   * hears of it, and a relist is rare. Yields between drops, as a LIST does.
+   */
+  async sweep(): Promise<void> {
+    const retention = this.#retention;
+    const retained = this.#retained;
+    if (!retention || !retained || this.#sweeping) return;
+    this.#sweeping = true;
+    try {
+      for (const key of retained.seenBefore(retention.now() - retention.maxAgeMs)) {
+        const object = this.#store.get(key);
+        // Seen again meanwhile (the watch delivered a newer version): keep it.
+        if (object && !this.#isTooOld(object)) continue;
+        this.#stats.droppedAsOld++;
+        this.#drop(key, object);
+        await yieldIfSpent();
+      }
+    } finally {
+      this.#sweeping = false;
+    }
   }
 
   /** Stops watching and waits for the loop to end; the store keeps its last contents. */
   async stop(): Promise<void> {
     this.#stopController.abort();
+    clearInterval(this.#sweepTimer);
     this.#abortWatch?.();
     const loop = this.#loop;
     this.#loop = undefined;
@@ -286,6 +366,7 @@ export class ResilientInformer<T> {
       this.#stats.state = 'watching';
       const outcome = await this.#watchOnce();
       if (this.#stopped) break;
+      this.#quiet = outcome.objectEvents === 0 || outcome.stalled;
       if (outcome.healthy) {
         this.#backoff.reset();
         this.#healthySinceList = true;
@@ -311,7 +392,9 @@ export class ResilientInformer<T> {
   }
 
   async #fail(phase: InformerErrorPhase, error: unknown): Promise<void> {
-    const delay = this.#backoff.next();
+    // A server that said how long to wait (429, Retry-After) is not asked sooner; the cap still holds.
+    const asked = isPodwhyError(error) && typeof error.details.retryAfterSeconds === 'number' ? error.details.retryAfterSeconds * 1000 : 0;
+    const delay = Math.max(this.#backoff.next(), Math.min(asked, this.#backoff.options.maxMs));
     this.#stats.backoffSteps++;
     this.#stats.state = 'backing-off';
     this.#report(phase, error, delay);
@@ -332,28 +415,65 @@ export class ResilientInformer<T> {
   async #relist(): Promise<void> {
     this.#stats.lists++;
     const fresh = new Map<string, T>();
-    let resourceVersion = '';
+    let resourceVersion: string;
     let token: string | undefined;
     let restarted = false;
+    /** Failures in a row of the page at `token`. */
+    let pageFailures = 0;
+    // The retention's bound holds for the LIST too, so an event storm is not held whole until the LIST ends.
+    let freshRetained = this.#retention ? new RetainedKeys(this.#retention.maxPerGroup) : undefined;
     const keep = (raw: unknown): void => {
       const object = this.#transform(raw);
-      if (object) fresh.set(this.#options.keyOf(object), object);
+      if (!object) return;
+      const key = this.#options.keyOf(object);
+      if (freshRetained) {
+        if (this.#isTooOld(object)) {
+          this.#stats.droppedAsOld++;
+          return;
+        }
+        const over = this.#track(freshRetained, key, object);
+        if (over !== undefined) {
+          this.#stats.droppedOverBound++;
+          freshRetained.remove(over);
+          if (over === key) return;
+          fresh.delete(over);
+        }
+      }
+      fresh.set(key, object);
     };
-    do {
+    // Not do…while: a `continue` there would test `token`, and the restart below (token cleared)
+    // would end the LIST with an empty store instead of listing page 1 again.
+    for (;;) {
       this.#stats.listRequests++;
       let page: ListPage;
       try {
         page = await this.source.list({ limit: this.timings.pageSize, continue: token, signal: this.#stopController.signal, onItem: keep });
       } catch (error) {
+        if (this.#stopped) return;
         // A continue token expires after ~5 min with 410 (PLATFORM.md §2.1): start over once.
         if (token && !restarted && isPodwhyError(error, 'gone')) {
           restarted = true;
           token = undefined;
+          pageFailures = 0;
           fresh.clear();
+          if (freshRetained) freshRetained = new RetainedKeys(freshRetained.maxPerGroup);
+          continue;
+        }
+        // A later page that failed transiently is asked for again with the same token: the pages
+        // before it stay valid (they are one snapshot at the first page's RV), and starting over
+        // would re-read up to ~600 pages at 150,000 Pods. Items the failed page delivered before it
+        // broke are keyed by uid in `fresh`, so the retry overwrites them.
+        if (token && pageFailures < this.timings.pageRetryLimit && isTransientListFailure(error)) {
+          pageFailures++;
+          this.#stats.pageRetries++;
+          await this.#fail('list', error);
+          if (this.#stopped) return;
+          this.#stats.state = 'listing';
           continue;
         }
         throw error;
       }
+      pageFailures = 0;
       if (this.#stopped) return;
       for (const raw of page.items) {
         keep(raw);
@@ -363,7 +483,8 @@ export class ResilientInformer<T> {
       resourceVersion = page.resourceVersion;
       token = page.continue || undefined;
       if (this.#stopped) return;
-    } while (token);
+      if (!token) break;
+    }
     await this.#replace(fresh);
     this.#rv = resourceVersion;
     this.#healthySinceList = false;
@@ -381,34 +502,58 @@ export class ResilientInformer<T> {
    * indexer one delta at a time; no watch event can interleave, the watch starts after this returns.
    */
   async #replace(fresh: Map<string, T>): Promise<void> {
-    const handler = this.#options.handler;
     // Deleting the current entry while iterating a Map is well defined (the iteration goes on).
     for (const [key, old] of this.#store) {
       if (fresh.has(key)) continue;
-      this.#store.delete(key);
-      this.#call(() => handler?.delete?.(old));
+      this.#drop(key, old);
       await yieldIfSpent();
     }
     for (const [key, object] of fresh) {
       await yieldIfSpent();
       const old = this.#store.get(key);
-      if (!old) {
-        this.#store.set(key, object);
-        this.#call(() => handler?.add?.(object));
-      } else if (this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
-        // Unchanged objects (same RV) raise nothing: a relist does not replay `update` for everything (#301).
-        this.#store.set(key, object);
-        this.#call(() => handler?.update?.(object, old));
-      }
+      // Unchanged objects (same RV) raise nothing: a relist does not replay `update` for everything (#301).
+      if (!old || this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) this.#put(key, object, old);
     }
   }
 
+  /** Stores an added or changed object and tells the handler; with a retention, drops what its group holds beyond the bound. */
+  #put(key: string, object: T, old: T | undefined): void {
+    const handler = this.#options.handler;
+    this.#store.set(key, object);
+    if (old) this.#call(() => handler?.update?.(object, old));
+    else this.#call(() => handler?.add?.(object));
+    if (!this.#retained) return;
+    const over = this.#track(this.#retained, key, object);
+    if (over === undefined) return;
+    this.#stats.droppedOverBound++;
+    this.#drop(over, this.#store.get(over));
+  }
+
+  /** Removes an object from the store and tells the handler (with `object`, its last known state). */
+  #drop(key: string, object: T | undefined): void {
+    this.#retained?.remove(key);
+    // Not stored (any more): a sweep may have dropped it while a relist was being applied.
+    if (!object || !this.#store.delete(key)) return;
+    this.#call(() => this.#options.handler?.delete?.(object));
+  }
+
+  #track(retained: RetainedKeys, key: string, object: T): string | undefined {
+    const retention = this.#retention as StoreRetention<T>;
+    return retained.add(key, retention.groupOf(object), retention.lastSeenOf(object));
+  }
+
+  #isTooOld(object: T): boolean {
+    const retention = this.#retention;
+    return retention !== undefined && retention.lastSeenOf(object) < retention.now() - retention.maxAgeMs;
+  }
+
   #watchOnce(): Promise<WatchOutcome> {
-    const { watchdogSilenceMs, watchdogCheckMs, minHealthyWatchMs, watchTimeoutSeconds } = this.timings;
+    const { watchdogSilenceMs, watchdogCheckMs, minHealthyWatchMs, watchTimeoutSeconds, quietWatchTimeoutSeconds } = this.timings;
     return new Promise((resolve) => {
       const started = this.#clock();
       let lastActivity = started;
       let delivered = 0;
+      let objectEvents = 0;
       let gone = false;
       let finished = false;
       let handle: WatchHandle | undefined;
@@ -420,6 +565,7 @@ export class ResilientInformer<T> {
         handle?.abort();
         const error = result.error ?? null;
         resolve({
+          objectEvents,
           gone: gone || isPodwhyError(error, 'gone'),
           stalled: result.stalled === true,
           error,
@@ -445,6 +591,7 @@ export class ResilientInformer<T> {
           finish({ error: result });
         } else {
           delivered++;
+          if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') objectEvents++;
         }
       };
       this.source
@@ -452,7 +599,7 @@ export class ResilientInformer<T> {
           {
             resourceVersion: this.#rv,
             allowWatchBookmarks: true,
-            timeoutSeconds: Math.round(min + (max - min) * this.#random()),
+            timeoutSeconds: this.#quiet ? quietWatchTimeoutSeconds : Math.round(min + (max - min) * this.#random()),
             clientTimeoutMs: watchdogSilenceMs * 2 + watchdogCheckMs,
           },
           onEvent,
@@ -486,17 +633,16 @@ export class ResilientInformer<T> {
     const object = this.#transform(raw);
     if (!object) return 'ok';
     const key = this.#options.keyOf(object);
-    const handler = this.#options.handler;
     const old = this.#store.get(key);
     if (type === 'DELETED') {
+      this.#retained?.remove(key);
       this.#store.delete(key);
-      this.#call(() => handler?.delete?.(object));
-    } else if (!old) {
-      this.#store.set(key, object);
-      this.#call(() => handler?.add?.(object));
-    } else if (this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
-      this.#store.set(key, object);
-      this.#call(() => handler?.update?.(object, old));
+      this.#call(() => this.#options.handler?.delete?.(object));
+    } else if (this.#isTooOld(object)) {
+      this.#stats.droppedAsOld++;
+      this.#drop(key, old);
+    } else if (!old || this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
+      this.#put(key, object, old);
     }
     const rv = this.#options.resourceVersionOf(object);
     if (rv) this.#rv = rv;
@@ -574,6 +720,19 @@ export async function listAll(source: ListerWatcher, pageSize = DEFAULT_INFORMER
     if (token) await nextTurn();
   } while (token);
   return { items, resourceVersion: page.resourceVersion };
+}
+
+/**
+ * Whether asking for the same page again may work: an unreachable or overloaded server (5xx, 429,
+ * a reset connection, a timeout) or an unmapped failure. Not: an RBAC denial, a rejected request
+ * (400 for a malformed continue token, 404) or 410, which the same token would get again.
+ */
+function isTransientListFailure(error: unknown): boolean {
+  if (!isPodwhyError(error)) return true;
+  if (error.code === 'api-unreachable') return true;
+  if (error.code !== 'api-error') return false;
+  const status = error.details.status;
+  return typeof status !== 'number' || status === 429 || status >= 500;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
