@@ -218,18 +218,19 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Evenly spaced healthy Pods (by uid, so the sample is the same every run). */
-function healthySampleOf(pods: readonly Pod[], failing: ReadonlySet<string>, size: number): Pod[] {
-  const healthy = pods.filter((p) => !failing.has(p.metadata.uid ?? '')).sort((a, b) => (a.metadata.uid ?? '').localeCompare(b.metadata.uid ?? ''));
+/** Uids of evenly spaced healthy Pods (sorted, so the sample is the same every run). */
+function healthySampleOf(pods: readonly Pod[], failing: ReadonlySet<string>, size: number): string[] {
+  const healthy = pods.map((p) => p.metadata.uid ?? '').filter((uid) => !failing.has(uid)).sort();
   if (healthy.length <= size) return healthy;
   const step = healthy.length / size;
-  return Array.from({ length: size }, (_, i) => healthy[Math.floor(i * step)] as Pod);
+  return Array.from({ length: size }, (_, i) => healthy[Math.floor(i * step)] as string);
 }
 
 async function diagnosisPass(
   target: ApiTarget,
   collector: SnapshotCollector,
   failing: readonly FailingPod[],
-  healthy: readonly Pod[],
+  healthy: readonly string[],
 ): Promise<DiagnosisPass> {
   const before = await target.requestCounts();
   const collectorBefore = collector.stats().requests;
@@ -252,7 +253,7 @@ async function diagnosisPass(
     if (scenario === expected) failingMatched++;
     else if (failingMismatches.length < 5) failingMismatches.push(`${pod.namespace}/${pod.name}: ${expected} → ${scenario ?? 'none'}`);
   }
-  for (const pod of healthy) if ((await run(pod.metadata.uid ?? '')) !== null) healthyFlagged++;
+  for (const uid of healthy) if ((await run(uid)) !== null) healthyFlagged++;
   const during = diff(await target.requestCounts(), before);
   const diagnoses = latencies.length;
   const serverRequests = sumOf(during, ['get', 'log']);
@@ -317,9 +318,11 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
   while (sumOf(diff(await target.requestCounts(), countsBefore), ['watch']) < scopes && Date.now() < deadline) await sleep(20);
 
   const stats = cache.informerStats();
-  const pods = cache.pods();
-  const failingUids = new Set(options.failing.map((f) => f.uid));
-  const healthy = healthySampleOf(pods, failingUids, options.healthySample ?? Math.max(20, options.failing.length));
+  // Uids only: the cache rebuilds a Pod on each read (shaped.ts), so holding the Pods would hold a copy of each.
+  const { cachedPods, healthy } = ((pods: Pod[]) => ({
+    cachedPods: pods.length,
+    healthy: healthySampleOf(pods, new Set(options.failing.map((f) => f.uid)), options.healthySample ?? Math.max(20, options.failing.length)),
+  }))(cache.pods());
   const collector = new SnapshotCollector({ cache, reader: cluster });
   progress(`diagnosing ${options.failing.length} failing + ${healthy.length} healthy Pods (cold)`);
   const cold = await diagnosisPass(target, collector, options.failing, healthy);
@@ -330,7 +333,6 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
   const totalCounts = diff(await target.requestCounts(), countsBefore);
   await cache.stop();
 
-  const cachedPods = pods.length;
   const cacheHeap = afterGc.heap - base.heap;
   return {
     pods: options.expectedPods,

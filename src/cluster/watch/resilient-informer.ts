@@ -79,8 +79,9 @@ export interface ListerWatcher {
 }
 
 export interface InformerHandler<T> {
-  add?(object: T): void;
-  update?(object: T, previous: T): void;
+  /** `stored` is what the informer keeps of the object (ResilientInformerOptions.store; else the object). */
+  add?(object: T, stored: unknown): void;
+  update?(object: T, previous: T, stored: unknown): void;
   /** The object's last known state. */
   delete?(object: T): void;
   /** A LIST finished and the store mirrors the server again. */
@@ -154,6 +155,12 @@ export interface ResilientInformerOptions<T> {
   /** The store key: the object's uid (a re-created object of the same name is a different object). */
   keyOf(object: T): string;
   resourceVersionOf(object: T): string | undefined;
+  /**
+   * How the store keeps objects, when not as they are: the cache keeps Pods as shapes and leaves
+   * (shaped.ts), and the informer's store must hold that same compact record, not the object, or
+   * the object stays alive. `versionOf` reads a stored record's resourceVersion without restoring it.
+   */
+  store?: StoredForm<T>;
   handler?: InformerHandler<T>;
   timings?: Partial<InformerTimings>;
   /** Called on each failure; `retryInMs` is the back-off before the next attempt (0: immediate). */
@@ -161,6 +168,12 @@ export interface ResilientInformerOptions<T> {
   random?: () => number;
   /** Monotonic clock in ms (tests may inject one). */
   clock?: () => number;
+}
+
+export interface StoredForm<T> {
+  keep(object: T): unknown;
+  restore(stored: unknown): T;
+  versionOf(stored: unknown): string | undefined;
 }
 
 interface WatchOutcome {
@@ -174,7 +187,9 @@ export class ResilientInformer<T> {
   readonly source: ListerWatcher;
   readonly timings: InformerTimings;
   readonly #options: ResilientInformerOptions<T>;
-  readonly #store = new Map<string, T>();
+  /** Objects by key, as `store` keeps them (else as they are). */
+  readonly #store = new Map<string, unknown>();
+  readonly #form: StoredForm<T>;
   readonly #backoff: Backoff;
   readonly #clock: () => number;
   readonly #random: () => number;
@@ -207,6 +222,7 @@ export class ResilientInformer<T> {
     this.#random = options.random ?? Math.random;
     this.#backoff = new Backoff(this.timings.backoff, this.#random);
     this.#clock = options.clock ?? (() => performance.now());
+    this.#form = options.store ?? { keep: (o) => o, restore: (stored) => stored as T, versionOf: (stored) => options.resourceVersionOf(stored as T) };
   }
 
   get hasSynced(): boolean {
@@ -214,11 +230,12 @@ export class ResilientInformer<T> {
   }
 
   get(key: string): T | undefined {
-    return this.#store.get(key);
+    const stored = this.#store.get(key);
+    return stored === undefined ? undefined : this.#form.restore(stored);
   }
 
   list(): T[] {
-    return [...this.#store.values()];
+    return [...this.#store.values()].map((stored) => this.#form.restore(stored));
   }
 
   stats(): InformerStats {
@@ -386,19 +403,21 @@ export class ResilientInformer<T> {
     for (const [key, old] of this.#store) {
       if (fresh.has(key)) continue;
       this.#store.delete(key);
-      this.#call(() => handler?.delete?.(old));
+      this.#call(() => handler?.delete?.(this.#form.restore(old)));
       await yieldIfSpent();
     }
     for (const [key, object] of fresh) {
       await yieldIfSpent();
       const old = this.#store.get(key);
-      if (!old) {
-        this.#store.set(key, object);
-        this.#call(() => handler?.add?.(object));
-      } else if (this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
+      if (old === undefined) {
+        const stored = this.#form.keep(object);
+        this.#store.set(key, stored);
+        this.#call(() => handler?.add?.(object, stored));
+      } else if (this.#form.versionOf(old) !== this.#options.resourceVersionOf(object)) {
         // Unchanged objects (same RV) raise nothing: a relist does not replay `update` for everything (#301).
-        this.#store.set(key, object);
-        this.#call(() => handler?.update?.(object, old));
+        const stored = this.#form.keep(object);
+        this.#store.set(key, stored);
+        this.#call(() => handler?.update?.(object, this.#form.restore(old), stored));
       }
     }
   }
@@ -491,12 +510,14 @@ export class ResilientInformer<T> {
     if (type === 'DELETED') {
       this.#store.delete(key);
       this.#call(() => handler?.delete?.(object));
-    } else if (!old) {
-      this.#store.set(key, object);
-      this.#call(() => handler?.add?.(object));
-    } else if (this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
-      this.#store.set(key, object);
-      this.#call(() => handler?.update?.(object, old));
+    } else if (old === undefined) {
+      const stored = this.#form.keep(object);
+      this.#store.set(key, stored);
+      this.#call(() => handler?.add?.(object, stored));
+    } else if (this.#form.versionOf(old) !== this.#options.resourceVersionOf(object)) {
+      const stored = this.#form.keep(object);
+      this.#store.set(key, stored);
+      this.#call(() => handler?.update?.(object, this.#form.restore(old), stored));
     }
     const rv = this.#options.resourceVersionOf(object);
     if (rv) this.#rv = rv;
