@@ -64,6 +64,16 @@ export class Table<T extends { metadata: ObjectMeta }> {
     return this.#form ? this.#form.restore(stored) : (stored as T);
   }
 
+  /** Every object, rebuilt one at a time as the loop asks (values() would hold a copy of each at once). */
+  *iterate(): IterableIterator<T> {
+    for (const stored of this.#objects.values()) yield this.#form ? this.#form.restore(stored) : (stored as T);
+  }
+
+  /** The keys of one index that have objects (e.g. the namespaces that hold any). */
+  indexKeys(index: string): string[] {
+    return [...(this.#indexes.get(index)?.keys() ?? [])];
+  }
+
   values(): T[] {
     const out: T[] = [];
     for (const stored of this.#objects.values()) out.push(this.#form ? this.#form.restore(stored) : (stored as T));

@@ -314,6 +314,21 @@ export class ClusterCache {
     return namespace === undefined ? this.#pods.values() : this.#pods.lookup('namespace', namespace);
   }
 
+  /** Every Pod, rebuilt one at a time (pods() builds them all at once: at 150,000 Pods, ~300 MB for a moment). */
+  eachPod(): Iterable<Pod> {
+    return this.#pods.iterate();
+  }
+
+  /** Every workload, rebuilt one at a time. */
+  eachWorkload(): Iterable<Workload> {
+    return this.#workloads.iterate();
+  }
+
+  /** Namespaces that hold a cached Pod or workload, sorted (from the indexes: no object is rebuilt). */
+  objectNamespaces(): string[] {
+    return [...new Set([...this.#pods.indexKeys('namespace'), ...this.#workloads.indexKeys('namespace')])].filter((n) => n !== '').sort();
+  }
+
   /** Pods whose ownerReferences name `ownerUid`. */
   podsOwnedBy(ownerUid: string): Pod[] {
     return this.#pods.lookup('owner', ownerUid);

@@ -345,16 +345,28 @@ export class ResilientInformer<T> {
     }
   }
 
-  /** LIST all pages, then replace the store: deletes for what vanished, adds/updates for what changed. */
+  /**
+   * LIST all pages, applying each object as it is decoded (add, or update when its RV changed), then
+   * delete what the LIST no longer has. Applying as we go rather than after the last page: a LIST
+   * of 150,000 Pods would otherwise hold every decoded object until the end (~2 KB each as objects,
+   * where the store keeps ~0.6 KB shaped, shaped.ts), which was most of the agent's peak memory.
+   * Readers may see part of a relist applied, as they do in client-go, whose DeltaFIFO hands a
+   * Replace to the indexer one delta at a time; no watch event can interleave, the watch starts
+   * after this returns. A LIST that fails part-way leaves what it applied (newer states of those
+   * objects) and deletes nothing.
+   */
   async #relist(): Promise<void> {
     this.#stats.lists++;
-    const fresh = new Map<string, T>();
+    const seen = new Set<string>();
     let resourceVersion = '';
     let token: string | undefined;
     let restarted = false;
     const keep = (raw: unknown): void => {
       const object = this.#transform(raw);
-      if (object) fresh.set(this.#options.keyOf(object), object);
+      if (!object) return;
+      const key = this.#options.keyOf(object);
+      seen.add(key);
+      this.#applyListed(key, object);
     };
     do {
       this.#stats.listRequests++;
@@ -366,7 +378,7 @@ export class ResilientInformer<T> {
         if (token && !restarted && isPodwhyError(error, 'gone')) {
           restarted = true;
           token = undefined;
-          fresh.clear();
+          seen.clear();
           continue;
         }
         throw error;
@@ -376,12 +388,11 @@ export class ResilientInformer<T> {
         keep(raw);
         await yieldIfSpent();
       }
-      // Only the slimmed objects outlive the page.
       resourceVersion = page.resourceVersion;
       token = page.continue || undefined;
       if (this.#stopped) return;
     } while (token);
-    await this.#replace(fresh);
+    await this.#deleteUnseen(seen);
     this.#rv = resourceVersion;
     this.#healthySinceList = false;
     if (!this.#stats.hasSynced) {
@@ -391,34 +402,30 @@ export class ResilientInformer<T> {
     this.#call(() => this.#options.handler?.synced?.());
   }
 
-  /**
-   * Applies a LIST to the store and the handlers, a time slice per turn (yieldIfSpent): 10,000 adds
-   * with their index updates were one turn of up to ~130 ms otherwise. Between slices readers may
-   * see part of a relist applied, as they do in client-go, whose DeltaFIFO hands a Replace to the
-   * indexer one delta at a time; no watch event can interleave, the watch starts after this returns.
-   */
-  async #replace(fresh: Map<string, T>): Promise<void> {
+  /** One listed object into the store: an add, an update when its RV changed, nothing when unchanged (a relist does not replay `update` for everything, #301). */
+  #applyListed(key: string, object: T): void {
+    const handler = this.#options.handler;
+    const old = this.#store.get(key);
+    if (old === undefined) {
+      const stored = this.#form.keep(object);
+      this.#store.set(key, stored);
+      this.#call(() => handler?.add?.(object, stored));
+    } else if (this.#form.versionOf(old) !== this.#options.resourceVersionOf(object)) {
+      const stored = this.#form.keep(object);
+      this.#store.set(key, stored);
+      this.#call(() => handler?.update?.(object, this.#form.restore(old), stored));
+    }
+  }
+
+  /** After a complete LIST: deletes what it did not list, a time slice per turn (yieldIfSpent). */
+  async #deleteUnseen(seen: ReadonlySet<string>): Promise<void> {
     const handler = this.#options.handler;
     // Deleting the current entry while iterating a Map is well defined (the iteration goes on).
     for (const [key, old] of this.#store) {
-      if (fresh.has(key)) continue;
+      if (seen.has(key)) continue;
       this.#store.delete(key);
       this.#call(() => handler?.delete?.(this.#form.restore(old)));
       await yieldIfSpent();
-    }
-    for (const [key, object] of fresh) {
-      await yieldIfSpent();
-      const old = this.#store.get(key);
-      if (old === undefined) {
-        const stored = this.#form.keep(object);
-        this.#store.set(key, stored);
-        this.#call(() => handler?.add?.(object, stored));
-      } else if (this.#form.versionOf(old) !== this.#options.resourceVersionOf(object)) {
-        // Unchanged objects (same RV) raise nothing: a relist does not replay `update` for everything (#301).
-        const stored = this.#form.keep(object);
-        this.#store.set(key, stored);
-        this.#call(() => handler?.update?.(object, this.#form.restore(old), stored));
-      }
     }
   }
 
