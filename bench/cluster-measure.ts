@@ -28,7 +28,6 @@ import { SnapshotCollector } from '../src/cluster/collector.ts';
 import { loadKubeconfig } from '../src/cluster/kubeconfig.ts';
 import { RESOURCE_NAMES } from '../src/cluster/resources.ts';
 import { DEFAULT_INFORMER_TIMINGS } from '../src/cluster/watch/resilient-informer.ts';
-import type { Pod } from '../src/contract/k8s.ts';
 import { diagnose } from '../src/diagnosis/engine.ts';
 import { EXPECTED_SCENARIO, type FailingPod, type RequestCounts } from './cluster-seed.ts';
 
@@ -223,8 +222,8 @@ function percentile(sorted: readonly number[], p: number): number {
 
 /** Evenly spaced healthy Pods (by uid, so the sample is the same every run). */
 /** Uids of evenly spaced healthy Pods (sorted, so the sample is the same every run). */
-function healthySampleOf(pods: readonly Pod[], failing: ReadonlySet<string>, size: number): string[] {
-  const healthy = pods.map((p) => p.metadata.uid ?? '').filter((uid) => !failing.has(uid)).sort();
+function healthySampleOf(uids: readonly string[], failing: ReadonlySet<string>, size: number): string[] {
+  const healthy = uids.filter((uid) => !failing.has(uid)).sort();
   if (healthy.length <= size) return healthy;
   const step = healthy.length / size;
   return Array.from({ length: size }, (_, i) => healthy[Math.floor(i * step)] as string);
@@ -322,11 +321,12 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
   while (sumOf(diff(await target.requestCounts(), countsBefore), ['watch']) < scopes && Date.now() < deadline) await sleep(20);
 
   const stats = cache.informerStats();
-  // Uids only: the cache rebuilds a Pod on each read (shaped.ts), so holding the Pods would hold a copy of each.
-  const { cachedPods, healthy } = ((pods: Pod[]) => ({
-    cachedPods: pods.length,
-    healthy: healthySampleOf(pods, new Set(options.failing.map((f) => f.uid)), options.healthySample ?? Math.max(20, options.failing.length)),
-  }))(cache.pods());
+  // Uids only, one Pod at a time: the cache rebuilds a Pod on each read (shaped.ts), so cache.pods() would
+  // make a copy of every Pod at once (~300 MB of garbage at 150,000 Pods, which the steady RSS would count).
+  const uids: string[] = [];
+  for (const pod of cache.eachPod()) uids.push(pod.metadata.uid ?? '');
+  const cachedPods = uids.length;
+  const healthy = healthySampleOf(uids, new Set(options.failing.map((f) => f.uid)), options.healthySample ?? Math.max(20, options.failing.length));
   const collector = new SnapshotCollector({ cache, reader: cluster });
   progress(`diagnosing ${options.failing.length} failing + ${healthy.length} healthy Pods (cold)`);
   const cold = await diagnosisPass(target, collector, options.failing, healthy);

@@ -36,6 +36,9 @@ export interface TableForm<T> {
   restore(stored: unknown): T;
 }
 
+/** Restored objects a Table keeps for repeated reads (~2 KB each for Pods). */
+const RECENT_OBJECTS = 512;
+
 /** Objects by key plus secondary indexes (index key → object keys), maintained on every change. */
 export class Table<T extends { metadata: ObjectMeta }> {
   /** Objects by key, as `form` keeps them (else as they are). */
@@ -43,6 +46,12 @@ export class Table<T extends { metadata: ObjectMeta }> {
   readonly #definitions: Record<string, IndexDefinition<T>>;
   readonly #indexes = new Map<string, Map<string, Keys>>();
   readonly #form: TableForm<T> | undefined;
+  /**
+   * The objects restored last, by key, with the record they came from: a diagnosis reads its Pod,
+   * owners and their ReplicaSets several times, and the Pods of one workload share owners. Without
+   * it each read rebuilds a copy, garbage that outlives the diagnosis's awaits and swells the heap.
+   */
+  readonly #recent = new Map<string, { stored: unknown; object: T }>();
 
   constructor(definitions: Record<string, IndexDefinition<T>>, form?: TableForm<T>) {
     this.#definitions = definitions;
@@ -61,7 +70,18 @@ export class Table<T extends { metadata: ObjectMeta }> {
   get(key: string): T | undefined {
     const stored = this.#objects.get(key);
     if (stored === undefined) return undefined;
-    return this.#form ? this.#form.restore(stored) : (stored as T);
+    if (!this.#form) return stored as T;
+    const recent = this.#recent.get(key);
+    if (recent?.stored === stored) {
+      // Most recently used last: re-insert.
+      this.#recent.delete(key);
+      this.#recent.set(key, recent);
+      return recent.object;
+    }
+    const object = this.#form.restore(stored);
+    this.#recent.set(key, { stored, object });
+    if (this.#recent.size > RECENT_OBJECTS) this.#recent.delete(this.#recent.keys().next().value as string);
+    return object;
   }
 
   /** Every object, rebuilt one at a time as the loop asks (values() would hold a copy of each at once). */
@@ -102,6 +122,7 @@ export class Table<T extends { metadata: ObjectMeta }> {
     if (!old) return;
     this.#unindex(key, old);
     this.#objects.delete(key);
+    this.#recent.delete(key);
   }
 
   lookup(index: string, key: string): T[] {
