@@ -32,6 +32,9 @@ export interface ClusterView {
   podsOnNode(nodeName: string): Pod[];
   workload(uid: string): Workload | undefined;
   pods(namespace?: string): Pod[];
+  /** Every Pod one at a time, when the view rebuilds Pods on read (ClusterCache: shaped.ts); else pods() is used. */
+  eachPod?(): Iterable<Pod>;
+  eachWorkload?(): Iterable<Workload>;
   nodes(): Node[];
   /** Every cached workload: resync looks for ones that cannot create their Pods. Absent: only their events are watched. */
   workloads?(): Workload[];
@@ -119,10 +122,10 @@ export class AlertSource {
 
   /** Re-derives every candidate from the cache: after start, a relist, or a lost Redis write. */
   resync(): void {
-    for (const pod of this.#o.view.pods()) this.#examinePod(pod);
+    for (const pod of this.#o.view.eachPod?.() ?? this.#o.view.pods()) this.#examinePod(pod);
     // A workload that cannot create its Pods has no Pod to examine; its condition or its FailedCreate events
     // (already in the cache at start, so no change reports them) are all there is.
-    for (const workload of this.#o.view.workloads?.() ?? []) this.#examineWorkload(workload);
+    for (const workload of this.#o.view.eachWorkload?.() ?? this.#o.view.workloads?.() ?? []) this.#examineWorkload(workload);
     const nowMs = this.#o.now();
     for (const node of this.#o.view.nodes()) {
       const candidate = nodeCandidate(node, nowMs, this.#o.windows);

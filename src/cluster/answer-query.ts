@@ -106,10 +106,7 @@ function describeScope(deps: QueryDeps): string {
 }
 
 function namespacesOf(cache: ClusterCache): string[] {
-  const names = new Set<string>();
-  for (const pod of cache.pods()) if (pod.metadata.namespace) names.add(pod.metadata.namespace);
-  for (const workload of cache.workloads()) if (workload.metadata.namespace) names.add(workload.metadata.namespace);
-  return [...names].sort();
+  return cache.objectNamespaces();
 }
 
 function scopeOf(cache: ClusterCache, namespace: string) {

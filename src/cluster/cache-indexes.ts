@@ -27,21 +27,84 @@ export interface IndexDefinition<T> {
  */
 type Keys = string | Set<string>;
 
+/**
+ * How a Table keeps its objects when not as they are (shaped.ts for Pods): `keep` makes the stored
+ * record, `restore` an object equal to the one kept. Reads restore a fresh copy each time.
+ */
+export interface TableForm<T> {
+  keep(object: T): unknown;
+  restore(stored: unknown): T;
+}
+
+/** Restored objects a Table keeps for repeated reads (~2 KB each for Pods). */
+const RECENT_OBJECTS = 512;
+
 /** Objects by key plus secondary indexes (index key → object keys), maintained on every change. */
 export class Table<T extends { metadata: ObjectMeta }> {
-  readonly objects = new Map<string, T>();
+  /** Objects by key, as `form` keeps them (else as they are). */
+  readonly #objects = new Map<string, unknown>();
   readonly #definitions: Record<string, IndexDefinition<T>>;
   readonly #indexes = new Map<string, Map<string, Keys>>();
+  readonly #form: TableForm<T> | undefined;
+  /**
+   * The objects restored last, by key, with the record they came from: a diagnosis reads its Pod,
+   * owners and their ReplicaSets several times, and the Pods of one workload share owners. Without
+   * it each read rebuilds a copy, garbage that outlives the diagnosis's awaits and swells the heap.
+   */
+  readonly #recent = new Map<string, { stored: unknown; object: T }>();
 
-  constructor(definitions: Record<string, IndexDefinition<T>>) {
+  constructor(definitions: Record<string, IndexDefinition<T>>, form?: TableForm<T>) {
     this.#definitions = definitions;
+    this.#form = form;
     for (const name of Object.keys(definitions)) this.#indexes.set(name, new Map());
   }
 
-  upsert(key: string, object: T): void {
-    const old = this.objects.get(key);
+  get size(): number {
+    return this.#objects.size;
+  }
+
+  has(key: string): boolean {
+    return this.#objects.has(key);
+  }
+
+  get(key: string): T | undefined {
+    const stored = this.#objects.get(key);
+    if (stored === undefined) return undefined;
+    if (!this.#form) return stored as T;
+    const recent = this.#recent.get(key);
+    if (recent?.stored === stored) {
+      // Most recently used last: re-insert.
+      this.#recent.delete(key);
+      this.#recent.set(key, recent);
+      return recent.object;
+    }
+    const object = this.#form.restore(stored);
+    this.#recent.set(key, { stored, object });
+    if (this.#recent.size > RECENT_OBJECTS) this.#recent.delete(this.#recent.keys().next().value as string);
+    return object;
+  }
+
+  /** Every object, rebuilt one at a time as the loop asks (values() would hold a copy of each at once). */
+  *iterate(): IterableIterator<T> {
+    for (const stored of this.#objects.values()) yield this.#form ? this.#form.restore(stored) : (stored as T);
+  }
+
+  /** The keys of one index that have objects (e.g. the namespaces that hold any). */
+  indexKeys(index: string): string[] {
+    return [...(this.#indexes.get(index)?.keys() ?? [])];
+  }
+
+  values(): T[] {
+    const out: T[] = [];
+    for (const stored of this.#objects.values()) out.push(this.#form ? this.#form.restore(stored) : (stored as T));
+    return out;
+  }
+
+  /** Adds or replaces `object`; `stored` is its record when the caller already made it with the same form (the informer's). */
+  upsert(key: string, object: T, stored?: unknown): void {
+    const old = this.get(key);
     if (old) this.#unindex(key, old);
-    this.objects.set(key, object);
+    this.#objects.set(key, stored ?? (this.#form ? this.#form.keep(object) : object));
     for (const [name, definition] of Object.entries(this.#definitions)) {
       const index = this.#indexes.get(name);
       if (!index) continue;
@@ -55,22 +118,23 @@ export class Table<T extends { metadata: ObjectMeta }> {
   }
 
   remove(key: string): void {
-    const old = this.objects.get(key);
+    const old = this.get(key);
     if (!old) return;
     this.#unindex(key, old);
-    this.objects.delete(key);
+    this.#objects.delete(key);
+    this.#recent.delete(key);
   }
 
   lookup(index: string, key: string): T[] {
     const keys = this.#indexes.get(index)?.get(key);
     if (keys === undefined) return [];
     if (typeof keys === 'string') {
-      const object = this.objects.get(keys);
+      const object = this.get(keys);
       return object ? [object] : [];
     }
     const out: T[] = [];
     for (const k of keys) {
-      const object = this.objects.get(k);
+      const object = this.get(k);
       if (object) out.push(object);
     }
     return out;

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { logCandidate } from '../../src/cluster/collector.ts';
 import type { ResourceName } from '../../src/cluster/resources.ts';
+import { ShapeTable, unshape } from '../../src/cluster/shaped.ts';
 import { slimObject } from '../../src/cluster/slim.ts';
 import { buildSnapshots, classifyObjects, emptyObjectSet, type ObjectSet } from '../../src/cluster/snapshot.ts';
 import { StringPool } from '../../src/cluster/string-pool.ts';
@@ -40,9 +41,10 @@ function valueAt(root: unknown, path: Path): unknown {
   return value;
 }
 
-/** The fixture's objects as the cache keeps them (slimmed, strings pooled, repeated parts shared). */
+/** The fixture's objects as the cache keeps them (slimmed, strings pooled, repeated parts shared, Pods shaped). */
 function cachedObjectSet(path: string): ObjectSet {
   const pool = new StringPool();
+  const shapes = new ShapeTable();
   const set = emptyObjectSet();
   for (const raw of fixtureObjects(path)) {
     const resource = RESOURCE_OF_KIND.get(String(raw.kind)) as ResourceName | undefined;
@@ -50,7 +52,7 @@ function cachedObjectSet(path: string): ObjectSet {
     if (!object) continue;
     switch (resource) {
       case 'pods':
-        set.pods.push(object as unknown as Pod);
+        set.pods.push(unshape<Pod>(shapes.shape(object)));
         break;
       case 'events':
         set.events.push(object as unknown as KubeEvent);

@@ -84,8 +84,9 @@ export interface ListerWatcher {
 }
 
 export interface InformerHandler<T> {
-  add?(object: T): void;
-  update?(object: T, previous: T): void;
+  /** `stored` is what the informer keeps of the object (ResilientInformerOptions.store; else the object). */
+  add?(object: T, stored: unknown): void;
+  update?(object: T, previous: T, stored: unknown): void;
   /** The object's last known state. */
   delete?(object: T): void;
   /** A LIST finished and the store mirrors the server again. */
@@ -188,6 +189,13 @@ export interface ResilientInformerOptions<T> {
   /** The store key: the object's uid (a re-created object of the same name is a different object). */
   keyOf(object: T): string;
   resourceVersionOf(object: T): string | undefined;
+  /**
+   * How the store keeps objects, when not as they are: the cache keeps Pods and workloads as shapes
+   * and leaves (shaped.ts), and the informer's store must hold that same compact record, not the
+   * object, or the object stays alive. `versionOf` reads a stored record's resourceVersion without
+   * restoring it.
+   */
+  store?: StoredForm<T>;
   handler?: InformerHandler<T>;
   /** Keep only recent objects, a bound per group (for Events); absent: keep everything the server has. */
   retention?: StoreRetention<T>;
@@ -197,6 +205,12 @@ export interface ResilientInformerOptions<T> {
   random?: () => number;
   /** Monotonic clock in ms (tests may inject one). */
   clock?: () => number;
+}
+
+export interface StoredForm<T> {
+  keep(object: T): unknown;
+  restore(stored: unknown): T;
+  versionOf(stored: unknown): string | undefined;
 }
 
 interface WatchOutcome {
@@ -212,7 +226,9 @@ export class ResilientInformer<T> {
   readonly source: ListerWatcher;
   readonly timings: InformerTimings;
   readonly #options: ResilientInformerOptions<T>;
-  readonly #store = new Map<string, T>();
+  /** Objects by key, as `store` keeps them (else as they are). */
+  readonly #store = new Map<string, unknown>();
+  readonly #form: StoredForm<T>;
   readonly #backoff: Backoff;
   readonly #clock: () => number;
   readonly #random: () => number;
@@ -255,6 +271,7 @@ export class ResilientInformer<T> {
     this.#random = options.random ?? Math.random;
     this.#backoff = new Backoff(this.timings.backoff, this.#random);
     this.#clock = options.clock ?? (() => performance.now());
+    this.#form = options.store ?? { keep: (o) => o, restore: (stored) => stored as T, versionOf: (stored) => options.resourceVersionOf(stored as T) };
     this.#retention = options.retention;
     this.#retained = options.retention ? new RetainedKeys(options.retention.maxPerGroup) : undefined;
   }
@@ -264,11 +281,12 @@ export class ResilientInformer<T> {
   }
 
   get(key: string): T | undefined {
-    return this.#store.get(key);
+    const stored = this.#store.get(key);
+    return stored === undefined ? undefined : this.#form.restore(stored);
   }
 
   list(): T[] {
-    return [...this.#store.values()];
+    return [...this.#store.values()].map((stored) => this.#form.restore(stored));
   }
 
   stats(): InformerStats {
@@ -302,11 +320,11 @@ export class ResilientInformer<T> {
     this.#sweeping = true;
     try {
       for (const key of retained.seenBefore(retention.now() - retention.maxAgeMs)) {
-        const object = this.#store.get(key);
+        const object = this.get(key);
         // Seen again meanwhile (the watch delivered a newer version): keep it.
         if (object && !this.#isTooOld(object)) continue;
         this.#stats.droppedAsOld++;
-        this.#drop(key, object);
+        this.#drop(key);
         await yieldIfSpent();
       }
     } finally {
@@ -411,35 +429,37 @@ export class ResilientInformer<T> {
     }
   }
 
-  /** LIST all pages, then replace the store: deletes for what vanished, adds/updates for what changed. */
+  /**
+   * LIST all pages, applying each object as it is decoded (add, or update when its RV changed; with
+   * a retention, not when it is too old, and the group's bound holds as it goes), then delete what
+   * the LIST no longer has. Applying as we go rather than after the last page: a LIST of 150,000
+   * Pods would otherwise hold every decoded object until the end (~2 KB each as objects, where the
+   * store keeps ~0.6 KB shaped, shaped.ts), which was most of the agent's peak memory. Readers may
+   * see part of a relist applied, as they do in client-go, whose DeltaFIFO hands a Replace to the
+   * indexer one delta at a time; no watch event can interleave, the watch starts after this
+   * returns. A LIST that fails for good leaves what it applied (newer states) and deletes nothing.
+   */
   async #relist(): Promise<void> {
     this.#stats.lists++;
-    const fresh = new Map<string, T>();
+    const seen = new Set<string>();
     let resourceVersion: string;
     let token: string | undefined;
     let restarted = false;
     /** Failures in a row of the page at `token`. */
     let pageFailures = 0;
-    // The retention's bound holds for the LIST too, so an event storm is not held whole until the LIST ends.
-    let freshRetained = this.#retention ? new RetainedKeys(this.#retention.maxPerGroup) : undefined;
     const keep = (raw: unknown): void => {
       const object = this.#transform(raw);
       if (!object) return;
-      const key = this.#options.keyOf(object);
-      if (freshRetained) {
-        if (this.#isTooOld(object)) {
-          this.#stats.droppedAsOld++;
-          return;
-        }
-        const over = this.#track(freshRetained, key, object);
-        if (over !== undefined) {
-          this.#stats.droppedOverBound++;
-          freshRetained.remove(over);
-          if (over === key) return;
-          fresh.delete(over);
-        }
+      if (this.#isTooOld(object)) {
+        // Not seen: if an older version is stored, the end of the LIST deletes it.
+        this.#stats.droppedAsOld++;
+        return;
       }
-      fresh.set(key, object);
+      const key = this.#options.keyOf(object);
+      seen.add(key);
+      const old = this.#store.get(key);
+      // Unchanged objects (same RV) raise nothing: a relist does not replay `update` for everything (#301).
+      if (old === undefined || this.#form.versionOf(old) !== this.#options.resourceVersionOf(object)) this.#put(key, object, old);
     };
     // Not do…while: a `continue` there would test `token`, and the restart below (token cleared)
     // would end the LIST with an empty store instead of listing page 1 again.
@@ -455,14 +475,13 @@ export class ResilientInformer<T> {
           restarted = true;
           token = undefined;
           pageFailures = 0;
-          fresh.clear();
-          if (freshRetained) freshRetained = new RetainedKeys(freshRetained.maxPerGroup);
+          seen.clear();
           continue;
         }
         // A later page that failed transiently is asked for again with the same token: the pages
         // before it stay valid (they are one snapshot at the first page's RV), and starting over
         // would re-read up to ~600 pages at 150,000 Pods. Items the failed page delivered before it
-        // broke are keyed by uid in `fresh`, so the retry overwrites them.
+        // broke are already applied; the retry delivers them again at the same RV (no change).
         if (token && pageFailures < this.timings.pageRetryLimit && isTransientListFailure(error)) {
           pageFailures++;
           this.#stats.pageRetries++;
@@ -479,13 +498,12 @@ export class ResilientInformer<T> {
         keep(raw);
         await yieldIfSpent();
       }
-      // Only the slimmed objects outlive the page.
       resourceVersion = page.resourceVersion;
       token = page.continue || undefined;
       if (this.#stopped) return;
       if (!token) break;
     }
-    await this.#replace(fresh);
+    await this.#deleteUnseen(seen);
     this.#rv = resourceVersion;
     this.#healthySinceList = false;
     if (!this.#stats.hasSynced) {
@@ -495,45 +513,37 @@ export class ResilientInformer<T> {
     this.#call(() => this.#options.handler?.synced?.());
   }
 
-  /**
-   * Applies a LIST to the store and the handlers, a time slice per turn (yieldIfSpent): 10,000 adds
-   * with their index updates were one turn of up to ~130 ms otherwise. Between slices readers may
-   * see part of a relist applied, as they do in client-go, whose DeltaFIFO hands a Replace to the
-   * indexer one delta at a time; no watch event can interleave, the watch starts after this returns.
-   */
-  async #replace(fresh: Map<string, T>): Promise<void> {
+  /** After a complete LIST: deletes what it did not list, a time slice per turn (yieldIfSpent). */
+  async #deleteUnseen(seen: ReadonlySet<string>): Promise<void> {
     // Deleting the current entry while iterating a Map is well defined (the iteration goes on).
-    for (const [key, old] of this.#store) {
-      if (fresh.has(key)) continue;
-      this.#drop(key, old);
+    for (const key of this.#store.keys()) {
+      if (seen.has(key)) continue;
+      this.#drop(key);
       await yieldIfSpent();
-    }
-    for (const [key, object] of fresh) {
-      await yieldIfSpent();
-      const old = this.#store.get(key);
-      // Unchanged objects (same RV) raise nothing: a relist does not replay `update` for everything (#301).
-      if (!old || this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) this.#put(key, object, old);
     }
   }
 
   /** Stores an added or changed object and tells the handler; with a retention, drops what its group holds beyond the bound. */
-  #put(key: string, object: T, old: T | undefined): void {
+  #put(key: string, object: T, old: unknown): void {
     const handler = this.#options.handler;
-    this.#store.set(key, object);
-    if (old) this.#call(() => handler?.update?.(object, old));
-    else this.#call(() => handler?.add?.(object));
+    const stored = this.#form.keep(object);
+    this.#store.set(key, stored);
+    if (old !== undefined) this.#call(() => handler?.update?.(object, this.#form.restore(old), stored));
+    else this.#call(() => handler?.add?.(object, stored));
     if (!this.#retained) return;
     const over = this.#track(this.#retained, key, object);
     if (over === undefined) return;
     this.#stats.droppedOverBound++;
-    this.#drop(over, this.#store.get(over));
+    this.#drop(over);
   }
 
-  /** Removes an object from the store and tells the handler (with `object`, its last known state). */
-  #drop(key: string, object: T | undefined): void {
+  /** Removes an object from the store and tells the handler (with its last known state). */
+  #drop(key: string): void {
     this.#retained?.remove(key);
+    const stored = this.#store.get(key);
     // Not stored (any more): a sweep may have dropped it while a relist was being applied.
-    if (!object || !this.#store.delete(key)) return;
+    if (stored === undefined || !this.#store.delete(key)) return;
+    const object = this.#form.restore(stored);
     this.#call(() => this.#options.handler?.delete?.(object));
   }
 
@@ -640,8 +650,8 @@ export class ResilientInformer<T> {
       this.#call(() => this.#options.handler?.delete?.(object));
     } else if (this.#isTooOld(object)) {
       this.#stats.droppedAsOld++;
-      this.#drop(key, old);
-    } else if (!old || this.#options.resourceVersionOf(old) !== this.#options.resourceVersionOf(object)) {
+      this.#drop(key);
+    } else if (old === undefined || this.#form.versionOf(old) !== this.#options.resourceVersionOf(object)) {
       this.#put(key, object, old);
     }
     const rv = this.#options.resourceVersionOf(object);
