@@ -45,7 +45,7 @@ interface ChildReady {
  * The V8 flags the agent runs with (see above). deploy/Dockerfile's ENTRYPOINT must pass the same
  * ones for these figures to hold in a cluster.
  */
-const AGENT_V8_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+const AGENT_V8_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--expose-gc'];
 
 const { values } = parseArgs({
   options: {

@@ -23,6 +23,7 @@ import { ShardRegistry } from '../queue/shard-registry.ts';
 import { closeRedis, createRedis } from '../queue/redis-connection.ts';
 import { createDiagnoseProcessor } from '../queue/worker.ts';
 import { IncidentManager } from '../incidents/manager.ts';
+import { compactHeapOnce } from './compact-heap.ts';
 import type { IncidentSettings } from '../incidents/settings.ts';
 import { IncidentRecorder } from '../incidents/recorder.ts';
 import type { NotifyCommand } from '../contract/incident.ts';
@@ -165,6 +166,9 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     throw error;
   };
   agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES, queue: queue.name }, 'Cluster cache synced');
+  // The LIST's decoded objects are garbage now; hand their pages back before settling in to watch (compact-heap.ts).
+  const compaction = compactHeapOnce();
+  if (compaction) agentLog.info(compaction, 'Heap compacted after the initial sync');
   // A misspelled WATCH_NAMESPACES entry would otherwise watch nothing, silently (once per entry, at start).
   for (const missing of missingWatchedNamespaces(config.WATCH_NAMESPACES, cache.namespaceNames())) {
     agentLog.warn({ namespace: missing.namespace, closest: missing.closest }, missing.message);
