@@ -13,7 +13,7 @@ import type { ContainerStatus, Node, Pod } from '../contract/k8s.ts';
 import type { ContainerLogTail, PodSnapshot, WorkloadSnapshot } from '../contract/snapshot.ts';
 import type { ClusterCache } from './cache.ts';
 import type { ClusterReader } from './ports.ts';
-import { buildSnapshots } from './snapshot.ts';
+import { buildPodSnapshot, buildSnapshots } from './snapshot.ts';
 
 export type CollectRef = { namespace: string; name: string } | { uid: string };
 export type WorkloadRef = { uid: string } | { kind: string; namespace: string; name: string };
@@ -100,10 +100,7 @@ export class SnapshotCollector {
     const observedAt = this.#now().toISOString();
     const uid = pod.metadata.uid ?? '';
     const logs = options.withLogs === false ? [] : await this.#logsFor(pod, observedAt);
-    const snapshots = buildSnapshots(this.#cache.podObjectSet(pod), observedAt, { logs: new Map([[uid, logs]]) });
-    const snapshot = snapshots.find((s): s is PodSnapshot => s.kind === 'Pod');
-    if (!snapshot) throw new Error(`no snapshot built for Pod ${pod.metadata.namespace}/${pod.metadata.name}`);
-    return snapshot;
+    return buildPodSnapshot(this.#cache.podObjectSet(pod), pod, observedAt, { logs: new Map([[uid, logs]]) });
   }
 
   /**
