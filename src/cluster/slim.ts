@@ -12,8 +12,13 @@ import type { StringPool } from './string-pool.ts';
 /** An object as the cache keeps it: normalized, slimmed, with kind and apiVersion set. */
 export type CachedObject = Record<string, unknown> & { metadata: ObjectMeta };
 
-/** Values unique by construction: pooling them would only churn the pool. */
-const UNIQUE_KEYS = new Set(['uid', 'resourceVersion', 'containerID', 'podIP', 'ip']);
+/**
+ * Values unique by construction: pooling them would only churn the pool. An object's own name
+ * (metadata.name, at depth 1) is unique too; `name` elsewhere (containers, ports, env, owners)
+ * repeats. Timestamps stay pooled: Pods created or started in the same second share them (on the
+ * bench cluster, skipping creationTimestamp, startTime and startedAt cost 90 bytes per Pod).
+ */
+const UNIQUE_KEYS = new Set(['uid', 'resourceVersion', 'containerID', 'imageID', 'podIP', 'ip']);
 /** Dropped from metadata.annotations: a full copy of the object as last applied (normalize.ts). */
 const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
 
@@ -44,7 +49,7 @@ function slimValue(value: unknown, depth: number, pool: StringPool | undefined):
     }
     let slim: unknown;
     if (typeof item === 'string') {
-      if (pool && !UNIQUE_KEYS.has(key)) {
+      if (pool && !UNIQUE_KEYS.has(key) && !(depth === 1 && key === 'name')) {
         slim = pool.intern(item);
         if (!changed) source[key] = slim;
       } else {

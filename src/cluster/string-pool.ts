@@ -21,7 +21,7 @@ export class StringPool {
   }
 
   intern(value: string): string {
-    if (value.length > MAX_POOLED_LENGTH) return value;
+    if (value.length < JSON_INTERNALIZED_LENGTH || value.length > MAX_POOLED_LENGTH) return value;
     const pooled = this.#strings.get(value);
     if (pooled !== undefined) return pooled;
     if (this.#strings.size >= this.#limit) this.#strings.clear();
@@ -66,6 +66,15 @@ function deepFreeze<T>(value: T): T {
   return Object.freeze(value);
 }
 
+/**
+ * JSON.parse already returns one string for all equal string values shorter than this ("Running",
+ * "True", "TCP", a namespace): V8 internalizes them when the JSON text is one-byte (json-parser.cc,
+ * kMaxInternalizedStringValueLength; measured on Node 24: a parsed 9-character value costs no heap,
+ * a 10-character one 32 bytes). Looking them up again cost a third of intern's time for nothing.
+ * (A text with a character beyond Latin-1 is two-byte: its short strings stay unpooled, a few
+ * bytes each.)
+ */
+const JSON_INTERNALIZED_LENGTH = 10;
 /** JSON this short is its own key (no shorter than its digest). */
 const SHORT_JSON_LENGTH = 64;
 /** Longer strings (messages, commands) rarely repeat. */
