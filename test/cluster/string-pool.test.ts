@@ -22,4 +22,33 @@ describe('StringPool', () => {
     expect(values).toEqual(['Running', 'True', 'team-0007', 'Running']);
     expect(pool.size).toBe(0);
   });
+
+  it('shares one frozen copy of equal parts, whether the last part kept or an older one, and never merges parts that differ', () => {
+    const pool = new StringPool();
+    const container = (image: string, env: unknown[] = [{ name: 'LOG_LEVEL', value: 'info' }]) => ({ name: 'app', image, env, ports: [{ containerPort: 8080 }] });
+
+    const first = pool.share(container('shop:1.0'));
+    const again = pool.share(container('shop:1.0'));
+    const other = pool.share(container('shop:2.0'));
+    const firstOnceMore = pool.share(container('shop:1.0'));
+    const deeper = pool.share(container('shop:1.0', [{ name: 'LOG_LEVEL', value: 'debug' }]));
+    const reordered = pool.share({ image: 'shop:1.0', name: 'app', env: [{ name: 'LOG_LEVEL', value: 'info' }], ports: [{ containerPort: 8080 }] });
+    const fewerKeys = pool.share({ name: 'app', image: 'shop:1.0', env: [{ name: 'LOG_LEVEL', value: 'info' }] });
+    const empty = pool.share({ at: {} });
+    // A Date has no keys of its own, as {} has none, but its JSON is a timestamp.
+    const withDate = pool.share({ at: new Date(0) });
+
+    expect(Object.isFrozen(first) && Object.isFrozen(first.env[0])).toBe(true);
+    expect(again).toBe(first);
+    expect(firstOnceMore).toBe(first);
+    expect(other).not.toBe(first);
+    expect(other.image).toBe('shop:2.0');
+    expect(deeper).not.toBe(first);
+    expect(deeper.env).toEqual([{ name: 'LOG_LEVEL', value: 'debug' }]);
+    expect(Object.keys(reordered)).toEqual(['image', 'name', 'env', 'ports']);
+    expect(fewerKeys).not.toHaveProperty('ports');
+    expect(withDate).not.toBe(empty);
+    expect(JSON.stringify(withDate)).toBe('{"at":"1970-01-01T00:00:00.000Z"}');
+    expect(pool.sharedSize).toBe(7);
+  });
 });
