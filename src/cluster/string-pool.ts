@@ -98,13 +98,12 @@ function sameJson(kept: unknown, value: unknown): boolean {
   }
   if (Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype || Object.getPrototypeOf(kept) !== Object.prototype) return false;
   const keptKeys = Object.keys(kept);
-  const keys = Object.keys(value);
-  if (keptKeys.length !== keys.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    if (key !== keptKeys[i] || !sameJson((kept as Record<string, unknown>)[key], (value as Record<string, unknown>)[key])) return false;
+  let i = 0;
+  // for-in over a plain object (its prototype checked above) is Object.keys' order, without the array.
+  for (const key in value) {
+    if (key !== keptKeys[i++] || !sameJson((kept as Record<string, unknown>)[key], (value as Record<string, unknown>)[key])) return false;
   }
-  return true;
+  return i === keptKeys.length;
 }
 
 function deepFreeze<T>(value: T): T {
