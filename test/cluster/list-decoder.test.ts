@@ -126,6 +126,9 @@ describe('ListDecoder', () => {
         }
         expect(decoder.end().items).toEqual(expected);
       }
+      const keeping = new ListDecoder(undefined, { keepManagedFields: true });
+      for (let at = 0; at < body.length; at += 1000) keeping.push(body.subarray(at, at + 1000));
+      expect(keeping.end().items).toEqual(JSON.parse(JSON.stringify(items)));
     }
     expect(expected.length).toBeGreaterThan(4);
     expect(JSON.stringify(items)).toContain('"managedFields":[');
