@@ -12,8 +12,13 @@ import type { StringPool } from './string-pool.ts';
 /** An object as the cache keeps it: normalized, slimmed, with kind and apiVersion set. */
 export type CachedObject = Record<string, unknown> & { metadata: ObjectMeta };
 
-/** Values unique by construction: pooling them would only churn the pool. */
-const UNIQUE_KEYS = new Set(['uid', 'resourceVersion', 'containerID', 'podIP', 'ip']);
+/**
+ * Values unique by construction: pooling them would only churn the pool. An object's own name
+ * (metadata.name, at depth 1) is unique too; `name` elsewhere (containers, ports, env, owners)
+ * repeats. Timestamps stay pooled: Pods created or started in the same second share them (on the
+ * bench cluster, skipping creationTimestamp, startTime and startedAt cost 90 bytes per Pod).
+ */
+const UNIQUE_KEYS = new Set(['uid', 'resourceVersion', 'containerID', 'imageID', 'podIP', 'ip']);
 /** Dropped from metadata.annotations: a full copy of the object as last applied (normalize.ts). */
 const DROPPED_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];
 
@@ -32,42 +37,51 @@ function slimValue(value: unknown, depth: number, pool: StringPool | undefined):
   if (Array.isArray(value)) return slimArray(value, depth, pool);
   const source = value as Record<string, unknown>;
   const proto: unknown = Object.getPrototypeOf(source);
-  let changed = proto !== Object.prototype && proto !== null;
-  const keys = Object.keys(source);
-  const values: unknown[] = [];
-  for (const key of keys) {
+  if (proto !== Object.prototype && proto !== null) return slimEntries(source, Object.keys(source), 0, {}, depth, pool);
+  // Most objects change in nothing but their strings' owners: walk them without copying their keys
+  // or values (for-in over a JSON object allocates nothing), and start a copy only at the first
+  // key that is dropped or whose value is replaced.
+  for (const key in source) {
     const item = source[key];
-    if (item === undefined || key === 'managedFields') {
-      changed = true;
-      values.push(undefined);
+    if (typeof item === 'string') {
+      if (pool && !UNIQUE_KEYS.has(key) && !(depth === 1 && key === 'name')) source[key] = pool.intern(item);
       continue;
     }
-    let slim: unknown;
-    if (typeof item === 'string') {
-      if (pool && !UNIQUE_KEYS.has(key)) {
-        slim = pool.intern(item);
-        if (!changed) source[key] = slim;
-      } else {
-        slim = item;
-      }
-    } else {
-      slim = slimValue(item, depth + 1, pool);
-      const annotations = depth <= 1 && key === 'annotations' && isRecord(slim) ? slim : undefined;
-      if (annotations && DROPPED_ANNOTATIONS.some((a) => a in annotations)) {
-        const kept = { ...annotations };
-        for (const dropped of DROPPED_ANNOTATIONS) delete kept[dropped];
-        slim = kept;
-      }
-      if (slim !== item) changed = true;
+    const dropped = item === undefined || key === 'managedFields';
+    const slim = dropped ? undefined : slimmed(item, key, depth, pool);
+    if (dropped || slim !== item) {
+      const keys = Object.keys(source);
+      const at = keys.indexOf(key);
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < at; i++) out[keys[i] as string] = source[keys[i] as string];
+      if (slim !== undefined) out[key] = slim;
+      return slimEntries(source, keys, at + 1, out, depth, pool);
     }
-    values.push(slim);
   }
-  if (!changed) return source;
-  const out: Record<string, unknown> = {};
-  keys.forEach((key, i) => {
-    const slim = values[i];
-    if (slim !== undefined && key !== 'managedFields') out[key] = slim;
-  });
+  return source;
+}
+
+/** `source[key]` slimmed (last-applied-configuration dropped from metadata annotations). */
+function slimmed(item: unknown, key: string, depth: number, pool: StringPool | undefined): unknown {
+  const slim = slimValue(item, depth + 1, pool);
+  const annotations = depth <= 1 && key === 'annotations' && isRecord(slim) ? slim : undefined;
+  if (annotations && DROPPED_ANNOTATIONS.some((a) => a in annotations)) {
+    const kept = { ...annotations };
+    for (const dropped of DROPPED_ANNOTATIONS) delete kept[dropped];
+    return kept;
+  }
+  return slim;
+}
+
+/** `out` with `keys` of `source` from index `from` on added, slimmed (undefined values and managedFields dropped). */
+function slimEntries(source: Record<string, unknown>, keys: readonly string[], from: number, out: Record<string, unknown>, depth: number, pool: StringPool | undefined): Record<string, unknown> {
+  for (let i = from; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const item = source[key];
+    if (item === undefined || key === 'managedFields') continue;
+    const slim = typeof item === 'string' ? (pool && !UNIQUE_KEYS.has(key) && !(depth === 1 && key === 'name') ? pool.intern(item) : item) : slimmed(item, key, depth, pool);
+    if (slim !== undefined) out[key] = slim;
+  }
   return out;
 }
 

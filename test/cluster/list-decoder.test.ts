@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { seedCluster } from '../../bench/cluster-seed.ts';
 import { decodeList, ListDecoder } from '../../src/cluster/list-decoder.ts';
+import { ObjectStore } from '../../src/sim/store.ts';
 
 describe('ListDecoder', () => {
   // Strings that contain every byte the decoder treats as structure, escapes, and multi-byte UTF-8
@@ -96,5 +98,39 @@ describe('ListDecoder', () => {
 
     expect(() => decodeList(body.subarray(0, body.length - 1))).toThrow(SyntaxError);
     expect(() => decodeList(body.subarray(0, 60))).toThrow(SyntaxError);
+  });
+
+  // The bench cluster's objects carry managedFields as the API server sends them; a few strings
+  // add escapes and multi-byte UTF-8. Random cuts (seeded) land anywhere, many bytes apart or one.
+  it.each(['pods', 'nodes', 'replicasets', 'events'])('decodes a LIST of the bench cluster\'s %s cut at random, as JSON.parse of the whole body with managedFields null', (resource) => {
+    const store = new ObjectStore();
+    seedCluster(store, { pods: 40, nodes: 4, failingRatio: 0.25, nowMs: Date.parse('2026-11-20T12:00:00Z') });
+    const items: unknown[] = store.list(resource).items;
+    items.push({ metadata: { name: 'odd', annotations: { 'a\\"b': 'é 日本 🚀 \\ \\\\" "{[', managedFields: 'kept: a string' } }, spec: { managedFields: null } });
+    const expected = (JSON.parse(JSON.stringify(items)) as unknown[]).map((item) => JSON.parse(JSON.stringify(item), (key, value: unknown) => (key === 'managedFields' && typeof value === 'object' && value !== null ? null : value)));
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (const text of [JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '9' }, items }), JSON.stringify({ metadata: {}, items }, null, 2)]) {
+      const body = Buffer.from(text);
+      for (let run = 0; run < 20; run++) {
+        const decoder = new ListDecoder();
+        const longest = run % 2 === 0 ? 16 : 20_000;
+        for (let at = 0; at < body.length; ) {
+          const next = Math.min(body.length, at + 1 + Math.floor(random() * longest));
+          // A Uint8Array that is not a Buffer, as a fetch body stream hands over.
+          decoder.push(run % 3 === 0 ? new Uint8Array(body.subarray(at, next)) : body.subarray(at, next));
+          at = next;
+        }
+        expect(decoder.end().items).toEqual(expected);
+      }
+      const keeping = new ListDecoder(undefined, { keepManagedFields: true });
+      for (let at = 0; at < body.length; at += 1000) keeping.push(body.subarray(at, at + 1000));
+      expect(keeping.end().items).toEqual(JSON.parse(JSON.stringify(items)));
+    }
+    expect(expected.length).toBeGreaterThan(4);
+    expect(JSON.stringify(items)).toContain('"managedFields":[');
   });
 });
