@@ -151,13 +151,12 @@ export class ClientNodeCluster implements ClusterReader, ClusterActor, AccessRev
       }
       // The body is read to its end (the connection goes back to the pool) or, when decoding throws or
       // the page is aborted, its stream is cancelled by the for-await (the connection is dropped).
-      const { head, items } = await decodeListStream(response.body.stream(), request.onItem, { keepManagedFields: request.keepManagedFields });
-      const metadata = isRecord(head) && isRecord(head.metadata) ? head.metadata : {};
-      return {
-        items,
-        resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '',
-        continue: typeof metadata.continue === 'string' && metadata.continue ? metadata.continue : undefined,
-      };
+      const onHead = request.onHead;
+      const { head, items } = await decodeListStream(response.body.stream(), request.onItem, {
+        keepManagedFields: request.keepManagedFields,
+        ...(onHead ? { onHead: (early: unknown) => onHead(listMetadataOf(early)) } : {}),
+      });
+      return { items, ...listMetadataOf(head) };
     } catch (error) {
       throw toPodwhyError(error, { verb: 'list', resource, namespace, server: this.server });
     }
@@ -321,4 +320,13 @@ export function apiPath(resource: ResourceName, namespace?: string): string {
   const info = RESOURCES[resource];
   const prefix = info.apiVersion === 'v1' ? '/api/v1' : `/apis/${info.apiVersion}`;
   return namespace && info.namespaced ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${resource}` : `${prefix}/${resource}`;
+}
+
+/** A LIST document's resourceVersion and continue token (ListMeta). */
+function listMetadataOf(head: unknown): { resourceVersion: string; continue?: string } {
+  const metadata = isRecord(head) && isRecord(head.metadata) ? head.metadata : {};
+  return {
+    resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '',
+    ...(typeof metadata.continue === 'string' && metadata.continue ? { continue: metadata.continue } : {}),
+  };
 }

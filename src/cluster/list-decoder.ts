@@ -110,6 +110,13 @@ const AFTER_COLON = 2;
 export interface ListDecoderOptions {
   /** Parse items' managedFields as sent (bench:cluster's naive baseline) instead of null. */
   keepManagedFields?: boolean;
+  /**
+   * Called once the document's head before `items` has been read (the API server writes kind,
+   * apiVersion and metadata first), with that head: the informer asks for the next page with its
+   * continue token while this page's items are still arriving. When `items` comes first, the head it
+   * gets has no metadata yet (end() still reads the whole document's).
+   */
+  onHead?: (head: unknown) => void;
 }
 
 const HEAD = 0;
@@ -140,11 +147,26 @@ export class ListDecoder {
   #managedKey = NO_KEY;
   /** The depth a dropped managedFields value started at, while its bytes are being skipped; -1 otherwise. */
   #droppingAt = -1;
+  readonly #onHead: ((head: unknown) => void) | undefined;
 
   /** `onItem` receives each item as soon as it is decoded (then `items` stays empty). */
   constructor(onItem?: (item: unknown) => void, options: ListDecoderOptions = {}) {
     this.#onItem = onItem;
     this.#dropManagedFields = options.keepManagedFields !== true;
+    this.#onHead = options.onHead;
+  }
+
+  /** The head so far ends with `"items":[`: closed with `]}` it is the document without its items. */
+  #headRead(): void {
+    if (!this.#onHead) return;
+    let head: unknown;
+    try {
+      head = JSON.parse(`${Buffer.concat(this.#head).toString('utf8')}]}`);
+    } catch {
+      // Not readable early (a key after `items`): end() reads the whole head as before.
+      return;
+    }
+    this.#onHead(head);
   }
 
   push(chunk: Uint8Array): void {
@@ -240,6 +262,7 @@ export class ListDecoder {
             phase = ITEMS;
             this.#head.push(bytes.subarray(headFrom, i + 1));
             headFrom = -1;
+            this.#headRead();
           } else if (phase === ITEMS && depth === 2 && !itemOpen) {
             itemOpen = true;
             itemFrom = i;

@@ -134,3 +134,31 @@ describe('ListDecoder', () => {
     expect(JSON.stringify(items)).toContain('"managedFields":[');
   });
 });
+
+describe('ListDecoder onHead', () => {
+  const body = (head: string, items: string, tail = '') => Buffer.from(`{${head}"items":[${items}]${tail}}`);
+
+  it('hands over the head (kind, metadata with the continue token) before the first item, chunk by chunk', () => {
+    const bytes = body('"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"42","continue":"tok\\"en"},', '{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}');
+    for (const cut of [1, 7, 30, bytes.length]) {
+      const seen: string[] = [];
+      const decoder = new ListDecoder((item) => seen.push(`item ${(item as { metadata: { name: string } }).metadata.name}`), {
+        onHead: (head) => seen.push(`head ${JSON.stringify(head)}`),
+      });
+      for (let i = 0; i < bytes.length; i += cut) decoder.push(bytes.subarray(i, i + cut));
+      const { head } = decoder.end();
+      expect(seen).toEqual([`head ${JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '42', continue: 'tok"en' }, items: [] })}`, 'item a', 'item b']);
+      expect(head).toEqual({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '42', continue: 'tok"en' }, items: [] });
+    }
+  });
+
+  it('gives a head without metadata when the metadata comes after the items (end() still reads it)', () => {
+    const bytes = Buffer.from('{"kind":"PodList","items":[{"metadata":{"name":"a"}}],"metadata":{"continue":"x"}}');
+    const heads: unknown[] = [];
+    const decoder = new ListDecoder(() => undefined, { onHead: (head) => heads.push(head) });
+    decoder.push(bytes);
+    const { head } = decoder.end();
+    expect(heads).toEqual([{ kind: 'PodList', items: [] }]);
+    expect((head as { metadata: { continue: string } }).metadata.continue).toBe('x');
+  });
+});

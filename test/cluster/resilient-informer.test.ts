@@ -578,3 +578,53 @@ describe('back-off defaults', () => {
     expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
   });
 });
+
+describe('ResilientInformer: the next LIST page is asked for while this one is decoded', () => {
+  it('requests page N+1 once page N\'s head has named its token, before page N is done, and lists each page once', async () => {
+    const store = new ObjectStore();
+    store.ensureNamespace('shop');
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    for (const n of names) store.create(readyPod('shop', n));
+    const server = await startFakeApiServer({ tls: true, store });
+    const kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfigYaml());
+    const real = new ClientNodeCluster(kc).listerWatcher('pods');
+    // The real lister, with each page held back 150 ms after it is decoded (a slow page to apply): the
+    // informer must not wait for it before asking for the next.
+    const log: string[] = [];
+    let pageNo = 0;
+    const slowPages: ListerWatcher = {
+      description: real.description,
+      watch: (request, onEvent, onDone) => real.watch(request, onEvent, onDone),
+      async list(request) {
+        const n = ++pageNo;
+        log.push(`ask ${n}`);
+        const page = await real.list(request);
+        await sleepMs(150);
+        log.push(`done ${n}`);
+        return page;
+      },
+    };
+    const informer = new ResilientInformer<Cached>({
+      source: slowPages,
+      transform: (raw) => slimObject('pods', raw),
+      keyOf: objectKey,
+      resourceVersionOf: (o) => o.metadata.resourceVersion,
+      timings: { ...FAST, pageSize: 2 },
+    });
+    try {
+      informer.start();
+      await informer.waitForSync(5_000);
+      expect(informer.list().map((p) => p.metadata.name).sort()).toEqual(names);
+      expect(server.countRequests({ verb: 'list', resource: 'pods' })).toBe(4);
+      expect(informer.stats()).toMatchObject({ lists: 1, listRequests: 4 });
+      // Page 2 is asked for before page 1 is done, and so on; never two pages ahead.
+      expect(log.indexOf('ask 2')).toBeLessThan(log.indexOf('done 1'));
+      expect(log.indexOf('ask 3')).toBeLessThan(log.indexOf('done 2'));
+      expect(log.indexOf('ask 3')).toBeGreaterThan(log.indexOf('done 1'));
+    } finally {
+      await informer.stop();
+      await server.close();
+    }
+  });
+});

@@ -51,6 +51,12 @@ export interface ListRequest {
    * is still young garbage for V8, rather than after the whole page (see ListDecoder).
    */
   onItem?: (raw: unknown) => void;
+  /**
+   * When set, the lister may call it as soon as the page's head (kind, metadata) has been read,
+   * before its items: with the next page's continue token the informer asks for that page while
+   * this one is still being decoded (the API server writes `metadata` before `items`).
+   */
+  onHead?: (head: { resourceVersion: string; continue?: string }) => void;
   /** Items keep their managedFields (the lister otherwise drops them while decoding): for bench:cluster's naive baseline. */
   keepManagedFields?: boolean;
 }
@@ -447,7 +453,10 @@ export class ResilientInformer<T> {
     let restarted = false;
     /** Failures in a row of the page at `token`. */
     let pageFailures = 0;
-    const keep = (raw: unknown): void => {
+    /** Bumped when the LIST starts over: a page of the abandoned LIST still being decoded is ignored. */
+    let generation = 0;
+    const keep = (raw: unknown, of = generation): void => {
+      if (of !== generation) return;
       const object = this.#transform(raw);
       if (!object) return;
       if (this.#isTooOld(object)) {
@@ -461,13 +470,48 @@ export class ResilientInformer<T> {
       // Unchanged objects (same RV) raise nothing: a relist does not replay `update` for everything (#301).
       if (old === undefined || this.#form.versionOf(old) !== this.#options.resourceVersionOf(object)) this.#put(key, object, old);
     };
-    // Not do…while: a `continue` there would test `token`, and the restart below (token cleared)
-    // would end the LIST with an empty store instead of listing page 1 again.
-    for (;;) {
+    // One page ahead: the next page is asked for as soon as the current page's head names its token
+    // (ListRequest.onHead), so the API server builds page N+1 while page N is decoded and applied,
+    // instead of each page waiting for the one before to end. At most two requests of one LIST are
+    // in flight, well inside the API server's priority-and-fairness seats (PLATFORM.md §2.1).
+    interface PageRequest {
+      readonly token: string | undefined;
+      readonly page: Promise<ListPage>;
+      /** The continue token its head named, once read. */
+      next?: string;
+    }
+    let current: PageRequest;
+    let ahead: PageRequest | undefined;
+    const askAhead = (next: string): void => {
+      if (ahead || this.#stopped) return;
+      ahead = request(next);
+    };
+    const request = (pageToken: string | undefined): PageRequest => {
       this.#stats.listRequests++;
+      const of = generation;
+      const asked: { token: string | undefined; page: Promise<ListPage>; next?: string } = { token: pageToken, page: Promise.resolve({ items: [], resourceVersion: '' }) };
+      asked.page = this.source.list({
+        limit: this.timings.pageSize,
+        continue: pageToken,
+        signal: this.#stopController.signal,
+        onItem: (raw) => keep(raw, of),
+        onHead: (head) => {
+          if (!head.continue) return;
+          asked.next = head.continue;
+          if (asked === current) askAhead(head.continue);
+        },
+      });
+      // A page asked for ahead may fail before anyone awaits it; its error is handled when (if) it is.
+      asked.page.catch(() => undefined);
+      return asked;
+    };
+    current = request(undefined);
+    // A loop with `continue`, not do…while: a `continue` there would test `token`, and the restart
+    // below (token cleared) would end the LIST with an empty store instead of listing page 1 again.
+    for (;;) {
       let page: ListPage;
       try {
-        page = await this.source.list({ limit: this.timings.pageSize, continue: token, signal: this.#stopController.signal, onItem: keep });
+        page = await current.page;
       } catch (error) {
         if (this.#stopped) return;
         // A continue token expires after ~5 min with 410 (PLATFORM.md §2.1): start over once.
@@ -476,6 +520,9 @@ export class ResilientInformer<T> {
           token = undefined;
           pageFailures = 0;
           seen.clear();
+          generation++;
+          ahead = undefined;
+          current = request(undefined);
           continue;
         }
         // A later page that failed transiently is asked for again with the same token: the pages
@@ -488,6 +535,7 @@ export class ResilientInformer<T> {
           await this.#fail('list', error);
           if (this.#stopped) return;
           this.#stats.state = 'listing';
+          current = request(token);
           continue;
         }
         throw error;
@@ -502,6 +550,14 @@ export class ResilientInformer<T> {
       token = page.continue || undefined;
       if (this.#stopped) return;
       if (!token) break;
+      if (ahead?.token === token) {
+        current = ahead;
+        ahead = undefined;
+        if (current.next) askAhead(current.next);
+      } else {
+        ahead = undefined;
+        current = request(token);
+      }
     }
     await this.#deleteUnseen(seen);
     this.#rv = resourceVersion;
