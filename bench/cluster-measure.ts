@@ -22,7 +22,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { compactHeapOnce } from '../src/agent/compact-heap.ts';
+import { HeapCompactor } from '../src/agent/compact-heap.ts';
 import { ClusterCache } from '../src/cluster/cache.ts';
 import { ClientNodeCluster } from '../src/cluster/client-node-cluster.ts';
 import { SnapshotCollector } from '../src/cluster/collector.ts';
@@ -107,6 +107,12 @@ export interface MemoryFigures {
   heapTotalSteadyMb: number;
   /** RSS steady after a memory-reducing GC (as V8's memory reducer leaves an idle agent). */
   rssSteadyReducedMb: number;
+  /** RSS right after the diagnosis passes, and STEADY_IDLE_MS later with no forced collection (what V8 does by itself). */
+  rssAfterPassesMb: number;
+  rssSteadyIdleMb: number;
+  /** After the agent's check for a compaction (HeapCompactor.check), and its pause (null: not needed). */
+  rssSteadyCompactedMb: number;
+  burstCompactionPauseMs: number | null;
   /** Heap held by the cache: heap after sync + GC minus the baseline. */
   cacheHeapMb: number;
   heapPerPodKb: number;
@@ -214,6 +220,9 @@ function memory(): { rss: number; heap: number; heapTotal: number; external: num
   return { rss: m.rss, heap: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
 }
 
+/** How long the steady state is left alone before its RSS is read without a forced collection. */
+const STEADY_IDLE_MS = 10_000;
+
 function round(n: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
@@ -314,7 +323,8 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
   const rssPeakSync = process.resourceUsage().maxRSS * 1024;
   const syncCounts = diff(await target.requestCounts(), countsBefore);
   // What the agent does once its cache has synced (src/agent/compact-heap.ts): its pause is a figure too.
-  const compaction = compactHeapOnce();
+  const compactor = new HeapCompactor({ minIntervalMs: 0 });
+  const compaction = compactor.compact();
   const compacted = memory();
   await collectGarbage();
   const afterGc = memory();
@@ -339,6 +349,13 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
   const cold = await diagnosisPass(target, collector, options.failing, healthy);
   progress('diagnosing again (steady state)');
   const steady = await diagnosisPass(target, collector, options.failing, healthy);
+  // The agent forces no collection after a burst: what is left to V8 (its memory reducer) after a quiet spell.
+  const afterPasses = memory();
+  await sleep(STEADY_IDLE_MS);
+  const steadyIdle = memory();
+  // What the agent's minute check then does (HeapCompactor.check: compacts when V8 keeps ≥ 64 MiB more than after the last one).
+  const burstCompaction = compactor.check();
+  const steadyCompacted = memory();
   await collectGarbage();
   const steadyMemory = memory();
   await collectGarbage(true);
@@ -375,6 +392,10 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
       heapSteadyMb: round(steadyMemory.heap / MB),
       heapTotalSteadyMb: round(steadyMemory.heapTotal / MB),
       rssSteadyReducedMb: round(steadyReduced.rss / MB),
+      rssAfterPassesMb: round(afterPasses.rss / MB),
+      rssSteadyIdleMb: round(steadyIdle.rss / MB),
+      rssSteadyCompactedMb: round(steadyCompacted.rss / MB),
+      burstCompactionPauseMs: burstCompaction ? burstCompaction.pauseMs : null,
       cacheHeapMb: round(cacheHeap / MB),
       heapPerPodKb: round(cacheHeap / 1024 / Math.max(1, cachedPods), 2),
       rssReducedMb: round(reduced.rss / MB),
@@ -502,6 +523,18 @@ export function reportRows(f: ClusterFigures): Row[] {
       target: `≤ ${TARGETS.rssMb} MB`,
       verdict: verdict(m.rssReducedMb <= TARGETS.rssMb),
     },
+    {
+      metric: `RSS right after the diagnoses / ${STEADY_IDLE_MS / 1000} s later (no forced GC)`,
+      value: `${m.rssAfterPassesMb} / ${m.rssSteadyIdleMb} MB`,
+      target: `≤ ${TARGETS.rssMb} MB`,
+      verdict: verdict(m.rssSteadyIdleMb <= TARGETS.rssMb),
+    },
+    {
+      metric: `RSS steady, after the agent's check for a compaction (pause)${m.gcForced ? '' : ' (GC not available)'}`,
+      value: `${m.rssSteadyCompactedMb} MB (${m.burstCompactionPauseMs === null ? 'not needed' : `${m.burstCompactionPauseMs} ms`})`,
+      target: `≤ ${TARGETS.rssMb} MB`,
+      verdict: verdict(m.gcForced && m.rssSteadyCompactedMb <= TARGETS.rssMb),
+    },
     { metric: 'RSS steady (after diagnoses + GC)', value: `${m.rssSteadyMb} MB`, target: `≤ ${TARGETS.rssMb} MB`, verdict: verdict(m.rssSteadyMb <= TARGETS.rssMb) },
     {
       metric: 'RSS steady + memory-reducing GC',
@@ -572,7 +605,7 @@ export function formatSummary(f: ClusterFigures, nodes: number): string {
   const { cold, steady } = f.passes;
   const n = (x: number): string => x.toLocaleString('en-US');
   return (
-    `${n(f.pods)} Pods on ${n(nodes)} nodes: sync ${(f.syncMs / 1000).toFixed(1)} s (CPU ${(f.syncCpuMs / 1000).toFixed(1)} s); RSS after sync / steady ${Math.round(m.rssAfterSyncMb)} / ${Math.round(m.rssSteadyMb)} MB; ` +
+    `${n(f.pods)} Pods on ${n(nodes)} nodes: sync ${(f.syncMs / 1000).toFixed(1)} s (CPU ${(f.syncCpuMs / 1000).toFixed(1)} s); RSS after sync / steady ${Math.round(m.rssAfterSyncMb)} / ${Math.round(m.rssSteadyMb)} MB, as the agent compacts ${Math.round(m.rssCompactedMb)} / ${Math.round(m.rssSteadyCompactedMb)} MB; ` +
     `cache heap ${Math.round(m.cacheHeapMb)} MB (${m.heapPerPodKb} KB/Pod); lag p99 / max ${f.eventLoop.p99Ms} / ${f.eventLoop.maxMs} ms; ` +
     `${steady.requestsPerDiagnosis} requests/diagnosis steady (${cold.requestsPerDiagnosis} cold); ` +
     `${steady.failingMatched}/${steady.failing} failing diagnosed right, ${steady.healthyFlagged}/${steady.healthy} healthy flagged; load ${f.loadAverage.atSync}–${f.loadAverage.atEnd}`

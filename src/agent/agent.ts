@@ -23,7 +23,7 @@ import { ShardRegistry } from '../queue/shard-registry.ts';
 import { closeRedis, createRedis } from '../queue/redis-connection.ts';
 import { createDiagnoseProcessor } from '../queue/worker.ts';
 import { IncidentManager } from '../incidents/manager.ts';
-import { compactHeapOnce } from './compact-heap.ts';
+import { HeapCompactor } from './compact-heap.ts';
 import type { IncidentSettings } from '../incidents/settings.ts';
 import { IncidentRecorder } from '../incidents/recorder.ts';
 import type { NotifyCommand } from '../contract/incident.ts';
@@ -41,6 +41,9 @@ import type { Diagnosis } from '../contract/diagnosis.ts';
 import { answerQuery } from '../cluster/answer-query.ts';
 import { missingWatchedNamespaces } from '../cluster/watched-namespaces.ts';
 import { startHealthServer, type HealthServer } from './http.ts';
+
+/** How often the agent asks whether the heap is worth compacting (a cheap look at process.memoryUsage()). */
+const HEAP_CHECK_MS = 60_000;
 
 export type AgentMode = 'agent' | 'worker';
 
@@ -167,8 +170,15 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   };
   agentLog.info({ server: kubeconfig.server, namespaces: config.WATCH_NAMESPACES, queue: queue.name }, 'Cluster cache synced');
   // The LIST's decoded objects are garbage now; hand their pages back before settling in to watch (compact-heap.ts).
-  const compaction = compactHeapOnce();
+  const compactor = new HeapCompactor();
+  const compaction = compactor.compact();
   if (compaction) agentLog.info(compaction, 'Heap compacted after the initial sync');
+  // V8 keeps the pages a burst of diagnoses freed until something asks it to give them back (compact-heap.ts).
+  const compactTimer = setInterval(() => {
+    const later = compactor.check();
+    if (later) agentLog.info(later, 'Heap compacted after a burst');
+  }, HEAP_CHECK_MS);
+  compactTimer.unref();
   // A misspelled WATCH_NAMESPACES entry would otherwise watch nothing, silently (once per entry, at start).
   for (const missing of missingWatchedNamespaces(config.WATCH_NAMESPACES, cache.namespaceNames())) {
     agentLog.warn({ namespace: missing.namespace, closest: missing.closest }, missing.message);
@@ -266,6 +276,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   const stop = (options: { timeoutMs?: number } = {}): Promise<void> => {
     stopping ??= (async () => {
       agentLog.info('Shutting down');
+      clearInterval(compactTimer);
       await cache.stop();
       source.stop();
       recorder.stop();

@@ -1,12 +1,15 @@
 /**
- * One memory-reducing collection once the cache has synced. The initial LIST decodes every object
- * of the cluster and keeps a slim copy (docs/architecture.md, "The informer cache at scale"): what
- * it decoded is garbage by the end, ~120 MB at 150,000 Pods, in pages V8 keeps committed. V8 hands
- * pooled pages back to the OS only in a memory-reducing collection, which its memory reducer starts
- * after a burst of allocation; an agent that then sits watching allocates too little for that, so
- * it would keep the pages (measured by `npm run bench:cluster`: RSS after sync vs after a
- * memory-reducing GC). The collection needs `--expose-gc` (deploy/Dockerfile passes it); without
- * it this does nothing. It costs one pause, once, before the agent starts handling alerts.
+ * Memory-reducing collections at the moments V8 does not run one by itself. The initial LIST decodes
+ * every object of the cluster and keeps a slim copy (docs/architecture.md, "The informer cache at
+ * scale"): what it decoded is garbage by the end, ~120 MB at 150,000 Pods, in pages V8 keeps
+ * committed; a burst of diagnoses leaves the same behind (~100 MB after 9,000 at 150,000 Pods). V8
+ * hands pooled pages back to the OS only in a memory-reducing collection, and measured with
+ * `npm run bench:cluster` it does not start one in an agent that then sits watching: RSS 30 s
+ * after a burst is what it was right after it. So the agent compacts once its cache has synced, and
+ * afterwards when the pages V8 keeps beyond its heap have grown by `thresholdBytes` since the last
+ * compaction, at most once per `minIntervalMs`: one pause (~0.5 s at 150,000 Pods, printed by
+ * bench:cluster) for ~100 MB handed back. The collection needs `--expose-gc` (deploy/Dockerfile
+ * passes it); without it nothing happens.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -22,13 +25,69 @@ export interface HeapCompaction {
   pauseMs: number;
 }
 
+type Gc = (options?: GcOptions) => void;
+
+function gcFunction(): Gc | undefined {
+  const gc = (globalThis as { gc?: Gc }).gc;
+  return typeof gc === 'function' ? gc : undefined;
+}
+
+/** One memory-reducing collection now; null without --expose-gc. */
 export function compactHeapOnce(): HeapCompaction | null {
-  const gc = (globalThis as { gc?: (options?: GcOptions) => void }).gc;
-  if (typeof gc !== 'function') return null;
+  const gc = gcFunction();
+  if (!gc) return null;
   const rssBefore = process.memoryUsage.rss();
   const started = performance.now();
   gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   const pauseMs = performance.now() - started;
-  const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
   return { rssBeforeMb: mb(rssBefore), rssAfterMb: mb(process.memoryUsage.rss()), pauseMs: Math.round(pauseMs) };
+}
+
+/** RSS not accounted for by V8's heap or by Buffers: code, the runtime, and the free pages V8 keeps. */
+function keptBeyondHeap(): number {
+  const usage = process.memoryUsage();
+  return usage.rss - usage.heapTotal - usage.external;
+}
+
+export interface HeapCompactorOptions {
+  /** Compact when what RSS holds beyond the heap has grown this much since the last compaction (default 64 MiB). */
+  thresholdBytes?: number;
+  /** At most one compaction this often (default 5 min): each is a pause. */
+  minIntervalMs?: number;
+  now?: () => number;
+}
+
+export class HeapCompactor {
+  readonly #threshold: number;
+  readonly #minInterval: number;
+  readonly #now: () => number;
+  #baseline = keptBeyondHeap();
+  #last = Number.NEGATIVE_INFINITY;
+
+  constructor(options: HeapCompactorOptions = {}) {
+    this.#threshold = options.thresholdBytes ?? 64 * 1024 * 1024;
+    this.#minInterval = options.minIntervalMs ?? 5 * 60_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Compacts now (after the initial sync) and takes what is left beyond the heap as the new baseline. */
+  compact(): HeapCompaction | null {
+    const compaction = compactHeapOnce();
+    if (compaction) {
+      this.#last = this.#now();
+      this.#baseline = keptBeyondHeap();
+    }
+    return compaction;
+  }
+
+  /** Compacts when the pages kept beyond the heap grew past the threshold and the last compaction is old enough. */
+  check(): HeapCompaction | null {
+    if (this.#now() - this.#last < this.#minInterval) return null;
+    if (keptBeyondHeap() - this.#baseline < this.#threshold) return null;
+    return this.compact();
+  }
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / 1024 / 1024);
 }
