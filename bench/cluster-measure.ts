@@ -353,7 +353,7 @@ async function measureCache(options: MeasureOptions): Promise<Omit<ClusterFigure
   const afterPasses = memory();
   await sleep(STEADY_IDLE_MS);
   const steadyIdle = memory();
-  // What the agent's minute check then does (HeapCompactor.check: compacts when V8 keeps ≥ 64 MiB more than after the last one).
+  // What the agent's minute check then does (HeapCompactor.check: compacts when RSS outgrew the live heap by 64 MiB).
   const burstCompaction = compactor.check();
   const steadyCompacted = memory();
   await collectGarbage();

@@ -4,11 +4,11 @@
  * scale"): what it decoded is garbage by the end, ~120 MB at 150,000 Pods, in pages V8 keeps
  * committed; a burst of diagnoses leaves the same behind (~100 MB after 9,000 at 150,000 Pods). V8
  * hands pooled pages back to the OS only in a memory-reducing collection, and measured with
- * `npm run bench:cluster` it does not start one in an agent that then sits watching: RSS 30 s
+ * `npm run bench:cluster` it does not start one in an agent that then sits watching: RSS 10 s
  * after a burst is what it was right after it. So the agent compacts once its cache has synced, and
- * afterwards when the pages V8 keeps beyond its heap have grown by `thresholdBytes` since the last
- * compaction, at most once per `minIntervalMs`: one pause (~0.5 s at 150,000 Pods, printed by
- * bench:cluster) for ~100 MB handed back. The collection needs `--expose-gc` (deploy/Dockerfile
+ * afterwards when RSS has grown by `thresholdBytes` more than the live heap has since the last
+ * compaction (growth the objects it keeps do not explain), at most once per `minIntervalMs`: one
+ * pause (~0.5 s at 150,000 Pods, printed by bench:cluster) for ~100 MB handed back. The collection needs `--expose-gc` (deploy/Dockerfile
  * passes it); without it nothing happens.
  */
 import { performance } from 'node:perf_hooks';
@@ -43,14 +43,14 @@ export function compactHeapOnce(): HeapCompaction | null {
   return { rssBeforeMb: mb(rssBefore), rssAfterMb: mb(process.memoryUsage.rss()), pauseMs: Math.round(pauseMs) };
 }
 
-/** RSS not accounted for by V8's heap or by Buffers: code, the runtime, and the free pages V8 keeps. */
-function keptBeyondHeap(): number {
+/** RSS beyond the live heap: code, the runtime, Buffers, and the free pages V8 keeps. */
+function beyondLiveHeap(): number {
   const usage = process.memoryUsage();
-  return usage.rss - usage.heapTotal - usage.external;
+  return usage.rss - usage.heapUsed;
 }
 
 export interface HeapCompactorOptions {
-  /** Compact when what RSS holds beyond the heap has grown this much since the last compaction (default 64 MiB). */
+  /** Compact when RSS has grown this much more than the live heap since the last compaction (default 64 MiB). */
   thresholdBytes?: number;
   /** At most one compaction this often (default 5 min): each is a pause. */
   minIntervalMs?: number;
@@ -61,7 +61,7 @@ export class HeapCompactor {
   readonly #threshold: number;
   readonly #minInterval: number;
   readonly #now: () => number;
-  #baseline = keptBeyondHeap();
+  #baseline = beyondLiveHeap();
   #last = Number.NEGATIVE_INFINITY;
 
   constructor(options: HeapCompactorOptions = {}) {
@@ -75,15 +75,15 @@ export class HeapCompactor {
     const compaction = compactHeapOnce();
     if (compaction) {
       this.#last = this.#now();
-      this.#baseline = keptBeyondHeap();
+      this.#baseline = beyondLiveHeap();
     }
     return compaction;
   }
 
-  /** Compacts when the pages kept beyond the heap grew past the threshold and the last compaction is old enough. */
+  /** Compacts when RSS outgrew the live heap by the threshold and the last compaction is old enough. */
   check(): HeapCompaction | null {
     if (this.#now() - this.#last < this.#minInterval) return null;
-    if (keptBeyondHeap() - this.#baseline < this.#threshold) return null;
+    if (beyondLiveHeap() - this.#baseline < this.#threshold) return null;
     return this.compact();
   }
 }
