@@ -35,9 +35,12 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function setUp(options: { timings?: Partial<InformerTimings>; pods?: KubeObject[]; start?: boolean; serverDown?: boolean } = {}): Promise<Harness> {
-  const server = await startFakeApiServer({ tls: true, bookmarkIntervalMs: BOOKMARK_MS });
-  server.store.ensureNamespace('shop');
+/** An informer of Pods (of `namespace`, else all) on a fresh fake API server with `pods` in shop, or on `server` as it is. */
+async function setUp(
+  options: { timings?: Partial<InformerTimings>; pods?: KubeObject[]; start?: boolean; serverDown?: boolean; server?: FakeApiServer; namespace?: string } = {},
+): Promise<Harness> {
+  const server = options.server ?? (await startFakeApiServer({ tls: true, bookmarkIntervalMs: BOOKMARK_MS }));
+  if (!options.server) server.store.ensureNamespace('shop');
   for (const pod of options.pods ?? []) server.store.create(pod);
   const kc = new KubeConfig();
   kc.loadFromString(server.kubeconfigYaml());
@@ -45,7 +48,7 @@ async function setUp(options: { timings?: Partial<InformerTimings>; pods?: KubeO
   const changes: string[] = [];
   const errors: unknown[] = [];
   const informer = new ResilientInformer<Cached>({
-    source: cluster.listerWatcher('pods'),
+    source: cluster.listerWatcher('pods', options.namespace),
     transform: (raw) => slimObject('pods', raw),
     keyOf: objectKey,
     resourceVersionOf: (o) => o.metadata.resourceVersion,
@@ -404,23 +407,7 @@ describe('ResilientInformer: a quiet watch', () => {
     store.ensureNamespace('quiet');
     store.ensureNamespace('busy');
     store.create(readyPod('quiet', 'q0'));
-    const kc = new KubeConfig();
-    kc.loadFromString(server.kubeconfigYaml());
-    const cluster = new ClientNodeCluster(kc);
-    const changes: string[] = [];
-    const errors: unknown[] = [];
-    const informer = new ResilientInformer<Cached>({
-      source: cluster.listerWatcher('pods', 'quiet'),
-      transform: (raw) => slimObject('pods', raw),
-      keyOf: objectKey,
-      resourceVersionOf: (o) => o.metadata.resourceVersion,
-      timings: { ...FAST, ...timings },
-      onError: (error) => errors.push(error),
-    });
-    harness = { server, cluster, informer, changes, errors };
-    informer.start();
-    await informer.waitForSync(5_000);
-    return harness;
+    return setUp({ server, namespace: 'quiet', timings });
   }
 
   /** Pods come and go in another namespace: the history moves on while the quiet watch hears nothing. */
