@@ -6,9 +6,11 @@
  * hands pooled pages back to the OS only in a memory-reducing collection, and measured with
  * `npm run bench:cluster` it does not start one in an agent that then sits watching: RSS 10 s
  * after a burst is what it was right after it. So the agent compacts once its cache has synced, and
- * afterwards when RSS has grown by `thresholdBytes` more than the live heap has since the last
- * compaction (growth the objects it keeps do not explain), at most once per `minIntervalMs`: one
- * pause (~0.5 s at 150,000 Pods, printed by bench:cluster) for ~100 MB handed back. The collection needs `--expose-gc` (deploy/Dockerfile
+ * afterwards when RSS has grown by `thresholdBytes` since the last compaction, at most once per
+ * `minIntervalMs`: one pause (~0.5 s at 150,000 Pods, printed by bench:cluster) for ~100 MB handed
+ * back. RSS alone, not RSS beyond the heap in use: heapUsed counts garbage until V8 collects it, so
+ * that difference hid the growth whenever a burst's garbage was still uncollected. Growth that is
+ * live data (a bigger cluster) costs one compaction and becomes the new baseline. The collection needs `--expose-gc` (deploy/Dockerfile
  * passes it); without it nothing happens.
  */
 import { performance } from 'node:perf_hooks';
@@ -43,14 +45,9 @@ export function compactHeapOnce(): HeapCompaction | null {
   return { rssBeforeMb: mb(rssBefore), rssAfterMb: mb(process.memoryUsage.rss()), pauseMs: Math.round(pauseMs) };
 }
 
-/** RSS beyond the live heap: code, the runtime, Buffers, and the free pages V8 keeps. */
-function beyondLiveHeap(): number {
-  const usage = process.memoryUsage();
-  return usage.rss - usage.heapUsed;
-}
 
 export interface HeapCompactorOptions {
-  /** Compact when RSS has grown this much more than the live heap since the last compaction (default 64 MiB). */
+  /** Compact when RSS has grown this much since the last compaction (default 64 MiB). */
   thresholdBytes?: number;
   /** At most one compaction this often (default 5 min): each is a pause. */
   minIntervalMs?: number;
@@ -61,7 +58,7 @@ export class HeapCompactor {
   readonly #threshold: number;
   readonly #minInterval: number;
   readonly #now: () => number;
-  #baseline = beyondLiveHeap();
+  #baseline = process.memoryUsage.rss();
   #last = Number.NEGATIVE_INFINITY;
 
   constructor(options: HeapCompactorOptions = {}) {
@@ -75,15 +72,15 @@ export class HeapCompactor {
     const compaction = compactHeapOnce();
     if (compaction) {
       this.#last = this.#now();
-      this.#baseline = beyondLiveHeap();
+      this.#baseline = process.memoryUsage.rss();
     }
     return compaction;
   }
 
-  /** Compacts when RSS outgrew the live heap by the threshold and the last compaction is old enough. */
+  /** Compacts when RSS grew past the threshold and the last compaction is old enough. */
   check(): HeapCompaction | null {
     if (this.#now() - this.#last < this.#minInterval) return null;
-    if (beyondLiveHeap() - this.#baseline < this.#threshold) return null;
+    if (process.memoryUsage.rss() - this.#baseline < this.#threshold) return null;
     return this.compact();
   }
 }
