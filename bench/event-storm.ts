@@ -14,6 +14,7 @@ import { ClientNodeCluster } from '../src/cluster/client-node-cluster.ts';
 import { EVENT_RETENTION } from '../src/cluster/event-retention.ts';
 import { startFakeApiServer } from '../src/sim/api-server.ts';
 import { ObjectStore, type KubeObject } from '../src/sim/store.ts';
+import { podEvent } from '../test/support/events.ts';
 
 const { values } = parseArgs({ options: { storm: { type: 'string', default: '100000' }, old: { type: 'string', default: '100000' } } });
 const storm = Number(values.storm);
@@ -22,28 +23,13 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
 const now = Date.now();
+const WEB = { namespace: 'shop', name: 'web', uid: 'uid-web' };
 const store = new ObjectStore();
 store.ensureNamespace('shop');
 store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'shop', uid: 'uid-web' }, spec: { containers: [{ name: 'app', image: 'nginx' }] } } as KubeObject);
-const event = (name: string, pod: string, uid: string, lastSeenMs: number): KubeObject => {
-  const at = new Date(lastSeenMs).toISOString();
-  return {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name, namespace: 'shop' },
-    involvedObject: { kind: 'Pod', namespace: 'shop', name: pod, uid },
-    reason: 'FailedMount',
-    message: `MountVolume.SetUp failed for volume "config-${name}" : configmap "config-${name}" not found`,
-    type: 'Warning',
-    count: 1,
-    firstTimestamp: at,
-    lastTimestamp: at,
-    source: { component: 'kubelet', host: 'node-a' },
-  } as unknown as KubeObject;
-};
 const seedStarted = performance.now();
-for (let i = 0; i < storm; i++) store.create(event(`web.${i}`, 'web', 'uid-web', now - 1_800_000 + Math.floor((i * 1_800_000) / Math.max(1, storm))));
-for (let i = 0; i < old; i++) store.create(event(`old.${i}`, `gone-${i % 1000}`, `uid-gone-${i % 1000}`, now - 7_200_000));
+for (let i = 0; i < storm; i++) store.create(podEvent(`web.${i}`, WEB, now - 1_800_000 + Math.floor((i * 1_800_000) / Math.max(1, storm))));
+for (let i = 0; i < old; i++) store.create(podEvent(`old.${i}`, { namespace: 'shop', name: `gone-${i % 1000}`, uid: `uid-gone-${i % 1000}` }, now - 7_200_000));
 const server = await startFakeApiServer({ store, tls: true });
 process.stderr.write(`[event-storm] seeded ${storm} storm + ${old} old Events in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s\n`);
 

@@ -86,7 +86,7 @@ export class Table<T extends { metadata: ObjectMeta }> {
 
   /** Every object, rebuilt one at a time as the loop asks (values() would hold a copy of each at once). */
   *iterate(): IterableIterator<T> {
-    for (const stored of this.#objects.values()) yield this.#form ? this.#form.restore(stored) : (stored as T);
+    for (const stored of this.#objects.values()) yield this.#restore(stored);
   }
 
   /** The keys of one index that have objects (e.g. the namespaces that hold any). */
@@ -96,8 +96,12 @@ export class Table<T extends { metadata: ObjectMeta }> {
 
   values(): T[] {
     const out: T[] = [];
-    for (const stored of this.#objects.values()) out.push(this.#form ? this.#form.restore(stored) : (stored as T));
+    for (const stored of this.#objects.values()) out.push(this.#restore(stored));
     return out;
+  }
+
+  #restore(stored: unknown): T {
+    return this.#form ? this.#form.restore(stored) : (stored as T);
   }
 
   /** Adds or replaces `object`; `stored` is its record when the caller already made it with the same form (the informer's). */

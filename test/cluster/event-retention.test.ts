@@ -15,6 +15,7 @@ import { diagnose } from '../../src/diagnosis/engine.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../src/sim/api-server.ts';
 import { createSimClock, type SimClock } from '../../src/sim/kit/clock.ts';
 import type { KubeObject } from '../../src/sim/store.ts';
+import { podEvent } from '../support/events.ts';
 import { FIXTURE_NOW, listFixtures } from '../support/fixtures.ts';
 import { readyPod, seedFixture, waitFor } from './helpers.ts';
 
@@ -63,24 +64,6 @@ async function setUp(seed: (server: FakeApiServer, clock: SimClock) => void, opt
 
 const WEB = { namespace: 'shop', name: 'web', uid: 'uid-web' };
 const DB = { namespace: 'shop', name: 'db', uid: 'uid-db' };
-
-function podEvent(name: string, pod: { namespace: string; name: string; uid: string }, lastSeenMs: number, extra: Record<string, unknown> = {}): KubeObject {
-  const at = new Date(lastSeenMs).toISOString();
-  return {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name, namespace: pod.namespace },
-    involvedObject: { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid },
-    reason: 'FailedMount',
-    message: `MountVolume.SetUp failed for volume "config" : configmap "web-config-${name}" not found`,
-    type: 'Warning',
-    count: 1,
-    firstTimestamp: at,
-    lastTimestamp: at,
-    source: { component: 'kubelet', host: 'node-a' },
-    ...extra,
-  } as unknown as KubeObject;
-}
 
 const eventNames = (cache: ClusterCache, pod: typeof WEB): string[] => cache.eventsFor('Pod', pod.namespace, pod.name, pod.uid).map((e) => e.metadata.name).sort();
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
