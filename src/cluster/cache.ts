@@ -136,7 +136,7 @@ export class ClusterCache {
         ...(resource === 'pods' || WORKLOAD_RESOURCES.includes(resource) ? { store: this.#shapedForm } : {}),
         handler: {
           add: (o, stored) => this.#apply(resource, 'add', o, stored),
-          update: (o, _previous, stored) => this.#apply(resource, 'update', o, stored),
+          update: (o, stored) => this.#apply(resource, 'update', o, stored),
           delete: (o) => this.#apply(resource, 'delete', o),
         },
         timings: this.#options.timings,

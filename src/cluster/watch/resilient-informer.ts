@@ -92,7 +92,8 @@ export interface ListerWatcher {
 export interface InformerHandler<T> {
   /** `stored` is what the informer keeps of the object (ResilientInformerOptions.store; else the object). */
   add?(object: T, stored: unknown): void;
-  update?(object: T, previous: T, stored: unknown): void;
+  /** No previous state: nothing reads it, and with a `store` form it would be rebuilt for every update. */
+  update?(object: T, stored: unknown): void;
   /** The object's last known state. */
   delete?(object: T): void;
   /** A LIST finished and the store mirrors the server again. */
@@ -584,7 +585,7 @@ export class ResilientInformer<T> {
     const handler = this.#options.handler;
     const stored = this.#form.keep(object);
     this.#store.set(key, stored);
-    if (old !== undefined) this.#call(() => handler?.update?.(object, this.#form.restore(old), stored));
+    if (old !== undefined) this.#call(() => handler?.update?.(object, stored));
     else this.#call(() => handler?.add?.(object, stored));
     if (!this.#retained) return;
     const over = this.#track(this.#retained, key, object);
